@@ -1,0 +1,3 @@
+from hello_dd.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""One factory that gives every service the same shape: JSON logs, tracing, the request envelope,
+the error contract, ``/health`` and ``/metrics``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from hello_dd import __version__
+from hello_dd.services.common import metrics
+from hello_dd.services.common.errors import install_error_handlers
+from hello_dd.services.common.json_logging import configure_logging
+from hello_dd.services.common.middleware import BodyLimit, RequestEnvelope
+from hello_dd.services.common.settings import ServiceSettings
+from hello_dd.services.common.telemetry import Tracing
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+HealthCheck = Callable[[FastAPI], dict[str, Any]]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: list[APIRouter],
+    lifespan: Lifespan | None = None,
+    health_details: HealthCheck | None = None,
+) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level)
+    tracing = Tracing(settings)
+
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            tracing.shutdown()
+
+    app = FastAPI(title=title, description=description, version=__version__, lifespan=_lifespan)
+    app.state.settings = settings
+
+    @app.get("/health", tags=["operations"], summary="Liveness and the service's own view of its dependencies")
+    async def health() -> dict[str, Any]:
+        body: dict[str, Any] = {"status": "ok", "service": settings.service_name, "version": __version__}
+        if health_details is not None:
+            body.update(health_details(app))
+        return body
+
+    app.include_router(metrics.router)
+    for router in routers:
+        app.include_router(router)
+    install_error_handlers(app)
+    # add_middleware puts each new middleware outside the previous one: the envelope is outermost
+    # (inside tracing), so even a 413 carries the ids and is counted.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestEnvelope, service=settings.service_name)
+    tracing.instrument(app)
+    return app

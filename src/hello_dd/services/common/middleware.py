@@ -1,0 +1,156 @@
+"""The envelope around every request, as plain ASGI middleware (cheap on the hot path).
+
+``RequestEnvelope`` accepts or generates the correlation and request ids, echoes them on the response,
+records the request metrics, writes one JSON request line, and turns any unhandled exception into a
+JSON 500 that names the correlation id (the stack trace goes to the log, never to the caller).
+``BodyLimit`` rejects oversized bodies with 413 before the application reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hello_dd.services.common import correlation
+from hello_dd.services.common.errors import error_body
+from hello_dd.services.common.metrics import HTTP_LATENCY, HTTP_REQUESTS, REPLACED_IDS
+from hello_dd.services.common.telemetry import tag_current_span
+
+log = logging.getLogger("hello_dd.request")
+
+_QUIET_ROUTES = {"/health", "/metrics"}
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _json_response_messages(status: int, body: dict[str, Any]) -> list[Message]:
+    payload = json.dumps(body).encode()
+    return [
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+        },
+        {"type": "http.response.body", "body": payload},
+    ]
+
+
+class RequestEnvelope:
+    def __init__(self, app: ASGIApp, service: str):
+        self.app = app
+        self.service = service
+
+    def _accept(self, scope: Scope, header: str) -> str:
+        value, replaced = correlation.accept_or_generate(_header(scope, header.lower().encode()))
+        if replaced:
+            REPLACED_IDS.labels(self.service, header).inc()
+            log.warning("replaced a malformed %s header with a generated id", header)
+        return value
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        cid_token = correlation.correlation_id_var.set(None)
+        rid_token = correlation.request_id_var.set(None)
+        cid = self._accept(scope, correlation.CORRELATION_HEADER)
+        correlation.correlation_id_var.set(cid)
+        rid = self._accept(scope, correlation.REQUEST_HEADER)
+        correlation.request_id_var.set(rid)
+        tag_current_span(correlation_id=cid, request_id=rid)
+        id_headers = [(b"x-correlation-id", cid.encode()), (b"x-request-id", rid.encode())]
+        status = 500
+        response_started = False
+
+        async def send_with_ids(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"x-correlation-id", b"x-request-id")]
+                message = {**message, "headers": kept + id_headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        except Exception:
+            log.exception("unhandled error while handling %s %s", scope.get("method"), scope.get("path"))
+            if response_started:
+                raise
+            body = error_body("INTERNAL_ERROR", "An unexpected error occurred; quote the correlation id when reporting it.")
+            for message in _json_response_messages(500, body):
+                await send_with_ids(message)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+            correlation.correlation_id_var.reset(cid_token)
+            correlation.request_id_var.reset(rid_token)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        route_obj = scope.get("route")
+        route = getattr(route_obj, "path", None) or "unmatched"
+        method = scope.get("method", "")
+        labels = (self.service, method, route, str(status))
+        HTTP_REQUESTS.labels(*labels).inc()
+        HTTP_LATENCY.labels(*labels).observe(elapsed)
+        if route in _QUIET_ROUTES and status < 400:
+            return
+        level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+        log.log(
+            level,
+            "%s %s -> %d",
+            method,
+            route,
+            status,
+            extra={"method": method, "route": route, "path": scope.get("path"), "status": status, "duration_ms": round(elapsed * 1000, 2)},
+        )
+
+
+class BodyLimit:
+    """Answers 413 when a request body is larger than ``max_bytes`` (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _reject(self, send: Send) -> None:
+        body = error_body("PAYLOAD_TOO_LARGE", f"The request body exceeds the limit of {self.max_bytes} bytes.")
+        for message in _json_response_messages(413, body):
+            await send(message)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        seen = 0
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counted_receive, send)
+        except _BodyTooLarge:
+            await self._reject(send)
+
+
+class _BodyTooLarge(Exception):
+    pass
