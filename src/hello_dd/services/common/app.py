@@ -3,7 +3,8 @@ the error contract, ``/health`` and ``/metrics``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -18,7 +19,8 @@ from hello_dd.services.common.settings import ServiceSettings
 from hello_dd.services.common.telemetry import Tracing
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-HealthCheck = Callable[[FastAPI], dict[str, Any]]
+# Extra fields for /health; may be a plain or an async function.
+HealthCheck = Callable[[FastAPI], dict[str, Any] | Awaitable[dict[str, Any]]]
 
 
 def create_service_app(
@@ -51,7 +53,8 @@ def create_service_app(
     async def health() -> dict[str, Any]:
         body: dict[str, Any] = {"status": "ok", "service": settings.service_name, "version": __version__}
         if health_details is not None:
-            body.update(health_details(app))
+            details = health_details(app)
+            body.update(await details if inspect.isawaitable(details) else details)
         return body
 
     app.include_router(metrics.router)

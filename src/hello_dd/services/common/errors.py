@@ -79,21 +79,30 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-    level = logging.ERROR if exc.status >= 500 else logging.INFO
-    log.log(level, "request failed: %s %s", exc.code, exc.message, extra={"error_code": exc.code, "status": exc.status})
+def _remember_code(request: Request, code: str) -> None:
+    # The request line written by the envelope middleware reports it as ``error_code``.
+    request.scope.setdefault("state", {})["error_code"] = code
+
+
+async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    _remember_code(request, exc.code)
+    if exc.status >= 500:
+        log.error("request failed: %s: %s", exc.code, exc.message, extra={"error_code": exc.code, "status": exc.status})
     return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
 
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        _remember_code(request, "MALFORMED_JSON")
         return error_response(400, "MALFORMED_JSON", "The request body is not valid JSON.")
+    _remember_code(request, "VALIDATION_ERROR")
     details = _validation_details(exc)
     summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
     return error_response(422, "VALIDATION_ERROR", f"The request is invalid: {summary}", details)
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    _remember_code(request, _code_for_status(exc.status_code))
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     return error_response(exc.status_code, _code_for_status(exc.status_code), message, headers=exc.headers)
 

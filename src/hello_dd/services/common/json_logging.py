@@ -27,11 +27,23 @@ class _RequestContext(logging.Filter):
         return True
 
 
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is when a line is logged, so redirection keeps working."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: D102
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 _FIELDS = ["levelname", "service", "name", "message", "correlation_id", "request_id", "trace_id", "span_id"]
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(
         JsonFormatter(
             _FIELDS,

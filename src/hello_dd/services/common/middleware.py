@@ -111,7 +111,13 @@ class RequestEnvelope:
             method,
             route,
             status,
-            extra={"method": method, "route": route, "path": scope.get("path"), "status": status, "duration_ms": round(elapsed * 1000, 2)},
+            extra={
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+                "error_code": scope.get("state", {}).get("error_code"),
+            },
         )
 
 

@@ -1,0 +1,34 @@
+"""Pattern 5: the cascade endpoint (see hello_dd.services.gateway.cascade for the failure modes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from hello_dd.services.common.correlation import current_correlation_id
+from hello_dd.services.gateway.cascade import run_cascade
+from hello_dd.services.gateway.context import Gateway, gateway
+from hello_dd.services.gateway.models import CascadeReport, FailureMode
+
+router = APIRouter(prefix="/api/v1/health", tags=["resilience"])
+
+
+@router.get(
+    "/cascade",
+    response_model=CascadeReport,
+    summary="Induce downstream failures and show retries, timeouts, circuit state and fallbacks",
+    responses={
+        502: {"model": CascadeReport, "description": "A dependency answered with errors on every attempt"},
+        503: {"model": CascadeReport, "description": "A dependency is unreachable or its circuit is open"},
+        504: {"model": CascadeReport, "description": "A dependency did not answer in time"},
+    },
+)
+async def cascade(
+    gw: Annotated[Gateway, Depends(gateway)],
+    failure_mode: Annotated[FailureMode | None, Query(description="inventory, pricing, timeout or random")] = None,
+) -> JSONResponse:
+    status, report = await run_cascade(failure_mode, gw.dependencies, gw.settings.cascade_slow_seconds, gw.rng)
+    report.correlationId = current_correlation_id()
+    return JSONResponse(report.model_dump(), status_code=status)

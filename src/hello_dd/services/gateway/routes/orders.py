@@ -1,0 +1,48 @@
+"""Pattern 2: order checkout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from hello_dd.services.common.errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from hello_dd.services.gateway.context import Gateway, gateway
+from hello_dd.services.gateway.models import Order, OrderRequest
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Order,
+    summary="Checkout: check stock, price with discounts, reserve stock, finalize with tax",
+    responses={
+        **ERROR_RESPONSES,
+        502: {"model": ErrorResponse, "description": "A dependency failed; any reservation was released"},
+        503: {"model": ErrorResponse, "description": "A dependency is unreachable; any reservation was released"},
+        504: {"model": ErrorResponse, "description": "A dependency timed out; any reservation was released"},
+    },
+)
+async def place_order(body: OrderRequest, response: Response, gw: Annotated[Gateway, Depends(gateway)]) -> Order:
+    """Lines for the same product are added up. 400 ``INSUFFICIENT_STOCK`` or ``UNKNOWN_PRODUCT`` when
+    the order cannot be served; a failure after stock was reserved releases the reservation."""
+    order = await gw.checkout.place(body)
+    response.headers["Location"] = f"/api/v1/orders/{order.orderId}"
+    return order
+
+
+@router.get(
+    "/{order_id}",
+    response_model=Order,
+    summary="A confirmed order",
+    responses={404: {"model": ErrorResponse, "description": "No such order"}},
+)
+async def get_order(
+    order_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], gw: Annotated[Gateway, Depends(gateway)]
+) -> Order:
+    order = gw.orders.get(order_id)
+    if order is None:
+        raise ApiError(404, "ORDER_NOT_FOUND", f"Order {order_id} does not exist.")
+    return order
