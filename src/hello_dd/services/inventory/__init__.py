@@ -1,0 +1,1 @@
+"""inventory-service: stock levels and reservations over SQL (SQLite by default, or PostgreSQL)."""

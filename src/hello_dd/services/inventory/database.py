@@ -1,0 +1,171 @@
+"""The inventory database: one SQLAlchemy engine on ``DATABASE_URL``, the tables, and the seed.
+
+SQLite (the default) is a single file shared by every pooled connection. It runs in WAL mode so
+readers never wait for the writer, with a busy timeout so concurrent writers queue instead of failing.
+Transactions that write start with ``BEGIN IMMEDIATE`` (see :func:`write_transaction`): a deferred
+transaction that reads first and then tries to write can fail at once with "database is locked"
+when another writer got in between, and the busy timeout cannot help with that.
+
+PostgreSQL is used when the URL says ``postgresql://``; the installed driver is psycopg 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+
+from hello_dd.services.catalog import CATALOGUE
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option that marks a connection whose transaction will write (SQLite: BEGIN IMMEDIATE).
+_WRITES = "hello_dd_writes"
+
+metadata = MetaData()
+
+products = Table(
+    "products",
+    metadata,
+    Column("product_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("warehouse", String(64), nullable=False),
+    Column("available", BigInteger, nullable=False),
+    Column("reserved", BigInteger, nullable=False, default=0),
+    CheckConstraint("available >= 0", name="ck_products_available_not_negative"),
+    CheckConstraint("reserved >= 0", name="ck_products_reserved_not_negative"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    # The primary key is the idempotency guarantee: a second insert of the same id fails.
+    Column("reservation_id", String(128), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('held', 'released')", name="ck_reservations_status"),
+)
+
+reservation_lines = Table(
+    "reservation_lines",
+    metadata,
+    Column("reservation_id", String(128), ForeignKey("reservations.reservation_id"), primary_key=True),
+    # Keeps the lines in the order the caller sent them.
+    Column("line_no", Integer, primary_key=True),
+    Column("product_id", String(64), ForeignKey("products.product_id"), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    CheckConstraint("quantity > 0", name="ck_reservation_lines_quantity_positive"),
+)
+
+
+def normalise_url(database_url: str) -> URL:
+    """Points ``postgresql://`` (and Heroku-style ``postgres://``) URLs at psycopg 3, the installed
+    driver, so operators can use the plain URL every other tool understands."""
+    url = make_url(database_url)
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def backend_name(database_url: str) -> str:
+    return normalise_url(database_url).get_backend_name()
+
+
+def create_db_engine(database_url: str) -> Engine:
+    url = normalise_url(database_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url)
+    if backend == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    raise ValueError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {backend}")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database in (None, "", ":memory:"):
+        # Every pooled connection would open its own empty in-memory database.
+        raise ValueError("DATABASE_URL must name a SQLite file; in-memory SQLite is not supported")
+    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy, not the sqlite3 module, decides when transactions begin (see _begin_sqlite_transaction).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # In WAL mode NORMAL is still safe against application crashes and much faster than FULL.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(conn: Connection) -> None:
+    writes = conn.get_execution_options().get(_WRITES, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: committed on success, rolled back on any exception."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{_WRITES: True})
+        with conn.begin():
+            yield conn
+
+
+def create_schema(engine: Engine) -> None:
+    metadata.create_all(engine)
+
+
+# The two backends create_db_engine accepts, each with its own INSERT ... ON CONFLICT.
+_INSERT_BY_DIALECT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def seed_catalogue(engine: Engine) -> int:
+    """Adds the catalogue products that are missing and leaves existing rows alone, so restarting a
+    service never resets stock that orders have used. Returns how many products were added."""
+    rows = [
+        {
+            "product_id": p.product_id,
+            "name": p.name,
+            "category": p.category,
+            "warehouse": p.warehouse,
+            "available": p.initial_stock,
+            "reserved": 0,
+        }
+        for p in CATALOGUE
+    ]
+    insert = _INSERT_BY_DIALECT[engine.dialect.name]
+    statement = (
+        insert(products)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[products.c.product_id])
+        # RETURNING counts the added rows on both backends; with psycopg an INSERT reports rowcount -1.
+        .returning(products.c.product_id)
+    )
+    with write_transaction(engine) as conn:
+        return len(conn.execute(statement).all())

@@ -1,0 +1,73 @@
+"""Stock levels: listing, lookups, stock counts and availability checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from hello_dd.services.inventory.dependencies import Stock, error_responses
+from hello_dd.services.inventory.models import (
+    PRODUCT_ID_PATTERN,
+    BulkRequest,
+    BulkResponse,
+    CheckedLine,
+    CheckRequest,
+    CheckResponse,
+    InventoryPage,
+    MissingItem,
+    StockCount,
+    StockItem,
+)
+from hello_dd.services.inventory.stock import Line
+
+router = APIRouter(prefix="/inventory", tags=["inventory"])
+
+ProductIdPath = Annotated[str, Path(alias="productId", pattern=PRODUCT_ID_PATTERN, examples=["123"])]
+UNKNOWN_PRODUCT = error_responses({404: "No product with this id (PRODUCT_NOT_FOUND)"})
+
+
+@router.get("", summary="Stock levels, sorted by product id, one page at a time")
+def list_inventory(
+    stock: Stock,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> InventoryPage:
+    levels, total = stock.list_levels(limit, offset)
+    items = [StockItem.model_validate(level) for level in levels]
+    return InventoryPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{productId}", summary="The stock level of one product", responses=UNKNOWN_PRODUCT)
+def get_inventory(product_id: ProductIdPath, stock: Stock) -> StockItem:
+    return StockItem.model_validate(stock.get_level(product_id))
+
+
+@router.put(
+    "/{productId}/stock",
+    summary="Set the available units (a restock or a stock count); held units are untouched",
+    responses=UNKNOWN_PRODUCT,
+)
+def set_stock(product_id: ProductIdPath, count: StockCount, stock: Stock) -> StockItem:
+    return StockItem.model_validate(stock.set_available(product_id, count.available))
+
+
+@router.post("/bulk", summary="Stock levels of many products, in request order", responses=error_responses({}))
+def bulk_inventory(request: BulkRequest, stock: Stock) -> BulkResponse:
+    levels = stock.get_levels(request.product_ids)
+    items = [
+        StockItem.model_validate(levels[product_id]) if product_id in levels else MissingItem(product_id=product_id)
+        for product_id in request.product_ids
+    ]
+    return BulkResponse(items=items)
+
+
+@router.post(
+    "/check",
+    summary="Whether each line could be reserved now (nothing is held)",
+    responses=error_responses({}),
+)
+def check_inventory(request: CheckRequest, stock: Stock) -> CheckResponse:
+    checked = stock.check([Line(line.product_id, line.quantity) for line in request.items])
+    lines = [CheckedLine.model_validate(line) for line in checked]
+    return CheckResponse(sufficient=all(line.sufficient for line in lines), lines=lines)

@@ -1,0 +1,350 @@
+"""Stock levels and reservations: the only code that touches the inventory tables.
+
+Reservations are atomic and idempotent without application-level locks, so they stay correct with
+several worker threads or processes on the same database:
+
+* the reservation row goes in first, in the same transaction as the stock changes; its primary key
+  makes a repeated (or concurrent) request with the same ``reservationId`` fail with an integrity
+  error, which is answered by reading back the reservation that won;
+* each product is decremented by a conditional ``UPDATE ... WHERE available >= quantity``, so stock
+  can never be oversold; if any line fails, the whole transaction rolls back;
+* products are updated in product-id order, so two reservations can never deadlock on PostgreSQL;
+* a release flips the status with ``WHERE status = 'held'``; only the caller that flipped it returns
+  the units, so releasing twice (or concurrently) returns them once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from hello_dd.services.common.errors import ApiError
+from hello_dd.services.inventory import metrics
+from hello_dd.services.inventory.database import products, reservation_lines, reservations, write_transaction
+
+log = logging.getLogger(__name__)
+
+HELD = "held"
+RELEASED = "released"
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    product_id: str
+    name: str
+    category: str
+    warehouse: str
+    available: int
+    reserved: int
+
+    @property
+    def in_stock(self) -> bool:
+        return self.available > 0
+
+
+@dataclass(frozen=True)
+class Line:
+    product_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    product_id: str
+    found: bool
+    requested: int
+    available: int
+    sufficient: bool
+
+
+@dataclass(frozen=True)
+class Reservation:
+    reservation_id: str
+    status: str
+    items: tuple[Line, ...]
+    created_at: datetime
+
+
+class ProductNotFound(ApiError):
+    outcome = metrics.PRODUCT_NOT_FOUND
+
+    def __init__(self, product_ids: Sequence[str]):
+        super().__init__(
+            404,
+            "PRODUCT_NOT_FOUND",
+            f"No product with id {', '.join(product_ids)}.",
+            details={"productIds": list(product_ids)},
+        )
+
+
+class InsufficientStock(ApiError):
+    outcome = metrics.INSUFFICIENT_STOCK
+
+    def __init__(self, shortages: Sequence[tuple[Line, int]]):
+        short = "; ".join(f"product {line.product_id} has {left} of {line.quantity}" for line, left in shortages)
+        super().__init__(
+            409,
+            "INSUFFICIENT_STOCK",
+            f"Not enough stock: {short}.",
+            details=[
+                {"productId": line.product_id, "requested": line.quantity, "available": available}
+                for line, available in shortages
+            ],
+        )
+
+
+class ReservationNotFound(ApiError):
+    def __init__(self, reservation_id: str):
+        super().__init__(404, "RESERVATION_NOT_FOUND", f"No reservation with id {reservation_id}.")
+
+
+def merge_lines(lines: Iterable[Line]) -> tuple[Line, ...]:
+    """Folds repeated products into one line (at the first one's position), so the conditional
+    update checks a product's whole quantity at once and each product row is updated once."""
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line.product_id] = totals.get(line.product_id, 0) + line.quantity
+    return tuple(Line(product_id, quantity) for product_id, quantity in totals.items())
+
+
+def _check_line(line: Line, level: StockLevel | None) -> LineCheck:
+    available = level.available if level else 0
+    found = level is not None
+    return LineCheck(line.product_id, found, line.quantity, available, found and available >= line.quantity)
+
+
+def _level(row: Row[Any]) -> StockLevel:
+    return StockLevel(row.product_id, row.name, row.category, row.warehouse, row.available, row.reserved)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite keeps no time zone; every timestamp is written in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _units(lines: Iterable[Line]) -> int:
+    return sum(line.quantity for line in lines)
+
+
+def _by_product(lines: Iterable[Line]) -> list[Line]:
+    return sorted(lines, key=attrgetter("product_id"))
+
+
+class StockRepository:
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    # --- stock levels -------------------------------------------------------------------------
+
+    def list_levels(self, limit: int, offset: int) -> tuple[list[StockLevel], int]:
+        page = select(products).order_by(products.c.product_id).limit(limit).offset(offset)
+        with self._engine.connect() as conn:
+            total = conn.scalar(select(func.count()).select_from(products)) or 0
+            levels = [_level(row) for row in conn.execute(page)]
+        return levels, total
+
+    def get_level(self, product_id: str) -> StockLevel:
+        level = self.get_levels([product_id]).get(product_id)
+        if level is None:
+            raise ProductNotFound([product_id])
+        return level
+
+    def get_levels(self, product_ids: Iterable[str]) -> dict[str, StockLevel]:
+        query = select(products).where(products.c.product_id.in_(set(product_ids)))
+        with self._engine.connect() as conn:
+            return {row.product_id: _level(row) for row in conn.execute(query)}
+
+    def set_available(self, product_id: str, available: int) -> StockLevel:
+        """A stock count: the units on the shelf become ``available``; held reservations keep theirs."""
+        statement = update(products).where(products.c.product_id == product_id).values(available=available)
+        with write_transaction(self._engine) as conn:
+            if conn.execute(statement).rowcount == 0:
+                raise ProductNotFound([product_id])
+        log.info(
+            "stock of %s set to %d available units",
+            product_id,
+            available,
+            extra={"product_id": product_id, "available": available},
+        )
+        return self.get_level(product_id)
+
+    def check(self, lines: Sequence[Line]) -> list[LineCheck]:
+        """Answers each line on its own, from the current levels; nothing is held."""
+        levels = self.get_levels(line.product_id for line in lines)
+        return [_check_line(line, levels.get(line.product_id)) for line in lines]
+
+    # --- reservations -------------------------------------------------------------------------
+
+    def reserve(self, reservation_id: str, lines: Iterable[Line]) -> tuple[Reservation, bool]:
+        """Holds every line or nothing. Returns the reservation and whether this call created it
+        (``False``: the id was already used, and the existing reservation is returned unchanged)."""
+        reservation = Reservation(reservation_id, HELD, merge_lines(lines), datetime.now(UTC))
+        try:
+            with write_transaction(self._engine) as conn:
+                _insert_header(conn, reservation)
+                _take_stock(conn, reservation.items)
+                _insert_lines(conn, reservation)
+        except IntegrityError:
+            existing = self.find_reservation(reservation_id)
+            if existing is None:
+                raise  # some other constraint failed: not a replay
+            _note_replay(existing)
+            return existing, False
+        except (ProductNotFound, InsufficientStock) as refusal:
+            _note_refusal(reservation_id, refusal)
+            raise
+        metrics.RESERVATIONS.labels(metrics.RESERVED).inc()
+        metrics.UNITS_RESERVED.inc(_units(reservation.items))
+        _log_movement("reserved", reservation)
+        return reservation, True
+
+    def find_reservation(self, reservation_id: str) -> Reservation | None:
+        with self._engine.connect() as conn:
+            return _load_reservation(conn, reservation_id)
+
+    def get_reservation(self, reservation_id: str) -> Reservation:
+        reservation = self.find_reservation(reservation_id)
+        if reservation is None:
+            raise ReservationNotFound(reservation_id)
+        return reservation
+
+    def release(self, reservation_id: str) -> Reservation:
+        """Returns the units of a held reservation; releasing a released one changes nothing."""
+        flip = (
+            update(reservations)
+            .where(reservations.c.reservation_id == reservation_id, reservations.c.status == HELD)
+            .values(status=RELEASED)
+        )
+        with write_transaction(self._engine) as conn:
+            flipped = conn.execute(flip).rowcount == 1
+            reservation = _load_reservation(conn, reservation_id)
+            if reservation is None:
+                raise ReservationNotFound(reservation_id)
+            if flipped:
+                _return_stock(conn, reservation.items)
+        if flipped:
+            metrics.UNITS_RELEASED.inc(_units(reservation.items))
+            _log_movement("released", reservation)
+        return reservation
+
+
+# --- SQL steps of the transactions above ---------------------------------------------------------
+
+
+def _insert_header(conn: Connection, reservation: Reservation) -> None:
+    # First statement of the transaction: a duplicate id fails here, before any stock moves.
+    conn.execute(
+        insert(reservations).values(
+            reservation_id=reservation.reservation_id,
+            status=reservation.status,
+            created_at=reservation.created_at,
+        )
+    )
+
+
+def _insert_lines(conn: Connection, reservation: Reservation) -> None:
+    conn.execute(
+        insert(reservation_lines),
+        [
+            {
+                "reservation_id": reservation.reservation_id,
+                "line_no": number,
+                "product_id": line.product_id,
+                "quantity": line.quantity,
+            }
+            for number, line in enumerate(reservation.items)
+        ],
+    )
+
+
+def _take_stock(conn: Connection, lines: Sequence[Line]) -> None:
+    """Every line is attempted, so a refusal names all the short products, not just the first."""
+    short = []
+    for line in _by_product(lines):
+        taken = conn.execute(
+            update(products)
+            .where(products.c.product_id == line.product_id, products.c.available >= line.quantity)
+            .values(available=products.c.available - line.quantity, reserved=products.c.reserved + line.quantity)
+        )
+        if taken.rowcount == 0:
+            short.append(line)
+    if short:
+        raise _refusal(conn, short)
+
+
+def _refusal(conn: Connection, short: Sequence[Line]) -> ProductNotFound | InsufficientStock:
+    """Unknown products win over shortages: the request named something that does not exist."""
+    query = select(products.c.product_id, products.c.available).where(
+        products.c.product_id.in_([line.product_id for line in short])
+    )
+    available: dict[str, int] = {row.product_id: row.available for row in conn.execute(query)}
+    missing = [line.product_id for line in short if line.product_id not in available]
+    if missing:
+        return ProductNotFound(missing)
+    return InsufficientStock([(line, available[line.product_id]) for line in short])
+
+
+def _return_stock(conn: Connection, lines: Sequence[Line]) -> None:
+    for line in _by_product(lines):
+        conn.execute(
+            update(products)
+            .where(products.c.product_id == line.product_id)
+            .values(available=products.c.available + line.quantity, reserved=products.c.reserved - line.quantity)
+        )
+
+
+def _load_reservation(conn: Connection, reservation_id: str) -> Reservation | None:
+    header = conn.execute(select(reservations).where(reservations.c.reservation_id == reservation_id)).first()
+    if header is None:
+        return None
+    lines = conn.execute(
+        select(reservation_lines.c.product_id, reservation_lines.c.quantity)
+        .where(reservation_lines.c.reservation_id == reservation_id)
+        .order_by(reservation_lines.c.line_no)
+    )
+    items = tuple(Line(row.product_id, row.quantity) for row in lines)
+    return Reservation(header.reservation_id, header.status, items, _as_utc(header.created_at))
+
+
+# --- metrics and logs ----------------------------------------------------------------------------
+
+
+def _note_replay(existing: Reservation) -> None:
+    metrics.RESERVATIONS.labels(metrics.REPLAYED).inc()
+    log.info(
+        "reservation %s already exists; returned unchanged",
+        existing.reservation_id,
+        extra={"reservation_id": existing.reservation_id, "status": existing.status},
+    )
+
+
+def _note_refusal(reservation_id: str, refusal: ProductNotFound | InsufficientStock) -> None:
+    metrics.RESERVATIONS.labels(refusal.outcome).inc()
+    log.info(
+        "reservation %s refused: %s",
+        reservation_id,
+        refusal.code,
+        extra={"reservation_id": reservation_id, "error_code": refusal.code, "details": refusal.details},
+    )
+
+
+def _log_movement(verb: str, reservation: Reservation) -> None:
+    units = _units(reservation.items)
+    log.info(
+        "%s %d units for reservation %s",
+        verb,
+        units,
+        reservation.reservation_id,
+        extra={
+            "reservation_id": reservation.reservation_id,
+            "product_ids": [line.product_id for line in reservation.items],
+            "units": units,
+        },
+    )

@@ -1,0 +1,136 @@
+"""Helpers shared by the tests: fake executables, process bookkeeping, and a throwaway PostgreSQL cluster."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def make_executable(tmp_path: Path) -> Callable[..., Path]:
+    """Write a small shell script and make it executable; returns its path."""
+
+    def make(relative: str, body: str = "exit 0") -> Path:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return path
+
+    return make
+
+
+def _pid_alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` in the process tree (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+@pytest.fixture
+def pid_alive() -> Callable[[int], bool]:
+    return _pid_alive
+
+
+@pytest.fixture
+def descendants() -> Callable[[int], set[int]]:
+    return _descendants
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+PG_BINARIES = ("initdb", "pg_ctl", "postgres")
+# Where PostgreSQL server binaries usually live when they are not on PATH.
+PG_SEARCH_DIRS = [
+    "/usr/local/bin",
+    "/usr/local/pgsql/bin",
+    *sorted(str(path) for path in Path("/usr/lib/postgresql").glob("*/bin")),
+]
+PG_USER = "postgres"
+
+
+def _find_pg_bindir() -> Path | None:
+    on_path = shutil.which("initdb")
+    candidates = ([str(Path(on_path).parent)] if on_path else []) + PG_SEARCH_DIRS
+    for directory in candidates:
+        if all((Path(directory) / name).is_file() for name in PG_BINARIES):
+            return Path(directory)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root; as anyone else it runs as that user.
+    return ["runuser", "-u", PG_USER, "--", *command] if os.geteuid() == 0 else command
+
+
+def _run_pg(command: list[str]) -> None:
+    done = subprocess.run(_as_server_user(command), capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster for the whole session, as
+    ``postgresql://postgres@127.0.0.1:PORT/postgres`` (trust auth, no password). The services point
+    that scheme at psycopg 3 themselves, and SQLAlchemy 2.1 picks psycopg for it too. Create a
+    database per test if you need isolation. Skipped only when the server binaries are not
+    installed; any other failure is an error, so a broken cluster never passes silently."""
+    bindir = _find_pg_bindir()
+    if bindir is None:
+        reason = f"PostgreSQL server binaries ({', '.join(PG_BINARIES)}) not on PATH nor in {PG_SEARCH_DIRS}"
+        print(f"skipping PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    workdir = Path(tempfile.mkdtemp(prefix="hello-dd-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(workdir, user=PG_USER, group=PG_USER)
+    datadir, port = workdir / "data", _free_port()
+    try:
+        _run_pg([str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", PG_USER, "--no-sync"])
+        # Durability is pointless for a throwaway cluster; turning it off makes the tests much faster.
+        options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+        pg_ctl = [str(bindir / "pg_ctl"), "-D", str(datadir)]
+        _run_pg([*pg_ctl, "-o", options, "-l", str(workdir / "postgres.log"), "start", "-w"])
+        try:
+            yield f"postgresql://{PG_USER}@127.0.0.1:{port}/postgres"
+        finally:
+            _run_pg([*pg_ctl, "stop", "-m", "fast", "-w"])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
