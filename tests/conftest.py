@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -12,6 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from hello_dd.stack import free_port
 
 
 @pytest.fixture
@@ -89,12 +90,6 @@ def _find_pg_bindir() -> Path | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _as_server_user(command: list[str]) -> list[str]:
     # PostgreSQL refuses to run as root; as anyone else it runs as that user.
     return ["runuser", "-u", PG_USER, "--", *command] if os.geteuid() == 0 else command
@@ -121,7 +116,7 @@ def postgres_url() -> Iterator[str]:
     workdir = Path(tempfile.mkdtemp(prefix="hello-dd-pg-"))
     if os.geteuid() == 0:
         shutil.chown(workdir, user=PG_USER, group=PG_USER)
-    datadir, port = workdir / "data", _free_port()
+    datadir, port = workdir / "data", free_port()
     try:
         _run_pg([str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", PG_USER, "--no-sync"])
         # Durability is pointless for a throwaway cluster; turning it off makes the tests much faster.

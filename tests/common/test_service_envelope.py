@@ -37,7 +37,10 @@ def boom() -> dict:
 
 @pytest.fixture(scope="module")
 def client():
-    settings = ServiceSettings(service_name="test-service", tracer="none", max_body_bytes=1024)
+    class TestServiceSettings(ServiceSettings):
+        service_name = "test-service"
+
+    settings = TestServiceSettings(tracer="none", max_body_bytes=1024)
     app = create_service_app(settings, title="t", description="d", routers=[router])
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c

@@ -24,6 +24,8 @@ class _RequestContext(logging.Filter):
         record.correlation_id = current_correlation_id()
         record.request_id = current_request_id()
         record.trace_id, record.span_id = current_trace_ids()
+        # uvicorn adds a copy of its message with terminal colour codes: noise in a JSON line.
+        record.__dict__.pop("color_message", None)
         return True
 
 

@@ -6,25 +6,27 @@ same variables work in a shell, in ``hello-dd up`` and in docker-compose.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-TracerName = Literal["otel", "ddtrace", "none"]
+TracerName = Literal["otel", "none"]
 
 
 class ServiceSettings(BaseSettings):
     """What every service reads."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    # populate_by_name: code and tests may pass fields by name even where the variable has another name.
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
-    service_name: str = "hello-dd-service"
+    # Fixed per service class, never read from the environment (a shell may well have SERVICE_NAME set).
+    service_name: ClassVar[str] = "hello-dd-service"
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
     environment: str = Field("local", validation_alias=AliasChoices("DD_ENV", "ENVIRONMENT"))
-    # Which tracing library instruments the service: OpenTelemetry (OTLP), Datadog's ddtrace, or none.
+    # Which tracing instruments the service: OpenTelemetry exporting OTLP, or none.
     tracer: TracerName = Field("otel", validation_alias=AliasChoices("HELLO_DD_TRACER", "TRACER"))
     otlp_endpoint: str = Field(
         "http://127.0.0.1:4318",
@@ -40,14 +42,14 @@ class ServiceSettings(BaseSettings):
 
 
 class InventorySettings(ServiceSettings):
-    service_name: str = "inventory-service"
+    service_name: ClassVar[str] = "inventory-service"
     port: int = 8001
     # SQLAlchemy URL: embedded SQLite by default, PostgreSQL with a postgresql:// URL.
     database_url: str = "sqlite:///./inventory.db"
 
 
 class PricingSettings(ServiceSettings):
-    service_name: str = "pricing-service"
+    service_name: ClassVar[str] = "pricing-service"
     port: int = 8002
     # When set (redis://host:port/db), quotes and price lookups are cached in Redis, else in process.
     redis_url: str | None = None
@@ -57,7 +59,7 @@ class PricingSettings(ServiceSettings):
 
 
 class GatewaySettings(ServiceSettings):
-    service_name: str = "api-gateway"
+    service_name: ClassVar[str] = "api-gateway"
     port: int = 8000
     inventory_url: str = "http://127.0.0.1:8001"
     pricing_url: str = "http://127.0.0.1:8002"

@@ -1,6 +1,6 @@
 """Calls to a dependency with a per-attempt timeout, retries for idempotent calls, and a circuit breaker.
 
-Policy (documented in docs/resilience.md):
+Policy (also in docs/resilience.md):
 - every attempt has the dependency's timeout;
 - only idempotent calls are retried, and only on connection failures and 502/503/504 answers, with
   exponential backoff and jitter (tenacity), within an overall time budget; a timeout is not retried,

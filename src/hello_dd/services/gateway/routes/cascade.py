@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from hello_dd.services.common.correlation import current_correlation_id
+from hello_dd.services.common.errors import error_responses
 from hello_dd.services.gateway.cascade import run_cascade
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.models import CascadeReport, FailureMode
+from hello_dd.services.gateway.routes import DEPENDENCY_FAILURES
 
 router = APIRouter(prefix="/api/v1/health", tags=["resilience"])
 
@@ -19,11 +21,7 @@ router = APIRouter(prefix="/api/v1/health", tags=["resilience"])
     "/cascade",
     response_model=CascadeReport,
     summary="Induce downstream failures and show retries, timeouts, circuit state and fallbacks",
-    responses={
-        502: {"model": CascadeReport, "description": "A dependency answered with errors on every attempt"},
-        503: {"model": CascadeReport, "description": "A dependency is unreachable or its circuit is open"},
-        504: {"model": CascadeReport, "description": "A dependency did not answer in time"},
-    },
+    responses=error_responses(DEPENDENCY_FAILURES, model=CascadeReport),
 )
 async def cascade(
     gw: Annotated[Gateway, Depends(gateway)],

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from hello_dd.services.common.errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.models import Order, OrderRequest
 
@@ -18,12 +18,13 @@ router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
     status_code=201,
     response_model=Order,
     summary="Checkout: check stock, price with discounts, reserve stock, finalize with tax",
-    responses={
-        **ERROR_RESPONSES,
-        502: {"model": ErrorResponse, "description": "A dependency failed; any reservation was released"},
-        503: {"model": ErrorResponse, "description": "A dependency is unreachable; any reservation was released"},
-        504: {"model": ErrorResponse, "description": "A dependency timed out; any reservation was released"},
-    },
+    responses=error_responses(
+        {
+            502: "A dependency failed; any reservation was released",
+            503: "A dependency is unreachable; any reservation was released",
+            504: "A dependency timed out; any reservation was released",
+        }
+    ),
 )
 async def place_order(body: OrderRequest, response: Response, gw: Annotated[Gateway, Depends(gateway)]) -> Order:
     """Lines for the same product are added up. 400 ``INSUFFICIENT_STOCK`` or ``UNKNOWN_PRODUCT`` when
@@ -37,7 +38,7 @@ async def place_order(body: OrderRequest, response: Response, gw: Annotated[Gate
     "/{order_id}",
     response_model=Order,
     summary="A confirmed order",
-    responses={404: {"model": ErrorResponse, "description": "No such order"}},
+    responses=error_responses({404: "No such order (ORDER_NOT_FOUND)"}),
 )
 async def get_order(
     order_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], gw: Annotated[Gateway, Depends(gateway)]

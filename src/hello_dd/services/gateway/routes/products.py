@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from hello_dd.services.common.errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.gateway import bulk
 from hello_dd.services.gateway.checkout import dependency_api_error
 from hello_dd.services.gateway.clients import DownstreamRejected
@@ -22,27 +22,18 @@ from hello_dd.services.gateway.models import (
     SectionUnavailable,
 )
 from hello_dd.services.gateway.resilience import DependencyError
+from hello_dd.services.gateway.routes import DEPENDENCY_FAILURES
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
 
 ProductIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["123"])]
 CurrencyQuery = Annotated[str, Query(pattern=r"^[A-Z]{3}$")]
 
-_DEPENDENCY_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in (
-        (502, "A dependency answered with an error"),
-        (503, "A dependency is unreachable or its circuit is open"),
-        (504, "A dependency did not answer in time"),
-    )
-}
-
-
 @router.get(
     "/{product_id}",
     response_model=ProductView,
     summary="Product query: stock and price, fetched from inventory and pricing in parallel",
-    responses={404: {"model": ErrorResponse, "description": "No such product"}, **ERROR_RESPONSES, **_DEPENDENCY_ERRORS},
+    responses=error_responses({404: "No such product (PRODUCT_NOT_FOUND)", **DEPENDENCY_FAILURES}),
 )
 async def get_product(product_id: ProductIdPath, gw: Annotated[Gateway, Depends(gateway)], currency: CurrencyQuery = "USD") -> ProductView:
     """Inventory is the authority on whether a product exists: if it cannot answer, the query fails
@@ -80,7 +71,7 @@ async def get_product(product_id: ProductIdPath, gw: Annotated[Gateway, Depends(
     "/bulk-check",
     response_model=BulkCheckResponse,
     summary="Bulk check: stock (and optionally prices) for many products, checked in parallel chunks",
-    responses={**ERROR_RESPONSES, 503: {"model": ErrorResponse, "description": "Inventory could not be reached for any chunk"}},
+    responses=error_responses({503: "Inventory could not be reached for any chunk"}),
 )
 async def bulk_check(
     body: BulkCheckRequest,

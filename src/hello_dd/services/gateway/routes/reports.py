@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from hello_dd.services.common.errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.models import JobAccepted, JobStatus, ReportRequest
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
     status_code=202,
     response_model=JobAccepted,
     summary="Start a report; answers at once with a job id to poll",
-    responses={**ERROR_RESPONSES, 503: {"model": ErrorResponse, "description": "The job store is full"}},
+    responses=error_responses({503: "The job store is full (TOO_MANY_JOBS)"}),
 )
 async def generate(body: ReportRequest, response: Response, gw: Annotated[Gateway, Depends(gateway)]) -> JobAccepted:
     """Report types: ``inventory_summary`` (stock and stock value from inventory and pricing),
@@ -34,7 +34,7 @@ async def generate(body: ReportRequest, response: Response, gw: Annotated[Gatewa
     "/status/{job_id}",
     response_model=JobStatus,
     summary="A report job's status: queued, running, completed (with result) or failed (with error)",
-    responses={404: {"model": ErrorResponse, "description": "No such job"}},
+    responses=error_responses({404: "No such job (JOB_NOT_FOUND)"}),
 )
 async def status(job_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], gw: Annotated[Gateway, Depends(gateway)]) -> JobStatus:
     job = gw.jobs.get(job_id)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from hello_dd.services.inventory.dependencies import Stock, error_responses
+from hello_dd.services.common.errors import error_responses
+from hello_dd.services.inventory.dependencies import Stock
 from hello_dd.services.inventory.models import (
     PRODUCT_ID_PATTERN,
     BulkRequest,

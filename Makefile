@@ -1,0 +1,67 @@
+# hello-dd spec. Run `make` (or `make help`) to list the targets.
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+AGENT_VENV := .venv-agent
+TEST_AGENT_VERSION := 1.69.1
+# Stamp files make `setup` idempotent: each step re-runs only when its input changed.
+PROJECT_STAMP := $(VENV)/.hello-dd-installed
+AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
+
+NPM_STAMP := node_modules/.hello-dd-npm-installed
+
+.PHONY: help setup system-packages up spec report test unit clean distclean
+
+help: ## List the targets (the default goal)
+	@echo "Usage: make TARGET [ARGS=...]"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: $(PROJECT_STAMP) $(AGENT_STAMP) $(NPM_STAMP) ## Install the project (.venv), the test agent (.venv-agent) and the Allure CLI (node_modules)
+
+$(PROJECT_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed; try: make setup PYTHON=python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	@touch $@
+
+# The agent pins OpenTelemetry 1.36: it gets a virtual environment of its own.
+$(AGENT_STAMP):
+	$(PYTHON) -m venv $(AGENT_VENV)
+	$(AGENT_VENV)/bin/pip install --quiet ddapm-test-agent==$(TEST_AGENT_VERSION)
+	@rm -f $(AGENT_VENV)/.ddapm-test-agent-* && touch $@
+
+# The Allure 3 report CLI, pinned in package-lock.json.
+$(NPM_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+system-packages: ## Install chromium and redis-server with apt when missing (needs root; tests skip without them)
+	@scripts/install-system-packages.sh
+
+up: setup ## Run the stack on this machine until Ctrl-C (options: ARGS="--no-agent", see hello-dd up --help)
+	$(VENV)/bin/hello-dd up $(ARGS)
+
+spec: setup ## Run the specification (behave) on the embedded stack; options: ARGS="--tags=@pattern-2"
+	$(VENV)/bin/behave $(ARGS)
+	@$(VENV)/bin/python -m hello_dd.harness.closing_line
+
+report: setup ## Build the Allure HTML report of the last run into reports/allure-report
+	$(VENV)/bin/python -m hello_dd.harness.allure_html
+
+unit: setup ## Run the pytest tests only; options: ARGS="-k stack -x"
+	@$(VENV)/bin/pytest $(ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make unit: pytest collected no tests, which counts as a failure" >&2; exit 1; fi; \
+	exit $$status
+
+test: unit ## Run all the tests: pytest, then the whole specification on the embedded stack
+	$(VENV)/bin/behave
+	@$(VENV)/bin/python -m hello_dd.harness.closing_line
+
+clean: ## Remove the run state (.hello-dd/), reports and caches; keep the installed environments
+	rm -rf .hello-dd .pytest_cache reports/allure-results reports/allure-report reports/junit reports/logs reports/test_report.md
+	find . \( -path ./$(VENV) -o -path ./$(AGENT_VENV) -o -path ./.git \) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean ## Like clean, and remove .venv, .venv-agent and node_modules too
+	rm -rf $(VENV) $(AGENT_VENV) node_modules

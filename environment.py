@@ -1,0 +1,81 @@
+"""behave hooks: start the stack once per run, give each scenario its clients and evidence, skip
+what the stack cannot do with a stated reason, and write reports/test_report.md at the end."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from hello_dd.harness import gherkin_types
+from hello_dd.harness.evidence import Evidence
+from hello_dd.harness.providers import ConfigurationError, provider_from_userdata
+from hello_dd.harness.run_results import RunResults
+from hello_dd.harness.world import World
+
+gherkin_types.register()
+
+# Scenarios tagged with these need something only some providers can do.
+NEEDS = {
+    "needs-stack-control": ("controls_stack", "it stops services or injects faults"),
+    "needs-logs": ("reads_logs", "it reads the services' log lines"),
+}
+
+
+def _clear_previous_results(context) -> None:
+    """Each run's reports describe that run only (-D keep_results=true keeps earlier results)."""
+    if context.config.userdata.getbool("keep_results", False):
+        return
+    for directory in (context.config.junit_directory, *context.config.outfiles):
+        path = Path(directory)
+        if path.is_dir() and path.resolve().is_relative_to(context.reports_dir.resolve()):
+            for item in path.iterdir():
+                if item.is_file():
+                    item.unlink()
+
+
+def before_all(context):
+    userdata = context.config.userdata
+    context.reports_dir = Path(userdata.get("reports_dir", "reports"))
+    _clear_previous_results(context)
+    context.run_results = RunResults()
+    try:
+        context.provider = provider_from_userdata(userdata, context.reports_dir)
+    except ConfigurationError as exc:
+        sys.exit(f"hello-dd spec: {exc}")
+    print(f"hello-dd spec: starting the {context.provider.name} stack ...", file=sys.stderr, flush=True)
+    try:
+        context.provider.start()
+    except BaseException:
+        context.provider.stop()
+        raise
+    context.stack_description = context.provider.describe()
+    print(f"hello-dd spec: verifying {context.stack_description}", file=sys.stderr, flush=True)
+
+
+def before_scenario(context, scenario):
+    for tag, (capability, why) in NEEDS.items():
+        if tag in scenario.effective_tags and not getattr(context.provider, capability):
+            scenario.skip(reason=f"stack={context.provider.name} cannot run this scenario: {why}")
+            return
+    context.evidence = Evidence()
+    context.world = World(context.provider, context.config.userdata, context.evidence)
+
+
+def after_scenario(context, scenario):
+    world = getattr(context, "world", None)
+    if world is not None:
+        world.close()
+        context.world = None
+    context.run_results.add(scenario)
+
+
+def after_all(context):
+    provider = getattr(context, "provider", None)
+    try:
+        if provider is not None:
+            provider.stop()
+    finally:
+        if hasattr(context, "run_results"):
+            stack = getattr(context, "stack_description", "the stack did not start")
+            path = context.run_results.write(context.reports_dir / "test_report.md", stack=stack)
+            print(f"hello-dd spec: wrote {path}", file=sys.stderr, flush=True)

@@ -1,0 +1,244 @@
+"""``hello-dd``: run one service, or the whole reference stack on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from pathlib import Path
+from types import FrameType
+
+from hello_dd import __version__
+from hello_dd.services.common.server import SERVICES, serve
+from hello_dd.stack import (
+    AGENT,
+    AgentNotFoundError,
+    LocalStack,
+    PortInUseError,
+    ProcessFailedError,
+    StackError,
+    StackPorts,
+)
+from hello_dd.stack.local import SERVICE_PORT_ROLE
+from hello_dd.stack.processes import exit_reason
+
+PROG = "hello-dd"
+
+PORT_HELP = {
+    "gateway": "port of api-gateway",
+    "inventory": "port of inventory-service",
+    "pricing": "port of pricing-service",
+    "agent": "port of the test agent's Datadog intake and /test/* API",
+    "otlp": "port of the test agent's OTLP/HTTP receiver (the services send their traces here)",
+    "otlp_grpc": "port of the test agent's OTLP/gRPC receiver (always opened by the agent, unused by the services)",
+}
+URL_NOTES = {
+    AGENT: "test agent: Datadog intake, /test/* API",
+    "otlp": "test agent: OTLP/HTTP; OTLP traces at /test/session/traces",
+}
+SERVICE_DEFAULT_PORTS = {name: StackPorts().as_dict()[role] for name, role in SERVICE_PORT_ROLE.items()}
+
+
+class UsageError(Exception):
+    """A problem the user can fix by changing the command line or the machine; printed as one line."""
+
+
+class StopRequested(BaseException):
+    """Ctrl-C or SIGTERM: stop the stack (a BaseException, so nothing on the way swallows it)."""
+
+
+def port_flag(role: str) -> str:
+    return f"--{role.replace('_', '-')}-port"
+
+
+# -- serve ------------------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    port = args.port or int(os.environ.get("PORT") or SERVICE_DEFAULT_PORTS[args.service])
+    serve(args.service, args.host, port)
+    return 0
+
+
+# -- up -----------------------------------------------------------------------------------------------
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise StopRequested
+
+
+def _set_stop_signals(handler: Callable[[int, FrameType | None], None] | int) -> dict[int, object]:
+    return {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _stack_from_args(args: argparse.Namespace) -> LocalStack:
+    try:
+        ports = StackPorts(**{f.name: getattr(args, f"{f.name}_port") for f in fields(StackPorts)})
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.agent is not None and not args.agent.is_file():
+        raise UsageError(f"--agent {args.agent}: no such file")
+    return LocalStack(
+        ports,
+        workdir=args.state_dir,
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        tracer=args.tracer,
+        agent_command=[str(args.agent)] if args.agent else None,
+        no_agent=args.no_agent,
+    )
+
+
+def _print_running(stack: LocalStack) -> None:
+    print(f"hello-dd stack is running (tracing: {stack.tracer})\n")
+    for name, url in stack.urls.items():
+        note = f"  ({URL_NOTES[name]})" if name in URL_NOTES else ""
+        print(f"  {name:<18} {url}{note}")
+    print(f"\nLogs: {stack.log_path('<name>')}")
+    print(f"Try:  curl {stack.urls['api-gateway']}/api/v1/products/123")
+    print("Press Ctrl-C to stop.", flush=True)
+
+
+def _watch(stack: LocalStack) -> None:
+    """Block until a signal arrives; raise if a process of the stack ends by itself."""
+    while True:
+        time.sleep(0.5)
+        for name, code in stack.exited().items():
+            proc = stack.processes[name]
+            problem = f"stopped unexpectedly ({exit_reason(code)})"
+            raise ProcessFailedError(name, problem, proc.log_path, proc.log_tail())
+
+
+def _up(args: argparse.Namespace) -> int:
+    stack = _stack_from_args(args)
+    try:
+        stack.check_ports()
+    except PortInUseError as exc:
+        flag = port_flag(exc.role)
+        raise UsageError(
+            f"port {exc.port} ({flag}) is already in use; stop what uses it or choose another port with {flag}"
+        ) from None
+    previous = _set_stop_signals(_raise_stop)
+    try:
+        try:
+            what = "the three services" if args.no_agent else "the test agent and the three services"
+            print(f"Starting {what} (logs in {stack.log_path('<name>').parent}) ...", flush=True)
+            stack.start(timeout=args.start_timeout)
+            _print_running(stack)
+            _watch(stack)
+        except StopRequested:
+            pass
+        finally:
+            _set_stop_signals(signal.SIG_IGN)  # a second Ctrl-C must not interrupt the cleanup
+            print("\nStopping ...", flush=True)
+            stack.stop()
+            print("Stopped: every process of the stack has ended.", flush=True)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Run the hello-dd reference stack (api-gateway, inventory-service, pricing-service) "
+        "and Datadog's APM test agent as its trace collector.",
+        epilog="Exit status: 0 after a clean run or stop, 2 on any error. "
+        "`hello-dd COMMAND --help` explains a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run one service in the foreground",
+        description="Run one service with uvicorn in the foreground. Its other settings come from "
+        "environment variables (DATABASE_URL, INVENTORY_URL, HELLO_DD_TRACER, ...; see the README).",
+    )
+    serve.add_argument("service", choices=list(SERVICES), help="the service to run")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        help="port to listen on (default: $PORT, else the service's usual port: "
+        + ", ".join(f"{name} {port}" for name, port in SERVICE_DEFAULT_PORTS.items())
+        + ")",
+    )
+    serve.set_defaults(handler=_serve)
+
+    up = commands.add_parser(
+        "up",
+        help="run the whole stack on this machine until Ctrl-C",
+        description="Start the test agent (unless --no-agent), then the three services, as local processes "
+        "on 127.0.0.1; wait until every /health answers; print their URLs; keep running until Ctrl-C or "
+        "SIGTERM, then stop every process. Each process writes its output to STATE_DIR/logs/NAME.log.",
+    )
+    ports = up.add_argument_group("ports (all on 127.0.0.1)")
+    for field in fields(StackPorts):
+        ports.add_argument(
+            port_flag(field.name),
+            dest=f"{field.name}_port",
+            type=int,
+            default=field.default,
+            metavar="PORT",
+            help=f"{PORT_HELP[field.name]} (default: %(default)s)",
+        )
+    up.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="SQLAlchemy URL of inventory-service's database, e.g. postgresql://user:pass@host/db "
+        "(default: the SQLite file STATE_DIR/inventory.db)",
+    )
+    up.add_argument(
+        "--redis-url", metavar="URL", help="Redis URL for pricing-service's cache (default: an in-process cache)"
+    )
+    up.add_argument(
+        "--tracer",
+        choices=["otel", "none"],
+        default="otel",
+        help="tracing in the services: OpenTelemetry exporting to the test agent, or none (default: %(default)s)",
+    )
+    up.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(".hello-dd"),
+        metavar="DIR",
+        help="directory for the SQLite database and the logs (default: %(default)s)",
+    )
+    up.add_argument(
+        "--start-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for every process to become ready (default: %(default)g)",
+    )
+    agent = up.add_mutually_exclusive_group()
+    agent.add_argument(
+        "--agent",
+        type=Path,
+        metavar="PATH",
+        help="the ddapm-test-agent executable (default: $HELLO_DD_TEST_AGENT, else "
+        ".venv-agent/bin/ddapm-test-agent made by `make setup`, else ddapm-test-agent on the PATH)",
+    )
+    agent.add_argument(
+        "--no-agent", action="store_true", help="run without a trace collector (implies --tracer none)"
+    )
+    up.set_defaults(handler=_up)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (UsageError, StackError, AgentNotFoundError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2

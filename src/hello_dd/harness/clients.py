@@ -1,0 +1,95 @@
+"""Business-level clients of the three services, in the words the features use.
+
+They speak only the public contract (the gateway API of the design, and the downstream APIs in
+docs/services-api.md), so the suite works against any implementation of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hello_dd.harness.exchange import Exchange
+from hello_dd.harness.http import HttpClient
+from hello_dd.harness.polling import poll
+
+FINISHED_JOB_STATES = ("completed", "failed")
+
+
+class Gateway:
+    def __init__(self, http: HttpClient):
+        self.http = http
+
+    def health(self) -> Exchange:
+        return self.http.get("/health")
+
+    def product(self, product_id: str, *, headers: dict[str, str] | None = None, currency: str | None = None) -> Exchange:
+        params = {"currency": currency} if currency else None
+        return self.http.get(f"/api/v1/products/{product_id}", headers=headers, params=params)
+
+    def place_order(
+        self,
+        items: list[dict[str, Any]],
+        customer_id: str = "cust-789",
+        *,
+        discount_code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Exchange:
+        body: dict[str, Any] = {"items": items, "customerId": customer_id}
+        if discount_code:
+            body["discountCode"] = discount_code
+        return self.http.post("/api/v1/orders", json=body, headers=headers)
+
+    def bulk_check(
+        self,
+        product_ids: list[str],
+        *,
+        include_pricing: bool = False,
+        page: int | None = None,
+        page_size: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Exchange:
+        params = {k: v for k, v in {"page": page, "pageSize": page_size}.items() if v is not None}
+        body = {"productIds": product_ids, "includePricing": include_pricing}
+        return self.http.post("/api/v1/products/bulk-check", json=body, params=params or None, headers=headers)
+
+    def request_report(self, report_type: str, start: str, end: str, *, headers: dict[str, str] | None = None) -> Exchange:
+        body = {"reportType": report_type, "startDate": start, "endDate": end}
+        return self.http.post("/api/v1/reports/generate", json=body, headers=headers)
+
+    def report_status(self, job_id: str) -> Exchange:
+        return self.http.get(f"/api/v1/reports/status/{job_id}")
+
+    def wait_for_report(self, job_id: str, timeout: float) -> Exchange:
+        return poll(
+            lambda: self.report_status(job_id),
+            lambda ex: ex.status != 200 or (isinstance(ex.body, dict) and ex.body.get("status") in FINISHED_JOB_STATES),
+            timeout=timeout,
+            interval=0.25,
+            what=f"report job {job_id} to finish",
+        )
+
+    def cascade(self, failure_mode: str | None = None, *, headers: dict[str, str] | None = None) -> Exchange:
+        params = {"failure_mode": failure_mode} if failure_mode else None
+        return self.http.get("/api/v1/health/cascade", params=params, headers=headers)
+
+
+class Inventory:
+    def __init__(self, http: HttpClient):
+        self.http = http
+
+    def stock(self, product_id: str) -> Exchange:
+        return self.http.get(f"/inventory/{product_id}")
+
+    def stock_levels(self, product_id: str) -> dict[str, int]:
+        exchange = self.stock(product_id)
+        if exchange.status != 200:
+            raise AssertionError(f"could not read the stock of product {product_id}: {exchange}")
+        return {"available": exchange.body["available"], "reserved": exchange.body["reserved"]}
+
+
+class Pricing:
+    def __init__(self, http: HttpClient):
+        self.http = http
+
+    def price(self, product_id: str, currency: str = "USD") -> Exchange:
+        return self.http.get(f"/prices/{product_id}", params={"currency": currency})

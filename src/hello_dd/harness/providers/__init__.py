@@ -1,0 +1,49 @@
+"""Stack providers: one interface, one implementation per way of getting a hello-dd stack.
+
+Chosen with ``behave -D stack=local|external`` (see ``provider_from_userdata``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from hello_dd.harness.providers.base import StackControlUnavailable, StackProvider, StackUrls
+from hello_dd.harness.providers.external import ExternalStack
+from hello_dd.harness.providers.local import LocalProcesses
+
+PROVIDERS = {"local": LocalProcesses, "external": ExternalStack}
+
+
+class ConfigurationError(ValueError):
+    """The suite was started with settings that cannot work; the message says which and why."""
+
+
+def provider_from_userdata(userdata: Mapping[str, str], reports_dir: Path) -> StackProvider:
+    name = userdata.get("stack", "local")
+    if name == "local":
+        return LocalProcesses(reports_dir=reports_dir, tracer=userdata.get("tracer", "otel"))
+    if name == "external":
+        gateway = userdata.get("gateway_url")
+        if not gateway:
+            raise ConfigurationError("stack=external needs -D gateway_url=http://host:port (and optionally inventory_url, pricing_url, trace_agent_url)")
+        return ExternalStack(
+            StackUrls(
+                gateway=gateway,
+                inventory=userdata.get("inventory_url"),
+                pricing=userdata.get("pricing_url"),
+                trace_agent=userdata.get("trace_agent_url"),
+            )
+        )
+    raise ConfigurationError(f"unknown stack {name!r}: choose one of {', '.join(PROVIDERS)} (-D stack=...)")
+
+
+__all__ = [
+    "ConfigurationError",
+    "ExternalStack",
+    "LocalProcesses",
+    "StackControlUnavailable",
+    "StackProvider",
+    "StackUrls",
+    "provider_from_userdata",
+]

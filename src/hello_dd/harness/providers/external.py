@@ -1,0 +1,31 @@
+"""An already running deployment, reached by URL. The suite controls nothing in it."""
+
+from __future__ import annotations
+
+import requests
+
+from hello_dd.harness.providers.base import StackProvider, StackUrls
+
+
+class ExternalStack(StackProvider):
+    name = "external"
+
+    def __init__(self, urls: StackUrls):
+        self._urls = urls
+
+    @property
+    def urls(self) -> StackUrls:
+        return self._urls
+
+    def start(self) -> None:
+        """Only checks that the gateway answers, so a wrong URL fails the run at once with a clear reason."""
+        url = self._urls.gateway.rstrip("/") + "/health"
+        try:
+            response = requests.get(url, timeout=5)
+        except requests.RequestException as exc:
+            raise RuntimeError(f"the external gateway at {url} is not reachable: {exc}") from exc
+        if response.status_code != 200:
+            raise RuntimeError(f"the external gateway at {url} is not healthy: {response.status_code} {response.text[:200]}")
+
+    def stop(self) -> None:
+        """Nothing to stop: the deployment belongs to someone else."""

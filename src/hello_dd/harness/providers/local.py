@@ -1,0 +1,75 @@
+"""The embedded stack: the trace agent and the three services as local processes on free loopback
+ports, started once per run with a fresh database, stopped at the end (also on failure or Ctrl-C)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from hello_dd.harness.logs import LogLine, parse_lines
+from hello_dd.harness.providers.base import SERVICE_NAMES, StackProvider, StackUrls
+from hello_dd.stack import AGENT, LocalStack, StackPorts
+
+
+class LocalProcesses(StackProvider):
+    name = "local"
+    controls_stack = True
+    reads_logs = True
+
+    def __init__(self, reports_dir: Path, tracer: str = "otel"):
+        self.reports_dir = Path(reports_dir)
+        self.tracer = tracer
+        self._data_dir: Path | None = None
+        self._stack: LocalStack | None = None
+
+    @property
+    def stack(self) -> LocalStack:
+        if self._stack is None:
+            raise RuntimeError("the local stack has not been started")
+        return self._stack
+
+    def start(self) -> None:
+        logs = self.reports_dir / "logs"
+        if logs.exists():
+            shutil.rmtree(logs)  # the logs of this run only
+        self._data_dir = Path(tempfile.mkdtemp(prefix="hello-dd-spec-"))
+        self._stack = LocalStack(
+            StackPorts.free(),
+            workdir=self.reports_dir,
+            database_url=f"sqlite:///{self._data_dir / 'inventory.db'}",
+            tracer=self.tracer,  # type: ignore[arg-type]
+        )
+        self._stack.start()
+
+    def stop(self) -> None:
+        if self._stack is not None:
+            self._stack.stop()
+        if self._data_dir is not None:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+            self._data_dir = None
+
+    @property
+    def urls(self) -> StackUrls:
+        urls = self.stack.urls
+        return StackUrls(
+            gateway=urls["api-gateway"],
+            inventory=urls["inventory-service"],
+            pricing=urls["pricing-service"],
+            trace_agent=urls.get(AGENT),
+        )
+
+    def describe(self) -> str:
+        return f"local processes (tracer {self.tracer}), gateway {self.urls.gateway}, logs in {self.reports_dir / 'logs'}"
+
+    def stop_service(self, name: str) -> None:
+        self.stack.stop_service(name)
+
+    def start_service(self, name: str) -> None:
+        self.stack.start_service(name)
+
+    def logs(self, name: str) -> list[LogLine]:
+        if name not in SERVICE_NAMES:
+            raise ValueError(f"unknown service {name!r}")
+        path = self.stack.log_path(name)
+        return parse_lines(name, path.read_text(encoding="utf-8", errors="replace") if path.exists() else "")

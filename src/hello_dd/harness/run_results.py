@@ -1,0 +1,56 @@
+"""Collects each scenario's outcome during a behave run and writes reports/test_report.md from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hello_dd.harness.test_report import LoadFigures, ScenarioOutcome, write_test_report
+
+# behave's statuses in the report's four terms.
+_FAILED = {"failed", "error", "hook_error", "cleanup_error", "undefined", "pending", "pending_warn", "xpassed"}
+_UNTESTED = {"untested", "untested_pending", "untested_undefined", "unknown", "executing"}
+_PASSED = {"passed", "xfailed"}
+
+
+def _report_status(behave_status: str) -> str:
+    if behave_status in _FAILED:
+        return "failed"
+    if behave_status in _UNTESTED:
+        return "untested"
+    if behave_status in _PASSED:
+        return "passed"
+    return "skipped"
+
+
+def outcome_of(scenario: Any) -> ScenarioOutcome:
+    """A behave scenario's result in the report's terms."""
+    status = _report_status(scenario.status.name)
+    failure = None
+    if status == "failed":
+        failing = next((step for step in scenario.steps if step.status.name in _FAILED), None)
+        if failing is not None:
+            failure = f"{failing.keyword} {failing.name}\n{failing.error_message or ''}".strip()
+        else:
+            failure = getattr(scenario, "error_message", None) or "failed in a hook"
+    return ScenarioOutcome(
+        feature=scenario.feature.name,
+        scenario=scenario.name,
+        tags=tuple(scenario.effective_tags),
+        status=status,
+        location=f"{scenario.location.filename}:{scenario.location.line}",
+        duration_s=float(getattr(scenario, "duration", 0.0) or 0.0),
+        failure=failure,
+    )
+
+
+class RunResults:
+    def __init__(self) -> None:
+        self.outcomes: list[ScenarioOutcome] = []
+        self.load: LoadFigures | None = None
+
+    def add(self, scenario: Any) -> None:
+        self.outcomes.append(outcome_of(scenario))
+
+    def write(self, path: Path, *, stack: str) -> Path:
+        return write_test_report(path, self.outcomes, self.load, stack=stack)

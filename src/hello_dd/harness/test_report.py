@@ -1,0 +1,375 @@
+"""Writes ``reports/test_report.md``: the seed document's "Integration Test Report" template
+(section 7 of ``integration-testing-phase.md``) plus its "Key Verification Points" checklist,
+filled in from the scenarios that really ran.
+
+Every checklist line is decided by scenario tags (see ``CHECKLISTS``). A line is ticked only when
+each of its tags was carried by at least one scenario that ran and every scenario carrying those
+tags passed; otherwise it stays unticked and says why (failed, or not covered by this run). Skipped
+and untested scenarios never count as evidence.
+
+Everything here is a pure function of its inputs except ``write_test_report``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+STATUSES = ("passed", "failed", "skipped", "untested")
+RAN = ("passed", "failed")
+
+# The checklists of the report, section by section: each line of the seed's template and the
+# scenario tags (without '@') that give evidence for it. A line with several tags needs all of them
+# covered and passing. Scenarios should carry their effective tags (feature, rule and scenario
+# tags together), as behave's ``scenario.effective_tags`` gives them.
+CHECKLISTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Request Flow Patterns": {
+        "Simple Product Query": ("pattern-1",),
+        "Order Checkout Flow": ("pattern-2",),
+        "Bulk Operations": ("pattern-3",),
+        "Async Processing": ("pattern-4",),
+        "Circuit Breaker": ("circuit-breaker",),
+    },
+    "Distributed Tracing": {
+        "Correlation ID propagation": ("correlation",),
+        "Error propagation": ("error-propagation",),
+        "Timeout handling": ("timeout",),
+        "Retry behavior": ("retry",),
+    },
+    "Key Verification Points": {
+        "All request patterns work correctly": ("pattern-1", "pattern-2", "pattern-3", "pattern-4", "circuit-breaker"),
+        "Services handle failures gracefully": ("resilience",),
+        "Correlation IDs propagate properly": ("correlation",),
+        "Performance meets requirements": ("load",),
+        "Error messages are informative": ("error-propagation",),
+        "Timeouts and retries work as expected": ("timeout", "retry"),
+        "Circuit breakers activate appropriately": ("circuit-breaker",),
+        "Logs are structured and correlated": ("logs",),
+        "Metrics are exposed correctly": ("metrics",),
+    },
+}
+
+# Which of the seed's recommendation headings a checklist line belongs to (by its first tag).
+AREA_OF_TAG: dict[str, str] = {
+    "pattern-1": "Request flow fixes",
+    "pattern-2": "Request flow fixes",
+    "pattern-3": "Request flow fixes",
+    "pattern-4": "Request flow fixes",
+    "load": "Performance improvements",
+    "circuit-breaker": "Resilience enhancements",
+    "error-propagation": "Resilience enhancements",
+    "timeout": "Resilience enhancements",
+    "retry": "Resilience enhancements",
+    "resilience": "Resilience enhancements",
+    "correlation": "Observability gaps",
+    "logs": "Observability gaps",
+    "metrics": "Observability gaps",
+}
+AREAS = ("Performance improvements", "Resilience enhancements", "Observability gaps", "Request flow fixes")
+
+# The seed's k6 thresholds: p(95) < 500 ms, failure rate < 10 %.
+P95_LIMIT_MS = 500.0
+ERROR_RATE_LIMIT = 0.10
+LOAD_TAG = "load"
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """One scenario (or one outline example row) as it ended in the run."""
+
+    feature: str
+    scenario: str
+    tags: tuple[str, ...]  # without '@'
+    status: str  # "passed" | "failed" | "skipped" | "untested"
+    location: str  # "features/x.feature:12"
+    duration_s: float = 0.0
+    failure: str | None = None  # the assertion message, may be multi-line
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"{self.location}: status {self.status!r} is not one of {', '.join(STATUSES)}")
+
+    @property
+    def ran(self) -> bool:
+        return self.status in RAN
+
+    def carries(self, tag: str) -> bool:
+        return tag in {t.lstrip("@") for t in self.tags}
+
+
+@dataclass(frozen=True)
+class LoadFigures:
+    """What the load scenario measured."""
+
+    requests: int
+    average_ms: float
+    p95_ms: float
+    p99_ms: float
+    error_rate: float  # a fraction: 0.02 is 2 %
+    throughput_rps: float
+
+
+@dataclass(frozen=True)
+class ItemVerdict:
+    """How one checklist line came out of the run."""
+
+    name: str
+    tags: tuple[str, ...]
+    ran: int  # scenarios that ran and carry any of the tags
+    failed: int
+    uncovered: tuple[str, ...]  # tags no scenario that ran carried
+    breaches: tuple[str, ...] = ()  # load thresholds the measured figures broke (load lines only)
+
+    @property
+    def ticked(self) -> bool:
+        return self.ran > 0 and self.failed == 0 and not self.uncovered and not self.breaches
+
+    @property
+    def area(self) -> str:
+        return AREA_OF_TAG.get(self.tags[0], "Other")
+
+    def line(self) -> str:
+        if self.ticked:
+            return f"- [x] {self.name}"
+        if self.ran == 0:
+            return f"- [ ] {self.name} — not covered by this run"
+        notes = []
+        if self.failed:
+            notes.append(f"FAILED ({self.failed} of {self.ran})")
+        if self.uncovered:
+            notes.append(f"{_tag_list(self.uncovered)} not covered by this run")
+        if self.breaches:
+            notes.append("over the seed's thresholds: " + ", ".join(self.breaches))
+        return f"- [ ] {self.name} — " + "; ".join(notes)
+
+
+def judge(
+    name: str, tags: Sequence[str], outcomes: Sequence[ScenarioOutcome], load: LoadFigures | None = None
+) -> ItemVerdict:
+    """The verdict of one checklist line whose evidence is the scenarios carrying ``tags``; a line
+    about the load run is also held to the seed's thresholds when figures were measured."""
+    relevant = [o for o in outcomes if o.ran and any(o.carries(tag) for tag in tags)]
+    uncovered = tuple(tag for tag in tags if not any(o.carries(tag) for o in relevant))
+    return ItemVerdict(
+        name=name,
+        tags=tuple(tags),
+        ran=len(relevant),
+        failed=sum(o.status == "failed" for o in relevant),
+        uncovered=uncovered,
+        breaches=threshold_breaches(load) if load is not None and LOAD_TAG in tags else (),
+    )
+
+
+def threshold_breaches(load: LoadFigures) -> tuple[str, ...]:
+    """The seed's load thresholds these figures break, in words."""
+    breaches = []
+    if load.p95_ms > P95_LIMIT_MS:
+        breaches.append(f"P95 latency {load.p95_ms:.1f}ms (limit {P95_LIMIT_MS:.0f}ms)")
+    if load.error_rate > ERROR_RATE_LIMIT:
+        breaches.append(f"error rate {_percent(load.error_rate)} (limit {_limit_percent(ERROR_RATE_LIMIT)})")
+    return tuple(breaches)
+
+
+def judge_checklists(
+    outcomes: Sequence[ScenarioOutcome], load: LoadFigures | None = None
+) -> dict[str, list[ItemVerdict]]:
+    return {
+        section: [judge(name, tags, outcomes, load) for name, tags in items.items()]
+        for section, items in CHECKLISTS.items()
+    }
+
+
+def render_test_report(
+    outcomes: Sequence[ScenarioOutcome],
+    load: LoadFigures | None = None,
+    *,
+    generated_at: datetime,
+    stack: str,
+) -> str:
+    """The whole report as Markdown."""
+    if generated_at.tzinfo is None:
+        raise ValueError("generated_at must be timezone-aware (the report states UTC)")
+    verdicts = judge_checklists(outcomes, load)
+    when = generated_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    parts = [
+        "# Integration Test Report",
+        "",
+        f"- Generated: {when}",
+        f"- Stack: {stack}",
+        "",
+        *_summary(outcomes),
+        "",
+        *_checklist("Request Flow Patterns", verdicts),
+        "",
+        *_checklist("Distributed Tracing", verdicts),
+        "",
+        *_performance(outcomes, load),
+        "",
+        *_issues(outcomes),
+        "",
+        *_recommendations(verdicts, load),
+        "",
+        *_checklist("Key Verification Points", verdicts),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def write_test_report(
+    path: Path,
+    outcomes: Sequence[ScenarioOutcome],
+    load: LoadFigures | None = None,
+    *,
+    stack: str,
+) -> Path:
+    """Renders the report as of now and writes it to ``path`` (parent directories created)."""
+    path = Path(path)
+    text = render_test_report(outcomes, load, generated_at=datetime.now(timezone.utc), stack=stack)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- sections ------------------------------------------------------------------------------------
+
+
+def _summary(outcomes: Sequence[ScenarioOutcome]) -> list[str]:
+    count = {status: sum(o.status == status for o in outcomes) for status in STATUSES}
+    skipped = f"- Skipped: {count['skipped'] + count['untested']}"
+    if count["untested"]:
+        skipped += f" ({count['untested']} of them never started)"
+    return [
+        "## Test Summary",
+        f"- Total test cases: {len(outcomes)}",
+        f"- Passed: {count['passed']}",
+        f"- Failed: {count['failed']}",
+        skipped,
+    ]
+
+
+def _checklist(section: str, verdicts: dict[str, list[ItemVerdict]]) -> list[str]:
+    return [f"## {section}", *(verdict.line() for verdict in verdicts[section])]
+
+
+def _performance(outcomes: Sequence[ScenarioOutcome], load: LoadFigures | None) -> list[str]:
+    labels = ("Average latency", "P95 latency", "P99 latency", "Error rate", "Throughput")
+    if load is None:
+        if any(o.ran and o.carries(LOAD_TAG) for o in outcomes):
+            reason = "not measured: the load scenario that ran recorded no figures"
+        else:
+            reason = "not measured: no load scenario ran in this run"
+        return ["## Performance Results", *(f"- {label}: {reason}" for label in labels)]
+    return [
+        "## Performance Results",
+        f"- Average latency: {load.average_ms:.1f}ms",
+        f"- P95 latency: {load.p95_ms:.1f}ms (requirement: under {P95_LIMIT_MS:.0f}ms)",
+        f"- P99 latency: {load.p99_ms:.1f}ms",
+        f"- Error rate: {_percent(load.error_rate)} (requirement: under {_limit_percent(ERROR_RATE_LIMIT)})",
+        f"- Throughput: {load.throughput_rps:.1f} req/sec",
+        f"- Requests measured: {load.requests}",
+    ]
+
+
+def _issues(outcomes: Sequence[ScenarioOutcome]) -> list[str]:
+    failed = [o for o in outcomes if o.status == "failed"]
+    if not failed:
+        return ["## Issues Found", "None: every scenario that ran passed."]
+    lines = ["## Issues Found"]
+    for number, outcome in enumerate(failed, start=1):
+        first, rest = _split_failure(outcome.failure)
+        lines.append(f"{number}. {outcome.feature} › {outcome.scenario} ({outcome.location}): {first}")
+        if rest:
+            fence = "`" * max(3, _longest_backtick_run(rest) + 1)
+            indent = " " * (len(str(number)) + 2)  # continues the list item
+            lines.append(f"{indent}{fence}text")
+            lines.extend(f"{indent}{line}" if line else "" for line in rest.splitlines())
+            lines.append(f"{indent}{fence}")
+    return lines
+
+
+def _recommendations(verdicts: dict[str, list[ItemVerdict]], load: LoadFigures | None) -> list[str]:
+    """Derived from the run: thresholds the load figures broke, failing areas, areas not covered."""
+    findings: dict[str, list[str]] = {area: [] for area in AREAS}
+    if load is not None:
+        if load.p95_ms > P95_LIMIT_MS:
+            findings["Performance improvements"].append(
+                f"P95 latency {load.p95_ms:.1f}ms is over the {P95_LIMIT_MS:.0f}ms requirement; "
+                "find where the time goes on the request path."
+            )
+        if load.error_rate > ERROR_RATE_LIMIT:
+            findings["Performance improvements"].append(
+                f"error rate {_percent(load.error_rate)} under load is over the "
+                f"{_limit_percent(ERROR_RATE_LIMIT)} requirement; look at the failed requests' errors in the logs."
+            )
+    failing: dict[str, list[str]] = {}
+    uncovered: dict[str, list[str]] = {}
+    for verdict in _distinct(v for section in verdicts.values() for v in section):
+        if verdict.failed:
+            failing.setdefault(verdict.area, []).append(
+                f"{verdict.name} ({verdict.failed} of {verdict.ran} scenarios failed)"
+            )
+        if verdict.ran == 0:
+            uncovered.setdefault(verdict.area, []).append(f"{verdict.name} ({_tag_list(verdict.tags)})")
+        elif verdict.uncovered:
+            uncovered.setdefault(verdict.area, []).append(f"{verdict.name} (partly: {_tag_list(verdict.uncovered)})")
+    for area, items in failing.items():
+        findings.setdefault(area, []).append(f"failing in this run: {', '.join(items)}; see Issues Found.")
+    for area, items in uncovered.items():
+        findings.setdefault(area, []).append(
+            f"not covered by this run: {', '.join(items)}; run the scenarios with those tags to verify them."
+        )
+    lines = [f"- {area}: {finding}" for area, area_findings in findings.items() for finding in area_findings]
+    if not lines:
+        lines.append(
+            "- No recommendation arises from this run: every checklist item ran and passed"
+            + (" and the load figures meet the seed's thresholds." if load is not None else ".")
+        )
+    return ["## Recommendations", *lines]
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _distinct(verdicts: Iterable[ItemVerdict]) -> list[ItemVerdict]:
+    """Drops a line whose tags are all judged by earlier lines already (e.g. "All request patterns
+    work correctly" after the five pattern lines), so a recommendation never says the same thing twice."""
+    seen: set[str] = set()
+    kept = []
+    for verdict in verdicts:
+        if set(verdict.tags) <= seen:
+            continue
+        seen.update(verdict.tags)
+        kept.append(verdict)
+    return kept
+
+
+def _split_failure(failure: str | None) -> tuple[str, str]:
+    """The failure's first non-empty line, and the rest (dedented as a block, trailing space dropped)."""
+    lines = (failure or "").strip("\n").splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        return "failed without a message", ""
+    rest = "\n".join(line.rstrip() for line in lines[1:]).strip("\n")
+    return lines[0].strip(), rest
+
+
+def _longest_backtick_run(text: str) -> int:
+    longest = current = 0
+    for char in text:
+        current = current + 1 if char == "`" else 0
+        longest = max(longest, current)
+    return longest
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.2f}%"
+
+
+def _limit_percent(fraction: float) -> str:
+    return f"{fraction * 100:g}%"
+
+
+def _tag_list(tags: Iterable[str]) -> str:
+    return ", ".join(f"@{tag}" for tag in tags)

@@ -1,0 +1,20 @@
+"""Running the reference stack: the local process launcher, its ports and the trace agent it starts."""
+
+from hello_dd.stack.local import AGENT, SERVICES, LocalStack, ProcessFailedError, StackError
+from hello_dd.stack.ports import PortInUseError, StackPorts, free_port, free_ports, port_is_free
+from hello_dd.stack.trace_agent import AgentNotFoundError, find_test_agent
+
+__all__ = [
+    "AGENT",
+    "SERVICES",
+    "AgentNotFoundError",
+    "LocalStack",
+    "PortInUseError",
+    "ProcessFailedError",
+    "StackError",
+    "StackPorts",
+    "find_test_agent",
+    "free_port",
+    "free_ports",
+    "port_is_free",
+]

@@ -1,0 +1,283 @@
+"""The reference stack as local processes: the APM test agent and the three services on 127.0.0.1.
+
+Used by ``hello-dd up`` (fixed ports) and by the test harness (free ports, one stack per run)::
+
+    with LocalStack(StackPorts.free(), workdir=tmp_path) as stack:
+        requests.get(stack.urls["api-gateway"] + "/api/v1/products/123")
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+from hello_dd.stack.ports import LOOPBACK, StackPorts, ensure_free
+from hello_dd.stack.processes import STOP_TIMEOUT_SECONDS, ManagedProcess, exit_reason
+from hello_dd.stack.trace_agent import agent_arguments, find_test_agent
+
+AGENT = "trace-agent"
+GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
+SERVICES = (INVENTORY, PRICING, GATEWAY)  # start order: the gateway's dependencies first
+SERVICE_PORT_ROLE = {GATEWAY: "gateway", INVENTORY: "inventory", PRICING: "pricing"}
+AGENT_PORT_ROLES = ("agent", "otlp", "otlp_grpc")
+
+Tracer = Literal["otel", "none"]
+
+# Plain urllib, never through a proxy from the environment: every probe goes to 127.0.0.1.
+_http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class StackError(RuntimeError):
+    """The stack could not be started, or a process of it failed."""
+
+
+class ProcessFailedError(StackError):
+    """A process exited, or did not become ready; the message names it and ends with its log."""
+
+    def __init__(self, name: str, problem: str, log_path: Path, log_tail: str):
+        tail = "\n".join("    " + line for line in log_tail.splitlines()) or "    (the log is empty)"
+        super().__init__(f"{name} {problem}; last lines of {log_path}:\n{tail}")
+        self.name = name
+        self.log_path = log_path
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with _http.open(url, timeout=1.0) as response:
+            return int(response.status) == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def _accepts_connections(port: int) -> bool:
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _loopback_without_proxy(env: dict[str, str]) -> None:
+    """Make HTTP clients in the children (the OTLP exporter uses requests) never proxy loopback calls."""
+    for key in ("NO_PROXY", "no_proxy"):
+        env[key] = ",".join(filter(None, [env.get(key), "127.0.0.1", "localhost"]))
+
+
+class LocalStack:
+    """Starts, watches and stops the stack's processes. Each one runs in its own process group with its
+    output appended to ``<workdir>/logs/<name>.log``.
+
+    ``agent_command`` is the command that runs ``ddapm-test-agent`` (the port options are appended);
+    by default it is found by :func:`~hello_dd.stack.trace_agent.find_test_agent`. With
+    ``no_agent=True`` no collector runs and the services do not trace.
+    """
+
+    def __init__(
+        self,
+        ports: StackPorts | None = None,
+        workdir: Path = Path(".hello-dd"),
+        database_url: str | None = None,
+        redis_url: str | None = None,
+        tracer: Tracer = "otel",
+        agent_command: Sequence[str] | None = None,
+        no_agent: bool = False,
+        extra_env: Mapping[str, str] | None = None,
+    ):
+        self.ports = ports or StackPorts()
+        self.workdir = Path(workdir).resolve()
+        self.no_agent = no_agent
+        self.tracer: Tracer = "none" if no_agent else tracer
+        self.database_url = database_url or f"sqlite:///{self.workdir / 'inventory.db'}"
+        self.redis_url = redis_url
+        self.extra_env = dict(extra_env or {})
+        self.processes: dict[str, ManagedProcess] = {}
+        self._stopped_on_purpose: set[str] = set()
+        self._started = False
+        if not no_agent:
+            command = list(agent_command) if agent_command else find_test_agent()
+            self._add(AGENT, command + agent_arguments(self.ports), self._base_env())
+        for name in SERVICES:
+            self._add(name, self._service_command(name), self._service_env(name))
+
+    # -- configuration ----------------------------------------------------------------------------
+
+    def _add(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.processes[name] = ManagedProcess(name, command, env, self.log_path(name), cwd=self.workdir)
+
+    def service_port(self, name: str) -> int:
+        return self.ports.as_dict()[SERVICE_PORT_ROLE[name]]
+
+    def _service_command(self, name: str) -> list[str]:
+        port = str(self.service_port(name))
+        return [sys.executable, "-m", "hello_dd", "serve", name, "--host", LOOPBACK, "--port", port]
+
+    @staticmethod
+    def _base_env() -> dict[str, str]:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        _loopback_without_proxy(env)
+        return env
+
+    def _service_env(self, name: str) -> dict[str, str]:
+        env = self._base_env()
+        env.update(
+            PORT=str(self.service_port(name)),
+            HELLO_DD_TRACER=self.tracer,
+            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{LOOPBACK}:{self.ports.otlp}",
+            DD_TRACE_AGENT_URL=f"http://{LOOPBACK}:{self.ports.agent}",
+        )
+        if name == INVENTORY:
+            env["DATABASE_URL"] = self.database_url
+        elif name == PRICING:
+            env.pop("REDIS_URL", None)  # only the stack's own configuration counts
+            if self.redis_url:
+                env["REDIS_URL"] = self.redis_url
+        elif name == GATEWAY:
+            env["INVENTORY_URL"] = self.urls[INVENTORY]
+            env["PRICING_URL"] = self.urls[PRICING]
+        env.update(self.extra_env)
+        return env
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Base URL of each service, plus ``trace-agent`` (Datadog intake, ``/test/*`` API) and ``otlp``
+        (OTLP/HTTP receiver) unless the stack runs without the agent."""
+        urls = {name: f"http://{LOOPBACK}:{self.service_port(name)}" for name in (GATEWAY, INVENTORY, PRICING)}
+        if not self.no_agent:
+            urls[AGENT] = f"http://{LOOPBACK}:{self.ports.agent}"
+            urls["otlp"] = f"http://{LOOPBACK}:{self.ports.otlp}"
+        return urls
+
+    def log_path(self, name: str) -> Path:
+        return self.workdir / "logs" / f"{name}.log"
+
+    @property
+    def pids(self) -> dict[str, int]:
+        """Process ids of the processes running now."""
+        return {name: proc.pid for name, proc in self.processes.items() if proc.running and proc.pid}
+
+    def exited(self) -> dict[str, int]:
+        """Processes that ended although nobody stopped them, with their exit codes."""
+        return {
+            name: code
+            for name, proc in self.processes.items()
+            if name not in self._stopped_on_purpose and (code := proc.exit_code) is not None
+        }
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the agent, wait until it answers, start the services and wait until every ``/health``
+        answers 200. On failure everything started so far is stopped and :class:`StackError` (or
+        :class:`~hello_dd.stack.ports.PortInUseError`) is raised."""
+        if self._started:
+            raise StackError("this stack has already been started")
+        self.check_ports()
+        self._started = True
+        atexit.register(self.stop)
+        deadline = time.monotonic() + timeout
+        try:
+            if not self.no_agent:
+                self._launch(AGENT)
+                self._wait_ready([AGENT], deadline, timeout)
+            for name in SERVICES:
+                self._launch(name)
+            self._wait_ready(list(SERVICES), deadline, timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def check_ports(self) -> None:
+        """Raise :class:`~hello_dd.stack.ports.PortInUseError` naming the first port that is taken."""
+        roles = self.ports.as_dict()
+        if self.no_agent:
+            roles = {role: port for role, port in roles.items() if role not in AGENT_PORT_ROLES}
+        ensure_free(roles)
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stop everything: SIGTERM to every service's process group, SIGKILL to what is left after
+        ``timeout`` seconds, then the same for the agent (last, so it receives the final spans).
+        Idempotent."""
+        services = [self.processes[name] for name in reversed(SERVICES)]
+        self._stopped_on_purpose.update(self.processes)
+        self._stop_all(services, timeout)
+        if agent := self.processes.get(AGENT):
+            agent.stop(timeout)
+        atexit.unregister(self.stop)
+
+    def stop_service(self, name: str, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stop one process (a service or the agent); the rest keep running."""
+        self._stopped_on_purpose.add(name)
+        self._process(name).stop(timeout)
+
+    def start_service(self, name: str, timeout: float = 30.0) -> None:
+        """Start a stopped process again on the same port and wait until it is ready."""
+        if self._process(name).running:
+            raise StackError(f"{name} is already running")
+        self._launch(name)
+        self._stopped_on_purpose.discard(name)
+        self._wait_ready([name], time.monotonic() + timeout, timeout)
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def _process(self, name: str) -> ManagedProcess:
+        try:
+            return self.processes[name]
+        except KeyError:
+            raise StackError(f"no process named {name!r}; this stack has {', '.join(self.processes)}") from None
+
+    def _launch(self, name: str) -> None:
+        proc = self._process(name)
+        try:
+            proc.start()
+        except OSError as exc:
+            raise StackError(f"could not run {name} ({proc.command[0]}): {exc.strerror or exc}") from exc
+
+    @staticmethod
+    def _stop_all(processes: list[ManagedProcess], timeout: float) -> None:
+        for proc in processes:
+            proc.signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in processes:
+            proc.finish_stop(max(0.0, deadline - time.monotonic()))
+
+    def _ready(self, name: str) -> bool:
+        if name == AGENT:
+            return _http_ok(self.urls[AGENT] + "/info") and _accepts_connections(self.ports.otlp)
+        return _http_ok(self.urls[name] + "/health")
+
+    def _wait_ready(self, names: list[str], deadline: float, timeout: float) -> None:
+        pending = list(names)
+        while pending:
+            for name in list(pending):
+                proc = self.processes[name]
+                if proc.exit_code is not None:
+                    problem = f"stopped while starting ({exit_reason(proc.exit_code)})"
+                    raise ProcessFailedError(name, problem, proc.log_path, proc.log_tail())
+                if self._ready(name):
+                    pending.remove(name)
+            if pending and time.monotonic() > deadline:
+                proc = self.processes[pending[0]]
+                what = "answer on /info" if proc.name == AGENT else "answer 200 on /health"
+                problem = f"did not {what} within {timeout:g} s"
+                raise ProcessFailedError(proc.name, problem, proc.log_path, proc.log_tail())
+            if pending:
+                time.sleep(0.1)

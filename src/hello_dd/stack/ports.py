@@ -1,0 +1,79 @@
+"""The ports a local stack listens on, and finding free ones on the loopback interface."""
+
+from __future__ import annotations
+
+import socket
+from contextlib import ExitStack
+from dataclasses import dataclass, fields
+
+LOOPBACK = "127.0.0.1"
+
+
+class PortInUseError(RuntimeError):
+    """A port the stack needs is already taken by another process."""
+
+    def __init__(self, port: int, role: str):
+        super().__init__(f"port {port} ({role}) is already in use")
+        self.port = port
+        self.role = role
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    """Every port a local stack binds on 127.0.0.1. Field names are the roles used in errors."""
+
+    gateway: int = 8000
+    inventory: int = 8001
+    pricing: int = 8002
+    agent: int = 8126  # the test agent: Datadog intake and its /test/* API
+    otlp: int = 4318  # the test agent's OTLP/HTTP receiver (the services export here)
+    otlp_grpc: int = 4317  # the test agent's OTLP/gRPC receiver (unused by the services, but always bound)
+
+    def __post_init__(self) -> None:
+        seen: dict[int, str] = {}
+        for role, port in self.as_dict().items():
+            if not 0 < port < 65536:
+                raise ValueError(f"{role} port {port} is not a valid TCP port (1-65535)")
+            if port in seen:
+                raise ValueError(f"{seen[port]} and {role} cannot share port {port}")
+            seen[port] = role
+
+    @classmethod
+    def free(cls) -> StackPorts:
+        """A set of distinct ports that were free a moment ago (for tests and parallel runs)."""
+        return cls(*free_ports(len(fields(cls))))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports the kernel picked on 127.0.0.1 (all held open at once, then released)."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)]
+        for sock in sockets:
+            sock.bind((LOOPBACK, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
+
+
+def port_is_free(port: int, host: str = LOOPBACK) -> bool:
+    """True when a server could listen on ``host:port`` now. Like uvicorn and aiohttp, this sets
+    SO_REUSEADDR, so ports held only by closed connections (TIME_WAIT) count as free."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def ensure_free(ports: dict[str, int]) -> None:
+    """Raise :class:`PortInUseError` for the first role whose port is taken."""
+    for role, port in ports.items():
+        if not port_is_free(port):
+            raise PortInUseError(port, role)

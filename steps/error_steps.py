@@ -1,0 +1,92 @@
+import uuid
+
+from behave import then, when
+from hamcrest import assert_that, equal_to, is_in, matches_regexp
+
+from hello_dd.harness import expect
+from hello_dd.harness.logs import containing
+from hello_dd.harness.raw_http import send_raw
+
+JSON = {"Content-Type": "application/json"}
+
+BAD_ORDER_BODIES = {
+    "malformed JSON": b'{"items": [{"productId": "123", "quantity": 1}',
+    "wrong types": b'{"items": "lots", "customerId": 789}',
+    "an empty body": b"",
+    "a 2 MB payload": b'{"items": [], "customerId": "' + b"x" * (2 * 1024 * 1024) + b'"}',
+    "a list instead of an object": b'[{"productId": "123", "quantity": 1}]',
+}
+
+HOSTILE_IDS = {
+    "is 200 characters long": "a" * 200,
+    "is 10 kilobytes long": "b" * 10 * 1024,
+    "tries to close a JSON log line": 'x"}, {"level": "ERROR", "message": "forged',
+}
+
+
+@when("a caller places an order without a customer")
+def order_without_customer(context):
+    context.world.gateway.http.post("/api/v1/orders", json={"items": [{"productId": "123", "quantity": 1}]})
+
+
+@then("the caller is told the request is invalid, naming the {field}")
+def invalid_naming(context, field):
+    expect.invalid_naming(context.world.answer, field)
+
+
+@when("a caller sends {bad_input} to the order endpoint")
+def send_bad_order(context, bad_input):
+    context.world.gateway.http.post("/api/v1/orders", data=BAD_ORDER_BODIES[bad_input], headers=JSON)
+
+
+@then("the caller gets a {status:d} answer with error code {code}")
+def answer_with_code(context, status, code):
+    expect.error(context.world.answer, status, code)
+
+
+@then("the answer reveals nothing of the server's internals")
+def reveals_nothing(context):
+    expect.no_internals(context.world.answer)
+
+
+SMUGGLING_HEADERS = {
+    # An obsolete "folded" header: a client could try to smuggle a second log line this way.
+    "hides a second line in a folded header": lambda marker: b'X-Correlation-Id: abc\r\n {"level": "ERROR", "message": "'
+    + marker
+    + b'"}',
+    "carries control characters": lambda marker: b"X-Correlation-Id: abc\x07\x1b[2J" + marker,
+}
+
+
+@when("a shopper looks up product {product:ProductId} with a correlation id that {hostility}")
+def look_up_with_hostile_id(context, product, hostility):
+    hostile = HOSTILE_IDS[hostility]
+    context.world.remembered["sent_ids"] = [hostile]
+    context.world.gateway.product(product, headers={"X-Correlation-Id": hostile})
+
+
+@when("a shopper sends a correlation id that {trick}")
+def smuggle(context, trick):
+    marker = f"smuggled-{uuid.uuid4().hex}"
+    header = SMUGGLING_HEADERS[trick](marker.encode())
+    answer = send_raw(context.world.provider.urls.gateway, "GET", "/api/v1/products/123", [header])
+    context.world.evidence.note("raw exchange", f"sent header: {header!r}\nanswer: {answer}")
+    context.world.remembered.update(marker=marker, raw_answer=answer)
+
+
+@then("the answer is either refused by the server or carries a newly made correlation id")
+def refused_or_replaced(context):
+    answer = context.world.remembered["raw_answer"]
+    if answer.status is not None and 400 <= answer.status < 500:
+        return
+    assert_that(answer.status, is_in([200]), f"answer: {answer}")
+    correlation_id = answer.header("X-Correlation-Id") or ""
+    assert_that(correlation_id, matches_regexp(expect.VALID_ID), str(answer))
+    assert_that(context.world.remembered["marker"] in correlation_id or correlation_id == "abc", equal_to(False), str(answer))
+
+
+@then("no service logged the smuggled text")
+def smuggled_text_absent(context):
+    marker = context.world.remembered["marker"]
+    for name, lines in context.world.log_lines().items():
+        assert_that([line.raw for line in containing(lines, marker)], equal_to([]), f"{name} logged the smuggled text")
