@@ -11,7 +11,7 @@ AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec report test unit clean distclean
+.PHONY: help setup system-packages up spec report test unit mutants clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -58,6 +58,9 @@ unit: setup ## Run the pytest tests only; options: ARGS="-k stack -x"
 test: unit ## Run all the tests: pytest, then the whole specification on the embedded stack
 	$(VENV)/bin/behave
 	@$(VENV)/bin/python -m hello_dd.harness.closing_line
+
+mutants: setup ## Break the stack on purpose, one way at a time, and show which scenarios turn red (minutes)
+	$(VENV)/bin/python scripts/mutation_check.py $(ARGS)
 
 clean: ## Remove the run state (.hello-dd/), reports and caches; keep the installed environments
 	rm -rf .hello-dd .pytest_cache reports/allure-results reports/allure-report reports/junit reports/logs reports/test_report.md

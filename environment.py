@@ -3,6 +3,7 @@ what the stack cannot do with a stated reason, and write reports/test_report.md 
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -33,7 +34,21 @@ def _clear_previous_results(context) -> None:
                     item.unlink()
 
 
+def _interrupt_on_signals() -> None:
+    """Ctrl-C, or SIGTERM from a cancelled CI job, aborts the run and after_all still stops the stack.
+
+    SIGTERM's default action would end Python with no cleanup at all, and a shell that starts behave
+    in the background makes it ignore SIGINT: both are set to raise KeyboardInterrupt here."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, interrupt)
+
+
 def before_all(context):
+    _interrupt_on_signals()
     userdata = context.config.userdata
     context.reports_dir = Path(userdata.get("reports_dir", "reports"))
     _clear_previous_results(context)

@@ -30,6 +30,7 @@ Feature: Correlation ids follow every request
     Scenario: The gateway makes a correlation id when the caller sends none
       When a shopper looks up product 123 without a correlation id
       Then the response carries a newly made correlation id
+      And another request without a correlation id is given a different one
 
     @needs-logs
     Scenario: The correlation id the gateway made reaches both downstream services

@@ -49,4 +49,4 @@ Feature: Errors are clear and never break the stack
       Examples:
         | trick                              |
         | hides a second line in a folded header |
-        | carries control characters         |
+        | carries bytes outside plain ASCII  |

@@ -66,7 +66,12 @@ def fails_fast(context, product):
     assert_that(exchange.elapsed_ms, less_than(500), "an open circuit answers at once (ms)")
 
 
-@then("once the circuit's cool-down has passed, product {product:ProductId} can be looked up again")
+@then("once the cool-down of any open circuit has passed, product {product:ProductId} is fully served again")
 def recovers(context, product):
-    poll(lambda: context.world.gateway.product(product), lambda ex: ex.status == 200, timeout=60, interval=0.5,
-         what=f"product {product} to be served again after the cool-down")
+    poll(
+        lambda: context.world.gateway.product(product),
+        lambda ex: ex.status == 200 and ex.body.get("degraded") is False,
+        timeout=60,
+        interval=0.5,
+        what=f"product {product} to be served with stock and price again",
+    )

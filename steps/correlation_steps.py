@@ -35,6 +35,13 @@ def new_id(context):
     expect.fresh_id(context.world.answer, "X-Correlation-Id", context.world.remembered.get("sent_ids", []))
 
 
+@then("another request without a correlation id is given a different one")
+def ids_are_unique(context):
+    first = context.world.answer.correlation_id
+    second = context.world.gateway.product("123")
+    assert_that(second.correlation_id != first, equal_to(True), f"two requests got the same correlation id {first!r}")
+
+
 def _logged_by_all(context, services, **fields):
     def lines():
         return {name: lines_with(found, **fields) for name, found in context.world.log_lines(tuple(services)).items()}

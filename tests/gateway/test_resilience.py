@@ -133,6 +133,7 @@ async def test_the_circuit_half_opens_after_the_cool_down_and_closes_on_success(
             await dep.get("/x")
     assert await dep.circuit_state() == "open"
     await asyncio.sleep(0.4)
+    assert await dep.circuit_state() == "half-open", "after the cool-down the next call is a trial"
     assert (await dep.get("/x")).status == 200
     assert await dep.circuit_state() == "closed"
 

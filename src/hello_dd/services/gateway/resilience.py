@@ -139,8 +139,13 @@ class CircuitBreakers:
         CIRCUIT_STATE.labels(name).set(0)
 
     async def state(self, name: str) -> str:
-        breaker = await self.factory.get_breaker(name)
-        return _STATE_NAMES.get(breaker.context.state, breaker.context.state)
+        """The state as a caller would meet it now: an open circuit whose cool-down has passed lets the
+        next call through as a trial, so it is reported half-open (the library switches lazily)."""
+        context = (await self.factory.get_breaker(name)).context
+        state = _STATE_NAMES.get(context.state, context.state)
+        if state == "open" and context.opened_at is not None and time.time() > context.opened_at + context.ttl:
+            return "half-open"
+        return state
 
 
 class Dependency:

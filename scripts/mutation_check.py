@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Breaks the reference stack on purpose, one small named way at a time, and runs the scenarios that
+should notice: proof that every scenario can fail (a scenario no break can redden asserts nothing).
+
+Each break ("mutant") is a text replacement in one source file, applied to a copy of the project in a
+temporary directory; the suite runs there on the embedded stack with that copy's code. The project
+itself is never modified. At the end: which scenarios each mutant turned red, and the scenarios no
+mutant turned red. Exit status 1 if a mutant went unnoticed or a scenario was never red.
+
+    .venv/bin/python scripts/mutation_check.py            # all mutants (several minutes)
+    .venv/bin/python scripts/mutation_check.py --only bulk-no-dedupe --keep
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GATEWAY = "src/hello_dd/services/gateway"
+COMMON = "src/hello_dd/services/common"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    features: tuple[str, ...]
+    # Further (path, old, new) edits, for breaks that need two layers broken at once.
+    more: tuple[tuple[str, str, str], ...] = ()
+
+
+MUTANTS = [
+    Mutant("health-not-ok", f"{COMMON}/app.py", '{"status": "ok",', '{"status": "okay",', ("health",)),
+    Mutant("circuit-state-misreported", f"{GATEWAY}/resilience.py", '{"closed": "closed",', '{"closed": "shut",', ("health",)),
+    Mutant(
+        "product-pricing-dropped", f"{GATEWAY}/routes/products.py",
+        "        pricing = price\n", '        pricing = SectionUnavailable(error={"code": "X", "message": "dropped"})\n',
+        ("product_query", "error_handling"),
+    ),
+    Mutant(
+        "product-stock-off-by-one", f"{GATEWAY}/routes/products.py",
+        "        inventory=stock,", '        inventory={**stock, "available": stock["available"] + 1},', ("product_query",),
+    ),
+    Mutant(
+        "product-price-marked-up", f"{GATEWAY}/routes/products.py",
+        "        pricing = price\n", '        pricing = {**price, "finalPrice": round(price["finalPrice"] * 1.01, 2)}\n',
+        ("product_query",),
+    ),
+    Mutant(
+        "currency-ignored", f"{GATEWAY}/routes/products.py",
+        "gw.pricing.price(product_id, currency)", "gw.pricing.price(product_id)", ("product_query",),
+    ),
+    Mutant(
+        "out-of-stock-shown-in-stock", "src/hello_dd/services/inventory/stock.py",
+        "return self.available > 0", "return self.available >= 0", ("product_query", "bulk_check"),
+    ),
+    Mutant(
+        "not-found-as-400", f"{GATEWAY}/routes/products.py",
+        'raise ApiError(404, "PRODUCT_NOT_FOUND"', 'raise ApiError(400, "PRODUCT_NOT_FOUND"', ("product_query",),
+    ),
+    Mutant(
+        "error-without-correlation-id", f"{COMMON}/errors.py",
+        'return {"error": error, "correlationId": current_correlation_id()}', 'return {"error": error}',
+        ("product_query", "error_handling"),
+    ),
+    Mutant(
+        "tax-ignores-discounts", "src/hello_dd/services/pricing/pricebook.py",
+        "tax = to_cents(taxable * tax_rate)", "tax = to_cents(subtotal * tax_rate)", ("checkout",),
+    ),
+    Mutant(
+        "reservation-skipped", f"{GATEWAY}/checkout.py",
+        'await self._call("reserve stock", self.inventory.reserve(reservation_id, lines))', "pass",
+        ("checkout",),
+    ),
+    Mutant(
+        "insufficient-stock-as-409", f"{GATEWAY}/checkout.py",
+        '400,\n            "INSUFFICIENT_STOCK",', '409,\n            "INSUFFICIENT_STOCK",', ("checkout",),
+    ),
+    Mutant(
+        "unknown-product-unnamed", f"{GATEWAY}/checkout.py",
+        'f"Unknown product(s): {\', \'.join(missing)}."', '"Unknown product(s)."', ("checkout",),
+    ),
+    Mutant(
+        "quantity-not-validated", f"{GATEWAY}/models.py",
+        "quantity: int = Field(ge=1, le=1_000_000, strict=True)", "quantity: Any", ("checkout",),
+    ),
+    Mutant(
+        "order-not-kept", f"{GATEWAY}/checkout.py", "        self.orders.add(order)\n", "", ("checkout",),
+    ),
+    Mutant(
+        "bulk-no-dedupe", f"{GATEWAY}/bulk.py", "return sorted(set(product_ids), key=product_sort_key)",
+        "return sorted(product_ids, key=product_sort_key)", ("bulk_check",),
+    ),
+    Mutant(
+        "bulk-text-order", f"{GATEWAY}/bulk.py", "return sorted(set(product_ids), key=product_sort_key)",
+        "return sorted(set(product_ids))", ("bulk_check",),
+    ),
+    Mutant(
+        "bulk-unknown-not-flagged", f"{GATEWAY}/routes/products.py",
+        'return BulkResult(productId=product_id, found=False, error="PRODUCT_NOT_FOUND")',
+        "return BulkResult(productId=product_id, found=False)", ("bulk_check",),
+    ),
+    Mutant(
+        "bulk-pricing-ignored", f"{GATEWAY}/routes/products.py", "    if body.includePricing:", "    if False:",
+        ("bulk_check",),
+    ),
+    Mutant(
+        "bulk-limit-unchecked", f"{GATEWAY}/routes/products.py",
+        "if len(body.productIds) > settings.bulk_max_ids:", "if False:", ("bulk_check",),
+    ),
+    Mutant(
+        "bulk-page-ignored", f"{GATEWAY}/routes/products.py", "wanted = bulk.page_of(distinct, page, pageSize)",
+        "wanted = distinct", ("bulk_check",),
+    ),
+    Mutant(
+        "report-fails", f"{GATEWAY}/reports.py",
+        "job.result = await self.builders.for_type(request.reportType)(request)",
+        "raise RuntimeError('broken report')", ("async_reports",),
+    ),
+    Mutant(
+        "report-counts-wrong", f"{GATEWAY}/reports.py", '"products": len(stock),', '"products": len(stock) - 1,',
+        ("async_reports",),
+    ),
+    Mutant(
+        "report-misses-out-of-stock", f"{GATEWAY}/reports.py",
+        '"outOfStock": [s["productId"] for s in stock if not s["inStock"]],', '"outOfStock": [],', ("async_reports",),
+    ),
+    Mutant(
+        "report-type-unchecked", f"{GATEWAY}/models.py", "    reportType: ReportType\n", "    reportType: str\n",
+        ("async_reports",),
+    ),
+    Mutant(
+        "report-dates-unchecked", f"{GATEWAY}/models.py", "        if self.startDate > self.endDate:",
+        "        if False:", ("async_reports",),
+    ),
+    Mutant(
+        "report-job-unknown-as-200", f"{GATEWAY}/routes/reports.py",
+        'raise ApiError(404, "JOB_NOT_FOUND"', 'raise ApiError(200, "JOB_NOT_FOUND"', ("async_reports",),
+    ),
+    Mutant(
+        "caller-ids-ignored", f"{COMMON}/correlation.py", "    if is_valid_id(value):", "    if False:",
+        ("correlation",),
+    ),
+    Mutant(
+        "ids-not-propagated", f"{COMMON}/correlation.py", "    headers = {}\n    if cid", "    return {}\n    if cid",
+        ("correlation",),
+    ),
+    Mutant(
+        "hostile-ids-accepted", f"{COMMON}/correlation.py",
+        '_VALID_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,%d}" % MAX_ID_LENGTH)', '_VALID_ID = re.compile(r".{1,100000}")',
+        ("error_handling",),
+    ),
+    Mutant(
+        "generated-id-not-logged", f"{COMMON}/json_logging.py",
+        "record.correlation_id = current_correlation_id()", "record.correlation_id = None", ("correlation",),
+    ),
+    Mutant(
+        "malformed-json-as-422", f"{COMMON}/errors.py", 'if any(err.get("type") == "json_invalid"', "if any(False",
+        ("error_handling",),
+    ),
+    Mutant(
+        "no-body-limit", f"{COMMON}/app.py", "    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)\n", "",
+        ("error_handling",),
+    ),
+    Mutant(
+        "validation-details-dropped", f"{COMMON}/errors.py",
+        'return error_response(422, "VALIDATION_ERROR", f"The request is invalid: {summary}", details)',
+        'return error_response(422, "VALIDATION_ERROR", "The request is invalid.")', ("error_handling", "checkout"),
+    ),
+    Mutant(
+        "internals-leak", f"{COMMON}/errors.py",
+        '        _remember_code(request, "MALFORMED_JSON")\n        return error_response(400, "MALFORMED_JSON", "The request body is not valid JSON.")',
+        '        _remember_code(request, "MALFORMED_JSON")\n        return error_response(400, "MALFORMED_JSON", f"Traceback: {exc!r}")',
+        ("error_handling",),
+    ),
+    Mutant(
+        "no-retries", f"{GATEWAY}/resilience.py", "stop_after_attempt(self.retry.attempts if idempotent else 1)",
+        "stop_after_attempt(1)", ("cascade",),
+    ),
+    Mutant(
+        "no-timeout", f"{GATEWAY}/resilience.py", "timeout=aiohttp.ClientTimeout(total=self.timeout),",
+        "timeout=aiohttp.ClientTimeout(total=30),", ("cascade",),
+    ),
+    Mutant(
+        "breaker-never-opens", f"{GATEWAY}/context.py",
+        "CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)",
+        "CircuitBreakers(10_000, settings.breaker_reset_seconds)", ("cascade",),
+    ),
+    Mutant(
+        "breaker-never-closes", f"{GATEWAY}/context.py",
+        "CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)",
+        "CircuitBreakers(settings.breaker_failure_threshold, 3600)", ("cascade",),
+    ),
+    Mutant(
+        "cascade-hides-failed-service", f"{GATEWAY}/cascade.py",
+        'error={"code": "DEPENDENCY_FAILURE", "message": f"Failing dependencies: {names}"},',
+        'error={"code": "DEPENDENCY_FAILURE", "message": "Some dependency failed"},', ("cascade",),
+    ),
+    Mutant(
+        "cascade-random-unbounded", f"{GATEWAY}/cascade.py",
+        'path = {"healthy": "/health", "error": "/simulate/error", "slow": "/simulate/latency"}[kind]',
+        'path = {"healthy": "/health", "error": "/simulate/error", "slow": "/simulate/latency"}[kind]\n'
+        '    if kind == "slow":\n        await asyncio.sleep(3.5)',
+        ("cascade",),
+    ),
+    # Smuggled header text is refused by the HTTP server itself (uvicorn's default parser rejects
+    # folded headers and control characters), so the app's own check is the second layer. Breaking
+    # both: the lenient h11 parser (which unfolds folded lines) and ids accepted whatever they hold.
+    Mutant(
+        "smuggled-text-accepted", f"{COMMON}/server.py", "server_header=False)", 'server_header=False, http="h11")',
+        ("error_handling",),
+        more=((f"{COMMON}/correlation.py", '_VALID_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,%d}" % MAX_ID_LENGTH)',
+               '_VALID_ID = re.compile(r".{1,100000}", re.S)'),),
+    ),
+    Mutant(
+        "validation-as-400", f"{COMMON}/errors.py", 'return error_response(422, "VALIDATION_ERROR", f"The request',
+        'return error_response(400, "VALIDATION_ERROR", f"The request', ("error_handling",),
+    ),
+    Mutant(
+        "validation-errors-unformatted", f"{COMMON}/errors.py",
+        "    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]\n", "",
+        ("error_handling", "checkout", "async_reports"),
+    ),
+    Mutant(
+        "same-generated-id-for-everyone", f"{COMMON}/correlation.py", "    return str(uuid.uuid4())",
+        '    return "generated-id"', ("correlation",),
+    ),
+]
+
+
+def copy_project(target: Path) -> None:
+    ignore = shutil.ignore_patterns(".venv", ".venv-agent", "node_modules", ".git", "reports", "__pycache__", ".hello-dd")
+    shutil.copytree(ROOT, target, ignore=ignore)
+
+
+def apply(mutant: Mutant, project: Path) -> None:
+    for relative, old, new in ((mutant.path, mutant.old, mutant.new), *mutant.more):
+        path = project / relative
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise SystemExit(f"mutant {mutant.name}: expected exactly one {old!r} in {relative}, found {text.count(old)}")
+        path.write_text(text.replace(old, new))
+
+
+def run_suite(project: Path, features: tuple[str, ...], label: str) -> tuple[set[str], set[str], int]:
+    """Runs the features; returns (passed, failed) scenario names and behave's exit status."""
+    reports = project / "reports" / label
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "HELLO_DD_TEST_AGENT": str(ROOT / ".venv-agent/bin/ddapm-test-agent")}
+    command = [str(ROOT / ".venv/bin/behave"), "-f", "null", "-D", f"reports_dir={reports}", "--junit-directory", str(reports / "junit")]
+    command += [f"features/{name}.feature" for name in features]
+    run = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    passed, failed = set(), set()
+    for report in (reports / "junit").glob("*.xml"):
+        for case in ET.parse(report).getroot().iter("testcase"):
+            name = f"{case.get('classname')} :: {case.get('name')}"
+            (failed if case.find("failure") is not None or case.find("error") is not None else passed).add(name)
+    if run.returncode != 0 and not failed:
+        # Nothing ran: the break stopped the stack from starting, which proves nothing about scenarios.
+        raise SystemExit(f"{label}: the suite did not run (exit {run.returncode}):\n{(run.stdout + run.stderr)[-2000:]}")
+    return passed, failed, run.returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", help="run only this mutant (repeatable)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copies to inspect them")
+    args = parser.parse_args()
+    mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
+    workdir = Path(tempfile.mkdtemp(prefix="hello-dd-mutants-"))
+    all_scenarios: set[str] = set()
+    killed_by: dict[str, list[str]] = {}
+    survivors = []
+    try:
+        baseline = workdir / "baseline"
+        copy_project(baseline)
+        features = tuple(sorted({f for m in mutants for f in m.features}))
+        passed, failed, _ = run_suite(baseline, features, "baseline")
+        if failed:
+            print(f"the unbroken stack already fails: {sorted(failed)}", file=sys.stderr)
+            return 1
+        all_scenarios = passed
+        print(f"baseline: {len(passed)} scenarios pass in {', '.join(features)}", flush=True)
+        for mutant in mutants:
+            project = workdir / mutant.name
+            copy_project(project)
+            apply(mutant, project)
+            _, failed, _ = run_suite(project, mutant.features, mutant.name)
+            print(f"{mutant.name:32} {len(failed):3} scenario(s) red", flush=True)
+            if not failed:
+                survivors.append(mutant.name)
+            for name in failed:
+                killed_by.setdefault(name, []).append(mutant.name)
+            if not args.keep:
+                shutil.rmtree(project)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"copies kept in {workdir}")
+    never_red = sorted(all_scenarios - set(killed_by))
+    print("\nscenario -> mutants that turned it red")
+    for name in sorted(all_scenarios):
+        print(f"  {name}: {', '.join(killed_by.get(name, [])) or 'NEVER RED'}")
+    if survivors:
+        print(f"\nmutants no scenario noticed: {', '.join(survivors)}")
+    if never_red and not args.only:
+        print(f"\nscenarios no mutant turned red: {len(never_red)}")
+    return 1 if survivors or (never_red and not args.only) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
