@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hello_dd.harness import gherkin_types
 from hello_dd.harness.evidence import Evidence
+from hello_dd.harness.load import profile as load_profile
 from hello_dd.harness.providers import ConfigurationError, provider_from_userdata
 from hello_dd.harness.run_results import RunResults
 from hello_dd.harness.world import World
@@ -72,6 +73,9 @@ def before_scenario(context, scenario):
         if tag in scenario.effective_tags and not getattr(context.provider, capability):
             scenario.skip(reason=f"stack={context.provider.name} cannot run this scenario: {why}")
             return
+    if reason := load_profile.skip_reason(scenario.effective_tags, context.config.userdata.get("load_profile")):
+        scenario.skip(reason=reason)
+        return
     context.evidence = Evidence()
     context.world = World(context.provider, context.config.userdata, context.evidence)
 

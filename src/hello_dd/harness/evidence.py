@@ -6,6 +6,8 @@ When no Allure formatter is active (``behave -f plain``), attaching does nothing
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import allure
 
 from hello_dd.harness.exchange import Exchange
@@ -31,6 +33,11 @@ class Evidence:
 
     def note(self, name: str, text: str) -> None:
         allure.attach(text, name=name, attachment_type=allure.attachment_type.TEXT)
+
+    def file(self, name: str, path: Path) -> None:
+        """A file as it is: PNG and SVG pictures are shown as pictures, JSON as JSON."""
+        kinds = {".png": allure.attachment_type.PNG, ".svg": allure.attachment_type.SVG, ".json": allure.attachment_type.JSON}
+        allure.attach.file(str(path), name=name, attachment_type=kinds.get(path.suffix, allure.attachment_type.TEXT))
 
     @property
     def last(self) -> Exchange:

@@ -1,0 +1,70 @@
+"""Locust's side of a load run: mixed shopping traffic over the gateway's request patterns, shaped by
+the profile in HELLO_DD_LOAD_PROFILE (JSON), with the seed's checks counted (status as expected,
+answer under 500 ms) into HELLO_DD_LOAD_CHECKS (JSON) when the run ends.
+
+Runs in its own process (``python -m locust -f this-file``): Locust patches the standard library with
+gevent, which must not happen inside the test run itself."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+
+from locust import HttpUser, LoadTestShape, between, events, task
+
+from hello_dd.harness.load.profile import LoadProfile
+
+PROFILE = LoadProfile.from_json(os.environ["HELLO_DD_LOAD_PROFILE"])
+CHECKS_FILE = os.environ.get("HELLO_DD_LOAD_CHECKS")
+SLOW_MS = 500
+BULK_IDS = ["123", "456", "789", "101", "202", "303", "404", "505"]
+# Orders are spread over the catalogue's filler products, so a long run never empties one of them.
+ORDER_PRODUCTS = itertools.cycle(str(n) for n in range(1000, 1040))
+
+checks = {"requests": 0, "status_ok": 0, "under_500ms": 0}
+
+
+@events.request.add_listener
+def _count(response_time, exception, **_):
+    checks["requests"] += 1
+    checks["status_ok"] += exception is None
+    checks["under_500ms"] += response_time < SLOW_MS
+
+
+@events.quitting.add_listener
+def _write_checks(**_):
+    if CHECKS_FILE:
+        with open(CHECKS_FILE, "w", encoding="utf-8") as out:
+            json.dump(checks, out)
+
+
+class Shopper(HttpUser):
+    wait_time = between(0.5, 1.5)
+
+    def _expect(self, method, path, expected, name, **kwargs):
+        with self.client.request(method, path, name=name, catch_response=True, **kwargs) as response:
+            if response.status_code != expected:
+                response.failure(f"status {response.status_code}, expected {expected}")
+
+    @task(6)
+    def product_query(self):
+        for product in ("123", "456"):  # the seed's batch of two product queries
+            self._expect("GET", f"/api/v1/products/{product}", 200, "GET /api/v1/products/{id}")
+
+    @task(2)
+    def bulk_check(self):
+        self._expect("POST", "/api/v1/products/bulk-check", 200, "POST /api/v1/products/bulk-check", json={"productIds": BULK_IDS})
+
+    @task(1)
+    def checkout(self):
+        body = {"items": [{"productId": next(ORDER_PRODUCTS), "quantity": 1}], "customerId": "cust-load"}
+        self._expect("POST", "/api/v1/orders", 201, "POST /api/v1/orders", json=body)
+
+
+class ProfileShape(LoadTestShape):
+    def tick(self):
+        users = PROFILE.users_at(self.get_run_time())
+        if users is None:
+            return None
+        return users, 50

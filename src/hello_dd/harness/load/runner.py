@@ -1,0 +1,138 @@
+"""Runs a load profile with Locust against a gateway and turns Locust's CSV output into results:
+per endpoint and overall request count, average, p50, p95, p99, max, error rate and throughput, the
+seed's checks, a JSON file and a latency-over-time chart."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from hello_dd.harness.load.profile import LoadProfile
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+
+
+@dataclass(frozen=True)
+class Figures:
+    name: str
+    requests: int
+    failures: int
+    average_ms: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    throughput_rps: float
+
+    @property
+    def error_rate(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    profile: LoadProfile
+    overall: Figures
+    endpoints: tuple[Figures, ...]
+    checks: dict[str, int]
+    json_path: Path
+    chart_path: Path | None
+
+    def summary(self) -> str:
+        lines = [f"load profile {self.profile.name}: {self.overall.requests} requests in {self.profile.seconds:g} s"]
+        for f in (*self.endpoints, self.overall):
+            lines.append(
+                f"  {f.name:36} n={f.requests:6} avg={f.average_ms:7.1f} p50={f.p50_ms:6.0f} p95={f.p95_ms:6.0f} "
+                f"p99={f.p99_ms:6.0f} max={f.max_ms:6.0f} ms  errors={f.error_rate:6.2%}  {f.throughput_rps:7.1f} req/s"
+            )
+        lines.append(f"  checks: {self.checks}")
+        return "\n".join(lines)
+
+
+def _figures(row: dict[str, str]) -> Figures:
+    number = lambda key: float(row[key]) if row.get(key) not in (None, "", "N/A") else 0.0  # noqa: E731
+    return Figures(
+        name=row["Name"] if row["Name"] != "Aggregated" else "overall",
+        requests=int(row["Request Count"]),
+        failures=int(row["Failure Count"]),
+        average_ms=number("Average Response Time"),
+        p50_ms=number("50%"),
+        p95_ms=number("95%"),
+        p99_ms=number("99%"),
+        max_ms=number("Max Response Time"),
+        throughput_rps=number("Requests/s"),
+    )
+
+
+def read_stats(stats_csv: Path) -> tuple[Figures, tuple[Figures, ...]]:
+    with stats_csv.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    overall = next((_figures(r) for r in rows if r["Name"] == "Aggregated"), None)
+    if overall is None or overall.requests == 0:
+        raise RuntimeError(f"the load run made no requests (see {stats_csv})")
+    return overall, tuple(_figures(r) for r in rows if r["Name"] != "Aggregated")
+
+
+def draw_chart(history_csv: Path, png: Path, title: str) -> Path | None:
+    """p50/p95 latency and users over time, from Locust's stats history (aggregated rows)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with history_csv.open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Name"] == "Aggregated" and r["95%"] not in ("N/A", "")]
+    if not rows:
+        return None
+    start = int(rows[0]["Timestamp"])
+    seconds = [int(r["Timestamp"]) - start for r in rows]
+    figure, latency = plt.subplots(figsize=(9, 4.5), dpi=100)
+    latency.plot(seconds, [float(r["50%"]) for r in rows], label="p50 latency (ms)")
+    latency.plot(seconds, [float(r["95%"]) for r in rows], label="p95 latency (ms)")
+    latency.set_xlabel("seconds into the run")
+    latency.set_ylabel("latency (ms)")
+    users = latency.twinx()
+    users.plot(seconds, [int(r["User Count"]) for r in rows], color="grey", linestyle="--", label="users")
+    users.set_ylabel("users")
+    handles = latency.get_legend_handles_labels()[0] + users.get_legend_handles_labels()[0]
+    latency.legend(handles, [h.get_label() for h in handles], loc="upper left")
+    latency.set_title(title)
+    figure.tight_layout()
+    figure.savefig(png)
+    plt.close(figure)
+    return png
+
+
+def run_load(profile: LoadProfile, host: str, out_dir: Path, label: str) -> LoadResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prefix = out_dir / label
+    checks_file = out_dir / f"{label}-checks.json"
+    env = {**os.environ, "HELLO_DD_LOAD_PROFILE": profile.to_json(), "HELLO_DD_LOAD_CHECKS": str(checks_file)}
+    command = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host,
+        "--csv", str(prefix), "--csv-full-history", "--only-summary", "--skip-log-setup",
+        "--exit-code-on-error", "0", "--loglevel", "WARNING",
+    ]
+    with (out_dir / f"{label}-locust.log").open("w") as log:
+        subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=profile.seconds + 120)
+    overall, endpoints = read_stats(Path(f"{prefix}_stats.csv"))
+    checks = json.loads(checks_file.read_text()) if checks_file.exists() else {}
+    chart = draw_chart(Path(f"{prefix}_stats_history.csv"), out_dir / f"{label}.png", f"{label}: latency and users over time")
+    json_path = out_dir / f"{label}.json"
+    json_path.write_text(
+        json.dumps(
+            {
+                "profile": json.loads(profile.to_json()),
+                "overall": {**asdict(overall), "error_rate": overall.error_rate},
+                "endpoints": [{**asdict(f), "error_rate": f.error_rate} for f in endpoints],
+                "checks": checks,
+            },
+            indent=2,
+        )
+    )
+    return LoadResult(profile, overall, endpoints, checks, json_path, chart)

@@ -1,0 +1,79 @@
+"""Load profiles from Gherkin tables, their shape over time, profile selection, and reading Locust's
+results (CSV files captured from a real run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hello_dd.harness.load.profile import (
+    LoadProfile,
+    Stage,
+    parse_duration,
+    profile_from_table,
+    skip_reason,
+    thresholds_from_table,
+)
+from hello_dd.harness.load.runner import draw_chart, read_stats
+
+FIXTURES = Path(__file__).with_name("fixtures")
+SEED = [{"duration": "30s", "users": "10"}, {"duration": "1m", "users": "100"}, {"duration": "30s", "users": "0"}]
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("1m", 60), ("1m30s", 90), ("10m", 600), (" 5s ", 5)])
+def test_durations_read_like_k6s(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "30", "1h", "s", "-5s"])
+def test_a_bad_duration_says_what_a_good_one_looks_like(text):
+    with pytest.raises(ValueError, match="30s, 1m or 1m30s"):
+        parse_duration(text)
+
+
+def test_the_seed_profile_ramps_linearly_like_k6_stages():
+    profile = profile_from_table("seed", SEED)
+    assert profile.seconds == 120
+    assert [profile.users_at(t) for t in (0, 15, 29.9, 30, 60, 89.9, 105, 119.9)] == [0, 5, 10, 10, 55, 100, 50, 0]
+    assert profile.users_at(120) is None
+
+
+def test_a_profile_survives_the_trip_to_the_load_process():
+    profile = LoadProfile("x", (Stage(5, 20), Stage(10, 0)))
+    assert LoadProfile.from_json(profile.to_json()) == profile
+
+
+def test_stages_need_positive_durations():
+    with pytest.raises(ValueError):
+        profile_from_table("bad", [{"duration": "0s", "users": "5"}])
+
+
+def test_thresholds_read_from_their_table():
+    limits = thresholds_from_table([{"measure": "p95 latency", "limit": "500 ms"}, {"measure": "error rate", "limit": "10 %"}])
+    assert (limits.p95_ms, limits.error_rate) == (500, 0.10)
+
+
+def test_a_missing_threshold_is_named():
+    with pytest.raises(ValueError, match="error rate"):
+        thresholds_from_table([{"measure": "p95 latency", "limit": "500 ms"}])
+
+
+def test_only_the_chosen_profile_runs():
+    assert skip_reason(["load", "load-short"], None) is None
+    assert skip_reason(["load", "load-seed"], "seed") is None
+    assert "-D load_profile=seed" in skip_reason(["load", "load-seed", "slow"], None)
+    assert skip_reason(["pattern-1"], "seed") is None
+
+
+def test_locust_results_are_read_per_endpoint_and_overall():
+    overall, endpoints = read_stats(FIXTURES / "locust_stats.csv")
+    assert overall.name == "overall" and overall.requests == sum(e.requests for e in endpoints)
+    assert overall.p50_ms <= overall.p95_ms <= overall.p99_ms <= overall.max_ms
+    assert {e.name for e in endpoints} >= {"GET /api/v1/products/{id}"}
+    assert overall.error_rate == 0
+
+
+def test_the_latency_chart_is_a_png(tmp_path):
+    png = draw_chart(FIXTURES / "locust_stats_history.csv", tmp_path / "chart.png", "test")
+    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
