@@ -11,7 +11,7 @@ AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec report test unit mutants clean distclean
+.PHONY: help setup system-packages up spec report test unit mutants bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -37,7 +37,7 @@ $(NPM_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-system-packages: ## Install chromium and redis-server with apt when missing (needs root; tests skip without them)
+system-packages: ## Install chromium, redis-server and hey with apt when missing (needs root; tests skip without them)
 	@scripts/install-system-packages.sh
 
 up: setup ## Run the stack on this machine until Ctrl-C (options: ARGS="--no-agent", see hello-dd up --help)
@@ -58,6 +58,9 @@ unit: setup ## Run the pytest tests only; options: ARGS="-k stack -x"
 test: unit ## Run all the tests: pytest, then the whole specification on the embedded stack
 	$(VENV)/bin/behave
 	@$(VENV)/bin/python -m hello_dd.harness.closing_line
+
+bench: setup ## Benchmark the product query with hey: throughput, p95, fan-out, tracing overhead, memory
+	$(VENV)/bin/python scripts/bench.py $(ARGS)
 
 mutants: setup ## Break the stack on purpose, one way at a time, and show which scenarios turn red (minutes)
 	$(VENV)/bin/python scripts/mutation_check.py $(ARGS)

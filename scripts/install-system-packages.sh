@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages some tests use when they are missing: chromium (renders the Allure
-# report), redis-server (pricing's Redis cache). Without them those tests are skipped with a reason.
+# report), redis-server (pricing's Redis cache), hey (make bench). Without them those tests are
+# skipped with a reason.
 # Needs root (or sudo) and apt; otherwise it only says what is missing.
 set -euo pipefail
 
-declare -A needed=([chromium]=chromium [redis-server]=redis-server)
+declare -A needed=([chromium]=chromium [redis-server]=redis-server [hey]=hey)
 missing=()
 for command in "${!needed[@]}"; do
     command -v "$command" >/dev/null 2>&1 || missing+=("${needed[$command]}")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "system packages: chromium and redis-server are present"
+    echo "system packages: chromium, redis-server and hey are present"
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
