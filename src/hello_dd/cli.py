@@ -202,9 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument(
         "--tracer",
-        choices=["otel", "none"],
+        choices=["otel", "ddtrace", "none"],
         default="otel",
-        help="tracing in the services: OpenTelemetry exporting to the test agent, or none (default: %(default)s)",
+        help="tracing in the services: OpenTelemetry exporting OTLP to the test agent, Datadog's ddtrace sending to its Datadog intake, or none (default: %(default)s)",
     )
     up.add_argument(
         "--state-dir",

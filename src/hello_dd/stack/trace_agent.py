@@ -72,3 +72,26 @@ def agent_arguments(ports: StackPorts) -> list[str]:
         "--agent-url=",
         "--log-level", "WARNING",
     ]  # fmt: skip
+
+
+# The agent's own checks of the Datadog-format payloads it receives (from ddtrace). Failures are pooled
+# and read back from /test/trace_check/failures (the suite does so at the end of a run); the tracer is
+# still answered 200, so a failed check never makes it drop or resend traces.
+TRACE_CHECKS = (
+    "trace_count_header",
+    "meta_tracer_version_header",
+    "trace_content_length",
+    "meta_events_is_valid_json",
+    "trace_peer_service",
+    "trace_dd_service",
+)
+
+
+def agent_environment() -> dict[str, str]:
+    """Environment variables for the agent process (its check options are read from the environment:
+    ``--enabled-checks`` cannot be given on its command line in 1.69)."""
+    return {
+        "ENABLED_CHECKS": ",".join(TRACE_CHECKS),
+        "DD_POOL_TRACE_CHECK_FAILURES": "true",
+        "DD_DISABLE_ERROR_RESPONSES": "true",
+    }

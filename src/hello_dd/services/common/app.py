@@ -46,7 +46,13 @@ def create_service_app(
         finally:
             tracing.shutdown()
 
-    app = FastAPI(title=title, description=description, version=__version__, lifespan=_lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=__version__,
+        lifespan=_lifespan,
+        telemetry=tracing.fastapi_telemetry(),
+    )
     app.state.settings = settings
 
     @app.get("/health", tags=["operations"], summary="Liveness and the service's own view of its dependencies")

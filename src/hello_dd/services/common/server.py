@@ -6,6 +6,9 @@ import importlib
 
 import uvicorn
 
+from hello_dd.services.common.ddtrace_setup import DDTRACE, configured_tracer
+from hello_dd.services.common.ddtrace_setup import start as start_ddtrace
+
 # Service name -> "module:factory" of its FastAPI application.
 SERVICES = {
     "api-gateway": "hello_dd.services.gateway.app:create_app",
@@ -17,6 +20,8 @@ SERVICES = {
 def serve(service: str, host: str, port: int) -> None:
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
+    if configured_tracer() == DDTRACE:
+        start_ddtrace(service)  # before the application (and OpenTelemetry) is imported
     module_name, factory_name = SERVICES[service].split(":")
     factory = getattr(importlib.import_module(module_name), factory_name)
     app = factory()

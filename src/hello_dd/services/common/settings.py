@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-TracerName = Literal["otel", "none"]
+TracerName = Literal["otel", "ddtrace", "none"]
 
 
 class ServiceSettings(BaseSettings):
@@ -26,7 +26,8 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     environment: str = Field("local", validation_alias=AliasChoices("DD_ENV", "ENVIRONMENT"))
-    # Which tracing instruments the service: OpenTelemetry exporting OTLP, or none.
+    # Which tracing instruments the service: OpenTelemetry exporting OTLP, Datadog's ddtrace sending to
+    # the agent's Datadog intake (see ddtrace_setup), or none.
     tracer: TracerName = Field("otel", validation_alias=AliasChoices("HELLO_DD_TRACER", "TRACER"))
     otlp_endpoint: str = Field(
         "http://127.0.0.1:4318",

@@ -20,7 +20,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from hello_dd.services.common.errors import ApiError
-from hello_dd.services.common.telemetry import tracer
+from hello_dd.services.common.telemetry import Context, current_context, tracer
 from hello_dd.services.gateway.bulk import gather_chunks, product_sort_key
 from hello_dd.services.gateway.checkout import OrderStore
 from hello_dd.services.gateway.clients import InventoryClient, PricingClient
@@ -166,14 +166,16 @@ class ReportRunner:
     def submit(self, request: ReportRequest) -> Job:
         job = Job(job_id=f"job-{uuid.uuid4().hex}", report_type=request.reportType.value)
         self.store.add(job)
-        task = asyncio.get_running_loop().create_task(self._run(job, request))
+        # The submitting request's span is the report's parent, named explicitly: by the time the task
+        # runs that span may have ended, and ddtrace no longer treats an ended span as the active one.
+        task = asyncio.get_running_loop().create_task(self._run(job, request, current_context()))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         log.info("report job queued", extra={"job_id": job.job_id, "report_type": job.report_type})
         return job
 
-    async def _run(self, job: Job, request: ReportRequest) -> None:
-        with _tracer.start_as_current_span("report.generate") as span:
+    async def _run(self, job: Job, request: ReportRequest, parent: Context | None = None) -> None:
+        with _tracer.start_as_current_span("report.generate", context=parent) as span:
             span.set_attribute("report.job_id", job.job_id)
             span.set_attribute("report.type", job.report_type)
             job.status, job.started_at = "running", _now()

@@ -1,0 +1,90 @@
+"""Datadog's tracer (``ddtrace``) as the services' second instrumentation, chosen by ``HELLO_DD_TRACER=ddtrace``.
+
+``ddtrace`` reads its configuration from environment variables when it is imported, and its
+OpenTelemetry API support replaces OpenTelemetry's runtime context, which OpenTelemetry picks when
+``opentelemetry.context`` is first imported. So :func:`start` runs before the service's application
+module (and with it OpenTelemetry) is imported: ``hello_dd.services.common.server.serve`` calls it.
+This module must therefore not import OpenTelemetry itself.
+
+What it sets up (a variable the caller already set wins, except the service name):
+- the service name, environment and version of the spans (``DD_SERVICE``, ``DD_ENV``, ``DD_VERSION``);
+- W3C propagation only (``tracecontext,baggage``), as under OpenTelemetry;
+- the OpenTelemetry API served by ddtrace (``DD_TRACE_OTEL_ENABLED``), so the gateway's own spans
+  (``telemetry.tracer(...)``) and the log lines' trace ids come from the same tracer;
+- traces to the test agent's Datadog intake (``DD_TRACE_AGENT_URL``), flushed as often as
+  ``TRACE_EXPORT_DELAY_MS`` says;
+- ``/health`` and ``/metrics`` untraced, as under OpenTelemetry.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from hello_dd import __version__
+
+DDTRACE = "ddtrace"
+UNTRACED_PATHS = ("/health", "/metrics")
+
+
+def configured_tracer(env: Mapping[str, str] = os.environ) -> str:
+    """The tracer the settings will choose (``HELLO_DD_TRACER``, else ``TRACER``, else otel)."""
+    return (env.get("HELLO_DD_TRACER") or env.get("TRACER") or "otel").strip().lower()
+
+
+def ddtrace_environment(service: str, env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    delay_ms = int(env.get("TRACE_EXPORT_DELAY_MS") or 500)
+    defaults = {
+        "DD_ENV": env.get("ENVIRONMENT") or "local",
+        "DD_VERSION": __version__,
+        "DD_TRACE_PROPAGATION_STYLE": "tracecontext,baggage",
+        "DD_TRACE_OTEL_ENABLED": "true",
+        # As OpenTelemetry's HTTP client spans: a 4xx or 5xx answer marks the client span as an error.
+        "DD_TRACE_HTTP_CLIENT_ERROR_STATUSES": "400-599",
+        # The spans describe the services and their calls to each other, as under OpenTelemetry: no
+        # per-statement database spans.
+        "DD_TRACE_SQLITE3_ENABLED": "false",
+        "DD_TRACE_SQLALCHEMY_ENABLED": "false",
+        "DD_TRACE_PSYCOPG_ENABLED": "false",
+        "DD_TRACE_REDIS_ENABLED": "false",
+        # The JSON log lines carry trace_id and span_id themselves (json_logging).
+        "DD_LOGS_INJECTION": "false",
+        "DD_TRACE_WRITER_INTERVAL_SECONDS": f"{max(delay_ms, 50) / 1000:g}",
+        # Nothing else leaves the process: no telemetry, remote configuration or runtime metrics.
+        "DD_INSTRUMENTATION_TELEMETRY_ENABLED": "false",
+        "DD_REMOTE_CONFIGURATION_ENABLED": "false",
+        "DD_TRACE_STATS_COMPUTATION_ENABLED": "false",
+        "DD_RUNTIME_METRICS_ENABLED": "false",
+        "DD_PROFILING_ENABLED": "false",
+        "DD_DATA_STREAMS_ENABLED": "false",
+    }
+    result = {key: env.get(key) or value for key, value in defaults.items()}
+    result["DD_SERVICE"] = service  # the service is who it is, whatever the shell says
+    # OpenTelemetry's API must find ddtrace's active span (ddtrace sets this too when it is imported).
+    result["OTEL_PYTHON_CONTEXT"] = "ddcontextvars_context"
+    return result
+
+
+def start(service: str) -> None:
+    """Configure and load ddtrace for this process, before the application is imported."""
+    os.environ.update(ddtrace_environment(service))
+    import ddtrace.auto  # noqa: F401  (patches fastapi, starlette, aiohttp and the OpenTelemetry API)
+    from ddtrace.trace import TraceFilter, tracer
+
+    class _DropOperationalRequests(TraceFilter):
+        """Health checks and metric scrapes are polled constantly: tracing them would only add noise."""
+
+        def process_trace(self, trace):
+            ids = {span.span_id for span in trace}
+            for span in trace:
+                local_root = span.parent_id not in ids
+                if local_root and _path(span.get_tag("http.url")).endswith(UNTRACED_PATHS):
+                    return None
+            return trace
+
+    tracer.configure(trace_processors=[_DropOperationalRequests()])
+
+
+def _path(url: object) -> str:
+    text = str(url or "").split("?", 1)[0]
+    return text.rstrip("/")
