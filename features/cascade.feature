@@ -13,6 +13,7 @@ Feature: Cascading failures are contained
       Then the gateway answers 502 within 3 seconds
       And the answer names <service> as failing after 3 attempts
       And the answer shows the other service healthy
+      And the answer shows the circuit to <service> still closed after those 3 failures
 
       Examples:
         | mode      | service           |
@@ -38,5 +39,7 @@ Feature: Cascading failures are contained
       When the operator induces 10 concurrent "inventory" failures through the cascade endpoint
       Then the gateway reports the circuit to inventory-service open
       And looking up product 123 fails fast with the circuit open
+      When the operator induces an "inventory" failure through the cascade endpoint
+      Then the gateway answers at once that the circuit to inventory-service is open, with a fallback
       And once the cool-down of any open circuit has passed, product 123 is fully served again
       And the gateway reports a closed circuit to inventory-service and to pricing-service

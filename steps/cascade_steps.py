@@ -1,13 +1,14 @@
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from behave import then, when
 from hamcrest import assert_that, equal_to, has_entries, less_than
 
 from hello_dd.harness import expect
-from hello_dd.harness.polling import poll
 
 
 @when('the operator induces a "{mode}" failure through the cascade endpoint')
+@when('the operator induces an "{mode}" failure through the cascade endpoint')
 def induce(context, mode):
     context.world.gateway.cascade(mode)
 
@@ -57,6 +58,7 @@ def all_within(context, seconds):
 def circuit_open(context, service):
     health = context.world.gateway.health()
     assert_that(health.body["dependencies"][service]["circuit"], equal_to("open"), health.describe())
+    context.world.remembered["circuit_open_seen"] = time.monotonic()
 
 
 @then("looking up product {product:ProductId} fails fast with the circuit open")
@@ -68,10 +70,20 @@ def fails_fast(context, product):
 
 @then("once the cool-down of any open circuit has passed, product {product:ProductId} is fully served again")
 def recovers(context, product):
-    poll(
-        lambda: context.world.gateway.product(product),
-        lambda ex: ex.status == 200 and ex.body.get("degraded") is False,
-        timeout=60,
-        interval=0.5,
-        what=f"product {product} to be served with stock and price again",
-    )
+    context.world.gateway.wait_until_fully_served(product)
+
+
+@then("the answer shows the circuit to {service:Service} still closed after those {failures:d} failures")
+def answer_circuit_closed(context, service, failures):
+    probe = context.world.answer.body["dependencies"][service]
+    assert_that(probe, has_entries(attempts=failures, circuit="closed"), str(context.world.answer.body))
+
+
+@then("the gateway answers at once that the circuit to {service:Service} is open, with a fallback")
+def answers_circuit_open(context, service):
+    exchange = context.world.answer
+    expect.status(exchange, 503)
+    probe = exchange.body["dependencies"][service]
+    assert_that(probe, has_entries(circuit="open", fallback=True, attempts=1), exchange.describe())
+    assert_that(probe["error"], has_entries(code="CIRCUIT_OPEN"), exchange.describe())
+    assert_that(exchange.elapsed_ms, less_than(500), "an open circuit answers at once (ms)")

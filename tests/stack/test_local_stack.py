@@ -53,6 +53,16 @@ def test_explicit_database_and_redis_urls_are_passed_on(ports, tmp_path):
     assert stack.processes["pricing-service"].env["REDIS_URL"] == "redis://cache:6379/0"
 
 
+def test_the_gateway_can_reach_its_dependencies_through_proxies(ports, tmp_path):
+    stack = LocalStack(ports, workdir=tmp_path, no_agent=True, proxies={"inventory-service": 40001})
+    env = stack.processes["api-gateway"].env
+    assert env["INVENTORY_URL"] == "http://127.0.0.1:40001"
+    assert env["PRICING_URL"] == f"http://127.0.0.1:{ports.pricing}"
+    assert stack.urls["inventory-service"] == f"http://127.0.0.1:{ports.inventory}"  # the service itself
+    with pytest.raises(ValueError, match="api-gateway"):
+        LocalStack(ports, workdir=tmp_path, no_agent=True, proxies={"api-gateway": 40002})
+
+
 def test_without_agent_nothing_traces_and_no_collector_url_is_offered(ports, tmp_path):
     stack = LocalStack(ports, workdir=tmp_path, no_agent=True)
     assert "trace-agent" not in stack.processes

@@ -23,7 +23,7 @@ from typing import Literal
 
 from hello_dd.stack.ports import LOOPBACK, StackPorts, ensure_free
 from hello_dd.stack.processes import STOP_TIMEOUT_SECONDS, ManagedProcess, exit_reason
-from hello_dd.stack.trace_agent import agent_arguments, find_test_agent
+from hello_dd.stack.trace_agent import agent_arguments, agent_environment, find_test_agent
 
 AGENT = "trace-agent"
 GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
@@ -31,7 +31,7 @@ SERVICES = (INVENTORY, PRICING, GATEWAY)  # start order: the gateway's dependenc
 SERVICE_PORT_ROLE = {GATEWAY: "gateway", INVENTORY: "inventory", PRICING: "pricing"}
 AGENT_PORT_ROLES = ("agent", "otlp", "otlp_grpc")
 
-Tracer = Literal["otel", "none"]
+Tracer = Literal["otel", "ddtrace", "none"]
 
 # Plain urllib, never through a proxy from the environment: every probe goes to 127.0.0.1.
 _http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -80,6 +80,10 @@ class LocalStack:
     ``agent_command`` is the command that runs ``ddapm-test-agent`` (the port options are appended);
     by default it is found by :func:`~hello_dd.stack.trace_agent.find_test_agent`. With
     ``no_agent=True`` no collector runs and the services do not trace.
+
+    ``proxies`` maps a dependency (``inventory-service``, ``pricing-service``) to a loopback port the
+    gateway reaches it through instead of its own port: where the test harness puts a fault-injecting
+    proxy. Without it (``hello-dd up``) the gateway calls the services directly.
     """
 
     def __init__(
@@ -92,6 +96,7 @@ class LocalStack:
         agent_command: Sequence[str] | None = None,
         no_agent: bool = False,
         extra_env: Mapping[str, str] | None = None,
+        proxies: Mapping[str, int] | None = None,
     ):
         self.ports = ports or StackPorts()
         self.workdir = Path(workdir).resolve()
@@ -100,12 +105,15 @@ class LocalStack:
         self.database_url = database_url or f"sqlite:///{self.workdir / 'inventory.db'}"
         self.redis_url = redis_url
         self.extra_env = dict(extra_env or {})
+        self.proxies = dict(proxies or {})
+        if unknown := set(self.proxies) - {INVENTORY, PRICING}:
+            raise ValueError(f"only the gateway's dependencies can be proxied, not {', '.join(sorted(unknown))}")
         self.processes: dict[str, ManagedProcess] = {}
         self._stopped_on_purpose: set[str] = set()
         self._started = False
         if not no_agent:
             command = list(agent_command) if agent_command else find_test_agent()
-            self._add(AGENT, command + agent_arguments(self.ports), self._base_env())
+            self._add(AGENT, command + agent_arguments(self.ports), {**self._base_env(), **agent_environment()})
         for name in SERVICES:
             self._add(name, self._service_command(name), self._service_env(name))
 
@@ -142,8 +150,8 @@ class LocalStack:
             if self.redis_url:
                 env["REDIS_URL"] = self.redis_url
         elif name == GATEWAY:
-            env["INVENTORY_URL"] = self.urls[INVENTORY]
-            env["PRICING_URL"] = self.urls[PRICING]
+            env["INVENTORY_URL"] = self.gateway_route(INVENTORY)
+            env["PRICING_URL"] = self.gateway_route(PRICING)
         env.update(self.extra_env)
         return env
 
@@ -156,6 +164,12 @@ class LocalStack:
             urls[AGENT] = f"http://{LOOPBACK}:{self.ports.agent}"
             urls["otlp"] = f"http://{LOOPBACK}:{self.ports.otlp}"
         return urls
+
+    def gateway_route(self, name: str) -> str:
+        """The URL the gateway calls ``name`` at: its proxy's when it has one, else its own."""
+        if name in self.proxies:
+            return f"http://{LOOPBACK}:{self.proxies[name]}"
+        return self.urls[name]
 
     def log_path(self, name: str) -> Path:
         return self.workdir / "logs" / f"{name}.log"

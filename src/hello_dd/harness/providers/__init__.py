@@ -26,14 +26,16 @@ def provider_from_userdata(userdata: Mapping[str, str], reports_dir: Path) -> St
     if name == "external":
         gateway = userdata.get("gateway_url")
         if not gateway:
-            raise ConfigurationError("stack=external needs -D gateway_url=http://host:port (and optionally inventory_url, pricing_url, trace_agent_url)")
+            raise ConfigurationError("stack=external needs -D gateway_url=http://host:port (and optionally inventory_url, pricing_url, trace_agent_url, otlp_url)")
         return ExternalStack(
             StackUrls(
                 gateway=gateway,
                 inventory=userdata.get("inventory_url"),
                 pricing=userdata.get("pricing_url"),
                 trace_agent=userdata.get("trace_agent_url"),
-            )
+                otlp=userdata.get("otlp_url"),
+            ),
+            tracer=userdata.get("tracer", "otel"),
         )
     raise ConfigurationError(f"unknown stack {name!r}: choose one of {', '.join(PROVIDERS)} (-D stack=...)")
 

@@ -23,6 +23,8 @@ class StackUrls:
     inventory: str | None = None
     pricing: str | None = None
     trace_agent: str | None = None
+    # The test agent's OTLP/HTTP receiver, where OTLP traces are read back (/test/session/traces).
+    otlp: str | None = None
 
     def service(self, name: str) -> str:
         url = {"api-gateway": self.gateway, "inventory-service": self.inventory, "pricing-service": self.pricing}.get(name)
@@ -48,6 +50,14 @@ class StackProvider(ABC):
     @abstractmethod
     def urls(self) -> StackUrls: ...
 
+    @property
+    def reads_traces(self) -> bool:
+        """True when the trace agent is known, so scenarios can read the traces back."""
+        return bool(self.urls.trace_agent)
+
+    #: The tracing library the services run (otel or ddtrace): it decides the traces' format.
+    tracer: str = "otel"
+
     def describe(self) -> str:
         """One line for reports: which stack the run was verified against."""
         return f"{self.name}: gateway {self.urls.gateway}"
@@ -58,8 +68,41 @@ class StackProvider(ABC):
     def start_service(self, name: str) -> None:
         raise StackControlUnavailable(self._cannot("start services"))
 
-    def inject_latency(self, name: str, milliseconds: int) -> None:
+    # Faults on the path from the gateway to a dependency (inventory-service or pricing-service).
+    # ``request_prefix`` limits a fault to requests whose first bytes match, e.g. "POST /reservations".
+
+    def inject_latency(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
+        """Answers of ``name`` reach the gateway ``milliseconds`` later."""
         raise StackControlUnavailable(self._cannot("inject network latency"))
+
+    def delay_requests(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
+        """Requests from the gateway reach ``name`` ``milliseconds`` later."""
+        raise StackControlUnavailable(self._cannot("inject network latency"))
+
+    def refuse_connections(self, name: str) -> None:
+        """New connections from the gateway to ``name`` are refused, open ones reset."""
+        raise StackControlUnavailable(self._cannot("refuse connections"))
+
+    def reset_connections(
+        self, name: str, *, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False
+    ) -> None:
+        """The next ``count`` requests (None: all) to ``name`` are answered with a TCP reset; with
+        ``after_forwarding`` they reach the service first and only the answer is lost."""
+        raise StackControlUnavailable(self._cannot("reset connections"))
+
+    def wait_for_request(self, name: str, request_prefix: str, timeout: float, after: int = 0) -> bool:
+        """True when a matching request from the gateway to ``name`` arrived within ``timeout`` seconds,
+        counting only requests after mark ``after`` (see :meth:`fault_report`'s ``requests``)."""
+        raise StackControlUnavailable(self._cannot("watch the traffic between the services"))
+
+    def fault_report(self, name: str) -> dict[str, object]:
+        """The faults on the path to ``name`` and what they did: counts of requests, resets, lost answers."""
+        raise StackControlUnavailable(self._cannot("inject faults"))
+
+    def clear_faults(self) -> list[str]:
+        """Remove every fault and start every service a scenario stopped; returns what was undone.
+        Called after every scenario, also a failed one. Nothing to do for a stack the suite cannot control."""
+        return []
 
     def logs(self, name: str) -> list[LogLine]:
         raise StackControlUnavailable(self._cannot("read the services' logs"))

@@ -10,12 +10,19 @@ from hello_dd.harness.providers.base import StackProvider, StackUrls
 class ExternalStack(StackProvider):
     name = "external"
 
-    def __init__(self, urls: StackUrls):
+    def __init__(self, urls: StackUrls, tracer: str = "otel"):
         self._urls = urls
+        self.tracer = tracer
 
     @property
     def urls(self) -> StackUrls:
         return self._urls
+
+    @property
+    def reads_traces(self) -> bool:
+        if self.tracer == "ddtrace":
+            return bool(self._urls.trace_agent)
+        return bool(self._urls.trace_agent and self._urls.otlp)
 
     def start(self) -> None:
         """Only checks that the gateway answers, so a wrong URL fails the run at once with a clear reason."""

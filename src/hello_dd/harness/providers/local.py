@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 
+from hello_dd.harness.faults import FaultProxy
 from hello_dd.harness.logs import LogLine, parse_lines
-from hello_dd.harness.providers.base import SERVICE_NAMES, StackProvider, StackUrls
-from hello_dd.stack import AGENT, LocalStack, StackPorts
+from hello_dd.harness.providers.base import SERVICE_NAMES, StackControlUnavailable, StackProvider, StackUrls
+from hello_dd.stack import AGENT, LocalStack, StackPorts, free_ports
+
+# The gateway reaches each of these through a fault-injecting proxy.
+PROXIED = ("inventory-service", "pricing-service")
 
 
 class LocalProcesses(StackProvider):
@@ -22,6 +27,8 @@ class LocalProcesses(StackProvider):
         self.tracer = tracer
         self._data_dir: Path | None = None
         self._stack: LocalStack | None = None
+        self.proxies: dict[str, FaultProxy] = {}
+        self._stopped: list[str] = []
 
     @property
     def stack(self) -> LocalStack:
@@ -34,17 +41,26 @@ class LocalProcesses(StackProvider):
         if logs.exists():
             shutil.rmtree(logs)  # the logs of this run only
         self._data_dir = Path(tempfile.mkdtemp(prefix="hello-dd-spec-"))
+        count = len(fields(StackPorts))
+        ports = free_ports(count + len(PROXIED))  # all distinct: the stack's and one per proxy
+        stack_ports = StackPorts(*ports[:count])
+        for name, port in zip(PROXIED, ports[count:]):
+            target = stack_ports.as_dict()[name.split("-")[0]]
+            self.proxies[name] = FaultProxy(target, listen_port=port, name=f"gateway -> {name}").start()
         self._stack = LocalStack(
-            StackPorts.free(),
+            stack_ports,
             workdir=self.reports_dir,
             database_url=f"sqlite:///{self._data_dir / 'inventory.db'}",
             tracer=self.tracer,  # type: ignore[arg-type]
+            proxies={name: proxy.port for name, proxy in self.proxies.items()},
         )
         self._stack.start()
 
     def stop(self) -> None:
         if self._stack is not None:
             self._stack.stop()
+        for proxy in self.proxies.values():
+            proxy.stop()
         if self._data_dir is not None:
             shutil.rmtree(self._data_dir, ignore_errors=True)
             self._data_dir = None
@@ -57,16 +73,60 @@ class LocalProcesses(StackProvider):
             inventory=urls["inventory-service"],
             pricing=urls["pricing-service"],
             trace_agent=urls.get(AGENT),
+            otlp=urls.get("otlp"),
         )
 
     def describe(self) -> str:
         return f"local processes (tracer {self.tracer}), gateway {self.urls.gateway}, logs in {self.reports_dir / 'logs'}"
 
     def stop_service(self, name: str) -> None:
+        if name not in SERVICE_NAMES:
+            raise ValueError(f"unknown service {name!r}")
+        self._stopped.append(name)
         self.stack.stop_service(name)
 
     def start_service(self, name: str) -> None:
         self.stack.start_service(name)
+        self._stopped = [n for n in self._stopped if n != name]
+
+    def _proxy(self, name: str) -> FaultProxy:
+        try:
+            return self.proxies[name]
+        except KeyError:
+            raise StackControlUnavailable(f"faults are injected between the gateway and {', '.join(PROXIED)}, not {name}") from None
+
+    def inject_latency(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
+        self._proxy(name).add_latency(to_client_ms=milliseconds, request_prefix=request_prefix)
+
+    def delay_requests(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
+        self._proxy(name).add_latency(to_service_ms=milliseconds, request_prefix=request_prefix)
+
+    def refuse_connections(self, name: str) -> None:
+        self._proxy(name).refuse()
+
+    def reset_connections(
+        self, name: str, *, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False
+    ) -> None:
+        self._proxy(name).reset(count, request_prefix, after_forwarding)
+
+    def wait_for_request(self, name: str, request_prefix: str, timeout: float, after: int = 0) -> bool:
+        return self._proxy(name).wait_for_request(request_prefix, timeout, after)
+
+    def fault_report(self, name: str) -> dict[str, object]:
+        return self._proxy(name).snapshot()
+
+    def clear_faults(self) -> list[str]:
+        undone = []
+        for name, proxy in self.proxies.items():
+            if proxy.faults.describe() != "pass-through":
+                undone.append(f"{name}: {proxy.faults.describe()}")
+                proxy.heal()
+        for name in dict.fromkeys(self._stopped):
+            if self.stack.pids.get(name) is None:
+                self.stack.start_service(name)
+                undone.append(f"{name}: started again")
+        self._stopped = []
+        return undone
 
     def logs(self, name: str) -> list[LogLine]:
         if name not in SERVICE_NAMES:

@@ -1,0 +1,80 @@
+"""What chaos steps do to the stack, each action written down for the report: what was injected, when,
+and what the caller saw. The provider does the work; this keeps the record."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from hello_dd.harness.evidence import Evidence
+from hello_dd.harness.exchange import Exchange
+from hello_dd.harness.providers.base import StackProvider
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%H:%M:%S.%f")[:-3] + "Z"
+
+
+class Chaos:
+    def __init__(self, provider: StackProvider, evidence: Evidence):
+        self.provider = provider
+        self.evidence = evidence
+        self.started = time.monotonic()
+        self.log: list[str] = []
+
+    def _note(self, title: str, text: str) -> None:
+        line = f"{_now()} (+{time.monotonic() - self.started:.2f} s) {text}"
+        self.log.append(line)
+        self.evidence.note(title, line)
+
+    # -- faults -------------------------------------------------------------------------------------
+
+    def stop(self, service: str) -> None:
+        self.provider.stop_service(service)
+        self._note("injected", f"stopped {service}")
+
+    def start(self, service: str) -> None:
+        self.provider.start_service(service)
+        self._note("healed", f"started {service} again")
+
+    def slow_answers(self, service: str, milliseconds: int, request_prefix: str | None = None) -> None:
+        self.provider.inject_latency(service, milliseconds, request_prefix=request_prefix)
+        scope = f" to requests starting {request_prefix!r}" if request_prefix else ""
+        self._note("injected", f"{milliseconds} ms added to the answers of {service}{scope}")
+
+    def slow_requests(self, service: str, milliseconds: int, request_prefix: str | None = None) -> None:
+        self.provider.delay_requests(service, milliseconds, request_prefix=request_prefix)
+        scope = f" starting {request_prefix!r}" if request_prefix else ""
+        self._note("injected", f"{milliseconds} ms added to the gateway's requests{scope} to {service}")
+
+    def refuse(self, service: str) -> None:
+        self.provider.refuse_connections(service)
+        self._note("injected", f"connections from the gateway to {service} refused")
+
+    def reset(self, service: str, *, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False) -> None:
+        self.provider.reset_connections(service, count=count, request_prefix=request_prefix, after_forwarding=after_forwarding)
+        which = "every request" if count is None else f"the next {count} request(s)"
+        scope = f" starting {request_prefix!r}" if request_prefix else ""
+        how = "reach it, then the answer is lost (TCP reset)" if after_forwarding else "are reset (TCP RST) before reaching it"
+        self._note("injected", f"{which}{scope} from the gateway to {service} {how}")
+
+    def heal(self) -> None:
+        undone = self.provider.clear_faults()
+        self._note("healed", "faults removed: " + ("; ".join(undone) or "none were active"))
+
+    # -- observations -------------------------------------------------------------------------------
+
+    def saw(self, what: str, exchange: Exchange) -> None:
+        """What the caller saw: status, time and error of one answer."""
+        error = exchange.error or {}
+        detail = f" {error.get('code')}: {error.get('message')}" if error else ""
+        self._note("caller saw", f"{what}: {exchange.status} in {exchange.elapsed_ms:.0f} ms{detail}")
+
+    def traffic(self, service: str) -> dict[str, object]:
+        report = self.provider.fault_report(service)
+        shown = {**report, "recent": list(report.get("recent", []))[-15:]}  # type: ignore[call-overload]
+        self._note(f"traffic to {service}", f"{shown}")
+        return report
+
+    def summary(self) -> str:
+        return "\n".join(self.log)
