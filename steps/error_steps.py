@@ -56,6 +56,16 @@ SMUGGLING_HEADERS = {
     + b'"}',
     # Bytes some HTTP parsers let through (obsolete "obs-text"); the id check must still refuse them.
     "carries bytes outside plain ASCII": lambda marker: b"X-Correlation-Id: abc\xc3\xa9\xff" + marker,
+    # A tab is the one control character HTTP parsers let through in a header value.
+    "hides a forged log line behind a tab": lambda marker: b'X-Correlation-Id: abc\t"}, {"level": "ERROR", "message": "'
+    + marker
+    + b'"}',
+    # 10 KB, and a forged line after an escaped line break, should the id ever be written raw.
+    "is 10 kilobytes long and hides a forged log line": lambda marker: b"X-Correlation-Id: "
+    + b"c" * 10 * 1024
+    + b'"}\\n{"level": "ERROR", "message": "'
+    + marker
+    + b'"}',
 }
 
 

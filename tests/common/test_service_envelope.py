@@ -151,3 +151,32 @@ def test_metrics_count_requests_by_route_template_and_status(client):
 
 def test_health_names_the_service(client):
     assert client.get("/health").json()["service"] == "test-service"
+
+
+def test_a_simulated_crash_is_logged_at_error_level_with_its_stack_trace_and_never_shown(capsys):
+    from hello_dd.services.common import simulate
+
+    class CrashSettings(ServiceSettings):
+        service_name = "crash-service"
+
+    app = create_service_app(CrashSettings(tracer="none"), title="t", description="d", routers=[simulate.router])
+    with TestClient(app, raise_server_exceptions=False) as crash_client:
+        capsys.readouterr()
+        r = crash_client.get("/simulate/crash", headers={"X-Correlation-Id": "c-crash"})
+    assert r.status_code == 500 and r.json()["error"]["code"] == "INTERNAL_ERROR" and r.json()["correlationId"] == "c-crash"
+    assert "Traceback" not in r.text and "internal detail" not in r.text
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    crash = next(line for line in lines if "Traceback" in str(line.get("exc_info", "")))
+    assert crash["level"] == "ERROR" and crash["correlation_id"] == "c-crash" and "SimulatedCrash" in crash["exc_info"]
+    request_line = next(line for line in lines if line.get("route") == "/simulate/crash")
+    assert request_line["level"] == "ERROR" and request_line["status"] == 500
+
+
+def test_the_warning_about_a_replaced_id_names_the_new_ids(client, capsys):
+    capsys.readouterr()
+    r = client.post("/things/a", json={"name": "x", "count": 1}, headers={"X-Correlation-Id": "bad id", "X-Request-Id": "r ok?"})
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    warnings = [line for line in lines if "replaced a malformed" in line["message"]]
+    assert len(warnings) == 2
+    for line in warnings:
+        assert line["correlation_id"] == r.headers["X-Correlation-Id"] and line["request_id"] == r.headers["X-Request-Id"]

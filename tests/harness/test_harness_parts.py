@@ -101,6 +101,12 @@ def test_log_lines_are_parsed_and_found_by_field():
     assert [line.raw for line in containing(lines, "at all")] == ["not json at all"]
 
 
+def test_a_log_line_still_being_written_is_left_for_the_next_read():
+    lines = parse_lines("api-gateway", '{"message": "one"}\n{"message": "tw')
+    assert [line.get("message") for line in lines] == ["one"]
+    assert parse_lines("api-gateway", '{"message": "half') == []
+
+
 def test_the_default_provider_is_the_embedded_stack(tmp_path):
     provider = provider_from_userdata({}, tmp_path)
     assert isinstance(provider, LocalProcesses) and provider.controls_stack and provider.reads_logs

@@ -23,6 +23,10 @@ class LogLine:
 
 
 def parse_lines(service: str, text: str) -> list[LogLine]:
+    """The complete lines of a log file's text. A last line without its newline is still being written
+    (a long line can reach the file in pieces) and is left for the next read."""
+    if text and not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]
     lines = []
     for raw in text.splitlines():
         if not raw.strip():

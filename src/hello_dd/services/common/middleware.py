@@ -12,13 +12,14 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hello_dd.services.common import correlation
 from hello_dd.services.common.errors import error_body
 from hello_dd.services.common.metrics import HTTP_LATENCY, HTTP_REQUESTS, REPLACED_IDS
-from hello_dd.services.common.telemetry import tag_current_span
+from hello_dd.services.common.telemetry import forget_request_span, remember_request_span, tag_current_span
 
 log = logging.getLogger("hello_dd.request")
 
@@ -44,17 +45,37 @@ def _json_response_messages(status: int, body: dict[str, Any]) -> list[Message]:
     ]
 
 
+_MAX_BAGGAGE_ENTRIES = 16
+_MAX_CONTEXT_CHARS = 512
+
+
+def _propagated_context(scope: Scope) -> dict[str, str]:
+    """What the caller propagated besides the trace id, as span attributes: the W3C ``tracestate``
+    (``w3c.tracestate``) and each ``baggage`` entry (``baggage.<key>``), so a trace shows that both
+    reached every service. Sizes are capped; values are kept as text, never interpreted."""
+    attributes: dict[str, str] = {}
+    tracestate = _header(scope, b"tracestate")
+    if tracestate:
+        attributes["w3c.tracestate"] = tracestate[:_MAX_CONTEXT_CHARS]
+    baggage = _header(scope, b"baggage")
+    if baggage:
+        for member in baggage.split(",")[:_MAX_BAGGAGE_ENTRIES]:
+            key, sep, value = member.split(";", 1)[0].partition("=")
+            if sep and key.strip():
+                attributes[f"baggage.{unquote(key.strip())[:64]}"] = unquote(value.strip())[:_MAX_CONTEXT_CHARS]
+    return attributes
+
+
 class RequestEnvelope:
     def __init__(self, app: ASGIApp, service: str):
         self.app = app
         self.service = service
 
-    def _accept(self, scope: Scope, header: str) -> str:
+    def _accept(self, scope: Scope, header: str) -> tuple[str, bool]:
         value, replaced = correlation.accept_or_generate(_header(scope, header.lower().encode()))
         if replaced:
             REPLACED_IDS.labels(self.service, header).inc()
-            log.warning("replaced a malformed %s header with a generated id", header)
-        return value
+        return value, replaced
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,11 +84,16 @@ class RequestEnvelope:
         started = time.perf_counter()
         cid_token = correlation.correlation_id_var.set(None)
         rid_token = correlation.request_id_var.set(None)
-        cid = self._accept(scope, correlation.CORRELATION_HEADER)
+        cid, cid_replaced = self._accept(scope, correlation.CORRELATION_HEADER)
         correlation.correlation_id_var.set(cid)
-        rid = self._accept(scope, correlation.REQUEST_HEADER)
+        rid, rid_replaced = self._accept(scope, correlation.REQUEST_HEADER)
         correlation.request_id_var.set(rid)
-        tag_current_span(correlation_id=cid, request_id=rid)
+        # Logged once both ids are set, so the warning is found under the request's (new) ids.
+        for header, replaced in ((correlation.CORRELATION_HEADER, cid_replaced), (correlation.REQUEST_HEADER, rid_replaced)):
+            if replaced:
+                log.warning("replaced a malformed %s header with a generated id", header)
+        tag_current_span(correlation_id=cid, request_id=rid, **_propagated_context(scope))
+        span_token = remember_request_span()
         id_headers = [(b"x-correlation-id", cid.encode()), (b"x-request-id", rid.encode())]
         status = 500
         response_started = False
@@ -94,6 +120,7 @@ class RequestEnvelope:
             self._record(scope, status, time.perf_counter() - started)
             correlation.correlation_id_var.reset(cid_token)
             correlation.request_id_var.reset(rid_token)
+            forget_request_span(span_token)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route_obj = scope.get("route")

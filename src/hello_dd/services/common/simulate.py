@@ -30,6 +30,20 @@ async def simulate_error() -> NoReturn:
     raise ApiError(503, "SIMULATED_FAILURE", "Simulated failure, requested through /simulate/error.")
 
 
+class SimulatedCrash(RuntimeError):
+    """A bug on purpose: nothing handles it, so it shows what an unexpected failure looks like."""
+
+
+@router.get(
+    "/crash",
+    summary="Fails with an unhandled exception: a JSON 500 INTERNAL_ERROR, the stack trace only in the log",
+    response_model=None,
+    responses={500: {"model": ErrorResponse, "description": "The unexpected failure, as every caller sees one"}},
+)
+async def simulate_crash() -> NoReturn:
+    raise SimulatedCrash("simulated crash, requested through /simulate/crash (internal detail: never shown to callers)")
+
+
 @router.get("/latency", summary="Answers after sleeping ms milliseconds", responses=ERROR_RESPONSES)
 async def simulate_latency(ms: Annotated[int, Query(ge=0, le=MAX_DELAY_MS)]) -> SimulatedDelay:
     # Sleeping on the event loop keeps the worker free for other requests while this one waits.

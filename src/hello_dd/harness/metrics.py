@@ -1,0 +1,215 @@
+"""Reading a service's Prometheus metrics: fetch ``/metrics``, parse it with prometheus-client's own
+text parser (what a Prometheus server would accept), keep it as a snapshot, and compare two snapshots.
+
+A scenario notes a snapshot before it acts and compares one taken afterwards, so its figures hold on a
+stack that has served other scenarios before: ``diff(before, after).delta("http_requests_total",
+route="/inventory/{productId}", status="200")`` is how many such requests were counted in between.
+Labels select by subset: the series whose labels include every given label are summed.
+
+Counters are compared by their ``_total`` samples and histograms by ``_count``, ``_sum`` and
+``_bucket``; ``_created`` samples (when a series first appeared) and gauges are not changes a
+scenario causes and are left out of :meth:`MetricsDiff.changes`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+Labels = tuple[tuple[str, str], ...]
+
+# The samples whose change a scenario can cause (counters and histograms), by suffix.
+_COUNTING_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
+
+
+class MetricsUnreadable(AssertionError):
+    """The ``/metrics`` answer is not Prometheus text a real parser accepts (an AssertionError, so a
+    scenario fails with the reason instead of erroring)."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    labels: Labels
+    value: float
+
+    def has_labels(self, wanted: Mapping[str, str]) -> bool:
+        mine = dict(self.labels)
+        return all(mine.get(key) == str(value) for key, value in wanted.items())
+
+    def __str__(self) -> str:
+        return f"{self.name}{format_labels(self.labels)} {self.value:g}"
+
+
+@dataclass(frozen=True)
+class Family:
+    """One metric as its ``# TYPE`` line declares it (``name`` without the ``_total`` of a counter)."""
+
+    name: str
+    type: str
+    documentation: str
+    samples: tuple[Sample, ...]
+
+
+def format_labels(labels: Iterable[tuple[str, str]] | Mapping[str, str]) -> str:
+    pairs = labels.items() if isinstance(labels, Mapping) else labels
+    inner = ",".join(f'{key}="{value}"' for key, value in sorted(pairs))
+    return "{" + inner + "}" if inner else ""
+
+
+def parse_label_filter(text: str | None) -> dict[str, str]:
+    """``"dependency=pricing-service, outcome=success"`` -> a label dict (empty text: no labels)."""
+    labels: dict[str, str] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"a label filter is name=value, not {part.strip()!r}")
+        labels[key.strip()] = value.strip().strip('"')
+    return labels
+
+
+@dataclass(frozen=True)
+class MetricsSnapshot:
+    service: str
+    families: dict[str, Family]
+    text: str = field(repr=False)
+
+    @classmethod
+    def parse(cls, text: str, service: str = "") -> MetricsSnapshot:
+        try:
+            parsed = list(text_string_to_metric_families(text))
+        except Exception as exc:  # noqa: BLE001 - the parser raises ValueError, IndexError, ...
+            raise MetricsUnreadable(f"{service or 'the service'}'s /metrics is not valid Prometheus text: {exc!r}") from exc
+        families = {}
+        for family in parsed:
+            samples = tuple(Sample(s.name, tuple(sorted(s.labels.items())), float(s.value)) for s in family.samples)
+            families[family.name] = Family(family.name, family.type, family.documentation, samples)
+        return cls(service, families, text)
+
+    @property
+    def samples(self) -> list[Sample]:
+        return [sample for family in self.families.values() for sample in family.samples]
+
+    def family(self, name: str) -> Family | None:
+        """The family a metric name belongs to: ``http_requests_total`` finds the counter ``http_requests``,
+        ``http_request_duration_seconds_count`` the histogram ``http_request_duration_seconds``."""
+        if name in self.families:
+            return self.families[name]
+        for suffix in ("_total", "_count", "_sum", "_bucket", "_created"):
+            if name.endswith(suffix) and name[: -len(suffix)] in self.families:
+                return self.families[name[: -len(suffix)]]
+        return None
+
+    def samples_of(self, name: str, **labels: str) -> list[Sample]:
+        family = self.family(name)
+        if family is None:
+            return []
+        return [s for s in family.samples if s.name == name and s.has_labels(labels)]
+
+    def value(self, name: str, **labels: str) -> float:
+        """The sum over the series of ``name`` whose labels include ``labels``; 0 when there is none
+        (a labelled counter appears only once it was first incremented)."""
+        return sum(s.value for s in self.samples_of(name, **labels))
+
+    def histogram_problems(self) -> list[str]:
+        """What is inconsistent in the histograms: buckets that are not cumulative, a missing ``+Inf``
+        bucket, or a ``+Inf`` bucket that differs from ``_count``."""
+        problems = []
+        for family in self.families.values():
+            if family.type != "histogram":
+                continue
+            series: dict[Labels, dict[str, object]] = {}
+            for sample in family.samples:
+                labels = dict(sample.labels)
+                le = labels.pop("le", None)
+                entry = series.setdefault(tuple(sorted(labels.items())), {"buckets": []})
+                if sample.name.endswith("_bucket") and le is not None:
+                    entry["buckets"].append((float(le), sample.value))  # type: ignore[union-attr]
+                elif sample.name.endswith("_count"):
+                    entry["count"] = sample.value
+            for labels, entry in series.items():
+                where = f"{family.name}{format_labels(labels)}"
+                buckets = sorted(entry["buckets"])  # type: ignore[arg-type]
+                counts = [count for _, count in buckets]
+                if counts != sorted(counts):
+                    problems.append(f"{where}: bucket counts are not cumulative: {buckets}")
+                if not buckets or not math.isinf(buckets[-1][0]):
+                    problems.append(f"{where}: no +Inf bucket")
+                elif entry.get("count") != buckets[-1][1]:
+                    problems.append(f"{where}: +Inf bucket {buckets[-1][1]:g} differs from _count {entry.get('count')}")
+        return problems
+
+
+@dataclass(frozen=True)
+class Change:
+    name: str
+    labels: Labels
+    before: float
+    after: float
+
+    @property
+    def delta(self) -> float:
+        return self.after - self.before
+
+    def __str__(self) -> str:
+        return f"{self.name}{format_labels(self.labels)} {self.delta:+g} ({self.before:g} -> {self.after:g})"
+
+
+@dataclass(frozen=True)
+class MetricsDiff:
+    before: MetricsSnapshot
+    after: MetricsSnapshot
+
+    def delta(self, name: str, **labels: str) -> float:
+        return self.after.value(name, **labels) - self.before.value(name, **labels)
+
+    def changes(self, name: str | None = None, **labels: str) -> list[Change]:
+        """Every counter or histogram series that changed (optionally only ``name``, only these labels)."""
+        old = {(s.name, s.labels): s.value for s in self.before.samples}
+        found = []
+        for sample in self.after.samples:
+            if name is not None and sample.name != name:
+                continue
+            if not sample.name.endswith(_COUNTING_SUFFIXES) or not sample.has_labels(labels):
+                continue
+            family = self.after.family(sample.name)
+            if family is None or family.type not in ("counter", "histogram", "summary"):
+                continue
+            previous = old.get((sample.name, sample.labels), 0.0)
+            if sample.value != previous:
+                found.append(Change(sample.name, sample.labels, previous, sample.value))
+        return found
+
+    def describe(self, name: str | None = None, **labels: str) -> str:
+        changes = self.changes(name, **labels)
+        title = f"{self.after.service}: " if self.after.service else ""
+        return title + ("\n  ".join(["changes:", *map(str, changes)]) if changes else "no change")
+
+
+def diff(before: MetricsSnapshot, after: MetricsSnapshot) -> MetricsDiff:
+    return MetricsDiff(before, after)
+
+
+class MetricsReader:
+    """Fetches one service's ``/metrics``. Not through the scenario's recorded HTTP client: a metrics
+    read is not the request a scenario is about (and would become ``world.answer``)."""
+
+    def __init__(self, service: str, base_url: str, timeout: float = 10.0):
+        self.service = service
+        self.url = base_url.rstrip("/") + "/metrics"
+        self.timeout = timeout
+
+    def snapshot(self) -> MetricsSnapshot:
+        response = requests.get(self.url, timeout=self.timeout)
+        if response.status_code != 200:
+            raise MetricsUnreadable(f"GET {self.url} -> {response.status_code}: {response.text[:300]}")
+        content_type = response.headers.get("Content-Type", "")
+        if not content_type.startswith("text/plain"):
+            raise MetricsUnreadable(f"GET {self.url} answered {content_type!r}, not Prometheus text (text/plain)")
+        return MetricsSnapshot.parse(response.text, self.service)
