@@ -20,6 +20,7 @@ gherkin_types.register()
 NEEDS = {
     "needs-stack-control": ("controls_stack", "it stops services or injects faults"),
     "needs-logs": ("reads_logs", "it reads the services' log lines"),
+    "tracing": ("reads_traces", "it reads the traces back from the trace agent (-D trace_agent_url=...)"),
 }
 
 
@@ -78,6 +79,8 @@ def before_scenario(context, scenario):
         return
     context.evidence = Evidence()
     context.world = World(context.provider, context.config.userdata, context.evidence)
+    if "tracing" in scenario.effective_tags:
+        context.world.traces.start()  # a test-agent session of its own (harness.traces.reader)
 
 
 def after_scenario(context, scenario):
@@ -86,6 +89,9 @@ def after_scenario(context, scenario):
         world.close()
         context.world = None
     context.run_results.add(scenario)
+    # No fault outlives its scenario, also a failed one: faults removed, stopped services started again.
+    for undone in context.provider.clear_faults():
+        print(f"hello-dd spec: after {scenario.name!r}: {undone}", file=sys.stderr, flush=True)
 
 
 def after_all(context):

@@ -185,21 +185,80 @@ MUTANTS = [
     ),
     Mutant(
         "no-retries", f"{GATEWAY}/resilience.py", "stop_after_attempt(self.retry.attempts if idempotent else 1)",
-        "stop_after_attempt(1)", ("cascade",),
+        "stop_after_attempt(1)", ("cascade", "resilience"),
     ),
     Mutant(
         "no-timeout", f"{GATEWAY}/resilience.py", "timeout=aiohttp.ClientTimeout(total=self.timeout),",
-        "timeout=aiohttp.ClientTimeout(total=30),", ("cascade",),
+        "timeout=aiohttp.ClientTimeout(total=30),", ("cascade", "resilience"),
     ),
     Mutant(
         "breaker-never-opens", f"{GATEWAY}/context.py",
         "CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)",
-        "CircuitBreakers(10_000, settings.breaker_reset_seconds)", ("cascade",),
+        "CircuitBreakers(10_000, settings.breaker_reset_seconds)", ("cascade", "resilience"),
     ),
     Mutant(
         "breaker-never-closes", f"{GATEWAY}/context.py",
         "CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)",
-        "CircuitBreakers(settings.breaker_failure_threshold, 3600)", ("cascade",),
+        "CircuitBreakers(settings.breaker_failure_threshold, 3600)", ("cascade", "resilience"),
+    ),
+    # Resilience and chaos (features/resilience.feature, features/chaos.feature): faults injected
+    # through the proxy in the gateway's path, a service stopped mid-request, concurrent orders.
+    Mutant(
+        "breaker-opens-after-3", f"{GATEWAY}/context.py",
+        "CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)",
+        "CircuitBreakers(3, settings.breaker_reset_seconds)", ("cascade", "resilience"),
+    ),
+    Mutant(
+        "unreachable-as-502", f"{GATEWAY}/resilience.py",
+        'class DependencyUnavailable(DependencyError):\n    status = 503',
+        'class DependencyUnavailable(DependencyError):\n    status = 502', ("resilience",),
+    ),
+    Mutant(
+        "retry-backoff-slow", f"{COMMON}/settings.py", "retry_backoff_initial: float = 0.05",
+        "retry_backoff_initial: float = 1.0", ("resilience",),
+        more=((f"{COMMON}/settings.py", "retry_backoff_max: float = 0.5", "retry_backoff_max: float = 5.0"),),
+    ),
+    Mutant(
+        "inventory-timeout-too-short", f"{COMMON}/settings.py", "inventory_timeout: float = 1.5",
+        "inventory_timeout: float = 0.3", ("resilience",),
+    ),
+    Mutant(
+        "timeout-retried", f"{GATEWAY}/resilience.py",
+        'code = "DEPENDENCY_TIMEOUT"\n    retryable = False', 'code = "DEPENDENCY_TIMEOUT"\n    retryable = True',
+        ("resilience",),
+    ),
+    Mutant(
+        "no-pricing-fallback", f"{GATEWAY}/routes/products.py",
+        "    if isinstance(price, DependencyError):\n        pricing = SectionUnavailable(",
+        "    if isinstance(price, DependencyError):\n        raise dependency_api_error(price, 'price')\n        pricing = SectionUnavailable(",
+        ("resilience",),
+    ),
+    Mutant(
+        "reservation-retried", f"{GATEWAY}/clients.py", '"POST", "/reservations", idempotent=False',
+        '"POST", "/reservations", idempotent=True', ("resilience",),
+    ),
+    Mutant(
+        "no-compensation", f"{GATEWAY}/checkout.py",
+        "            await self._compensate(reservation_id, exc)\n            raise", "            raise",
+        ("resilience", "chaos"),
+    ),
+    Mutant(
+        "no-background-release", f"{GATEWAY}/checkout.py",
+        "                self._release_later(reservation_id)\n", "", ("chaos",),
+    ),
+    Mutant(
+        "inventory-oversells", "src/hello_dd/services/inventory/stock.py",
+        ".where(products.c.product_id == line.product_id, products.c.available >= line.quantity)",
+        ".where(products.c.product_id == line.product_id)", ("chaos",),
+    ),
+    # The harness's own protection: faults removed after every scenario.
+    Mutant(
+        "faults-outlive-scenarios", "environment.py", "    for undone in context.provider.clear_faults():",
+        "    for undone in []:", ("chaos", "resilience"),
+    ),
+    Mutant(
+        "cascade-fallback-unflagged", f"{GATEWAY}/cascade.py", "fallback = isinstance(exc, CircuitOpen)",
+        "fallback = False", ("cascade",),
     ),
     Mutant(
         "cascade-hides-failed-service", f"{GATEWAY}/cascade.py",
@@ -239,6 +298,85 @@ MUTANTS = [
     Mutant(
         "same-generated-id-for-everyone", f"{COMMON}/correlation.py", "    return str(uuid.uuid4())",
         '    return "generated-id"', ("correlation",),
+    ),
+    # Observability (features/observability.feature): metrics that miscount or cannot be read, log lines
+    # that are not structured, not correlated, or not at the right level.
+    Mutant(
+        "obs-metrics-unparseable", f"{COMMON}/metrics.py", "return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)",
+        "return Response(generate_latest() + b'http_requests_total{route=\"/x\" 1\\n', media_type=CONTENT_TYPE_LATEST)",
+        ("observability",),
+    ),
+    Mutant(
+        "obs-requests-counted-twice", f"{COMMON}/middleware.py", "HTTP_REQUESTS.labels(*labels).inc()",
+        "HTTP_REQUESTS.labels(*labels).inc(2)", ("observability",),
+    ),
+    Mutant(
+        "obs-raw-path-as-route", f"{COMMON}/middleware.py", 'route = getattr(route_obj, "path", None) or "unmatched"',
+        'route = scope.get("path") or "unmatched"', ("observability",),
+    ),
+    Mutant(
+        "obs-errors-not-timed", f"{COMMON}/middleware.py", "        HTTP_LATENCY.labels(*labels).observe(elapsed)\n",
+        "        if status < 400:\n            HTTP_LATENCY.labels(*labels).observe(elapsed)\n", ("observability",),
+    ),
+    Mutant(
+        "obs-order-lines-counted-as-units", f"{GATEWAY}/checkout.py", 'ORDER_UNITS.inc(sum(line["quantity"] for line in lines))',
+        "ORDER_UNITS.inc(len(lines))", ("observability",),
+    ),
+    Mutant(
+        "obs-reservations-uncounted", "src/hello_dd/services/inventory/stock.py",
+        "        metrics.RESERVATIONS.labels(metrics.RESERVED).inc()\n", "", ("observability",),
+    ),
+    Mutant(
+        "obs-retries-uncounted", f"{GATEWAY}/resilience.py", "        RETRIES.labels(self.name).inc()\n", "", ("observability",),
+    ),
+    Mutant(
+        "obs-circuit-gauge-stuck", f"{GATEWAY}/resilience.py", "CIRCUIT_STATE.labels(name).set(_STATE_VALUES.get(state, -1))",
+        "CIRCUIT_STATE.labels(name).set(0)", ("observability",),
+    ),
+    Mutant(
+        "obs-plain-text-log-lines", f"{COMMON}/json_logging.py", "    root.handlers[:] = [handler]",
+        "    root.handlers[:] = [handler, logging.StreamHandler(sys.stdout)]", ("observability",),
+    ),
+    Mutant(
+        "obs-no-timestamp", f"{COMMON}/json_logging.py", "            timestamp=True,", "            timestamp=False,",
+        ("observability",),
+    ),
+    Mutant(
+        "obs-request-line-without-status", f"{COMMON}/middleware.py", '                "status": status,\n', "",
+        ("observability",),
+    ),
+    Mutant(
+        "obs-trace-id-not-logged", f"{COMMON}/json_logging.py", "record.trace_id, record.span_id = current_trace_ids()",
+        "record.trace_id, record.span_id = None, None", ("observability",),
+    ),
+    Mutant(
+        "obs-request-id-not-logged", f"{COMMON}/json_logging.py", "record.request_id = current_request_id()",
+        "record.request_id = None", ("observability",),
+    ),
+    Mutant(
+        "obs-server-errors-as-warnings", f"{COMMON}/middleware.py", "level = logging.ERROR if status >= 500 else",
+        "level = logging.WARNING if status >= 500 else", ("observability",),
+    ),
+    Mutant(
+        "obs-crash-without-stack-trace", f"{COMMON}/middleware.py", 'log.exception("unhandled error while handling',
+        'log.error("unhandled error while handling', ("observability",),
+    ),
+    Mutant(
+        "obs-crash-shows-stack-trace", f"{COMMON}/middleware.py",
+        'body = error_body("INTERNAL_ERROR", "An unexpected error occurred; quote the correlation id when reporting it.")',
+        'body = error_body("INTERNAL_ERROR", __import__("traceback").format_exc())', ("observability",),
+    ),
+    Mutant(
+        "obs-warnings-uncorrelated", f"{COMMON}/json_logging.py", "record.correlation_id = current_correlation_id()",
+        "record.correlation_id = None if record.levelno == logging.WARNING else current_correlation_id()",
+        ("observability",),
+    ),
+    # As smuggled-text-accepted: the lenient h11 parser and ids accepted whatever they hold.
+    Mutant(
+        "obs-hostile-ids-logged", f"{COMMON}/server.py", "server_header=False)", 'server_header=False, http="h11")',
+        ("observability",),
+        more=((f"{COMMON}/correlation.py", '_VALID_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,%d}" % MAX_ID_LENGTH)',
+               '_VALID_ID = re.compile(r".{1,100000}", re.S)'),),
     ),
 ]
 

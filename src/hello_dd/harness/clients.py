@@ -68,6 +68,17 @@ class Gateway:
             what=f"report job {job_id} to finish",
         )
 
+    def wait_until_fully_served(self, product_id: str, timeout: float = 60) -> Exchange:
+        """Polls the product until it is served with stock and price (not degraded): after an open
+        circuit's cool-down, the first calls are its trial and close it again."""
+        return poll(
+            lambda: self.product(product_id),
+            lambda ex: ex.status == 200 and isinstance(ex.body, dict) and ex.body.get("degraded") is False,
+            timeout=timeout,
+            interval=0.5,
+            what=f"product {product_id} to be served with stock and price again",
+        )
+
     def cascade(self, failure_mode: str | None = None, *, headers: dict[str, str] | None = None) -> Exchange:
         params = {"failure_mode": failure_mode} if failure_mode else None
         return self.http.get("/api/v1/health/cascade", params=params, headers=headers)

@@ -11,7 +11,9 @@ from hello_dd.harness.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.logs import LogLine
-from hello_dd.harness.providers.base import SERVICE_NAMES, StackProvider
+from hello_dd.harness.providers.base import SERVICE_NAMES, StackControlUnavailable, StackProvider
+from hello_dd.harness.traces.reader import TraceReader, trace_format_for
+from hello_dd.harness.traces.scenario import ScenarioTraces
 
 
 class World:
@@ -37,6 +39,15 @@ class World:
     @cached_property
     def pricing(self) -> Pricing:
         return Pricing(self._client(self.provider.urls.service("pricing-service")))
+
+    @cached_property
+    def traces(self) -> ScenarioTraces:
+        """The traces this scenario's requests left in the trace agent (see harness.traces)."""
+        urls = self.provider.urls
+        if not urls.trace_agent:
+            raise StackControlUnavailable("no trace agent is known: pass -D trace_agent_url=... (and -D otlp_url=...)")
+        tracer = getattr(self.provider, "tracer", "otel")
+        return ScenarioTraces(TraceReader(urls.trace_agent, urls.otlp, trace_format_for(tracer)))
 
     def service_client(self, name: str) -> HttpClient:
         return self._client(self.provider.urls.service(name))
