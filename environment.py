@@ -20,7 +20,15 @@ gherkin_types.register()
 NEEDS = {
     "needs-stack-control": ("controls_stack", "it stops services or injects faults"),
     "needs-logs": ("reads_logs", "it reads the services' log lines"),
-    "tracing": ("reads_traces", "it reads the traces back from the trace agent (-D trace_agent_url=...)"),
+    "needs-datadog-traces": (
+        "sends_datadog_traces",
+        "the test agent checks only Datadog-format traces: run it with -D tracer=ddtrace",
+    ),
+    "tracing": (
+        "reads_traces",
+        "it reads the traces back from the trace agent: give -D trace_agent_url=... and, unless the services"
+        " run ddtrace (-D tracer=ddtrace), -D otlp_url=... (the agent's OTLP port)",
+    ),
 }
 
 

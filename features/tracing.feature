@@ -84,5 +84,6 @@ Feature: Every request is one trace across the services it touched
 
   Rule: The trace collector finds nothing wrong with the traces it received
 
+    @needs-datadog-traces
     Scenario: The trace agent's own checks report no violation
       Then the trace agent's own checks found no violation in the traces of this run

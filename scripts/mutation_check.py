@@ -296,6 +296,10 @@ MUTANTS = [
         ("load",),
     ),
     Mutant(
+        "trace-propagation-off", f"{COMMON}/telemetry.py",
+        "        AioHttpClientInstrumentor().instrument(tracer_provider=provider)\n", "", ("tracing",),
+    ),
+    Mutant(
         "same-generated-id-for-everyone", f"{COMMON}/correlation.py", "    return str(uuid.uuid4())",
         '    return "generated-id"', ("correlation",),
     ),

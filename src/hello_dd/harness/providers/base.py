@@ -58,6 +58,11 @@ class StackProvider(ABC):
     #: The tracing library the services run (otel or ddtrace): it decides the traces' format.
     tracer: str = "otel"
 
+    @property
+    def sends_datadog_traces(self) -> bool:
+        """True when the services send Datadog-format traces, the only ones the test agent checks."""
+        return self.tracer == "ddtrace"
+
     def describe(self) -> str:
         """One line for reports: which stack the run was verified against."""
         return f"{self.name}: gateway {self.urls.gateway}"
