@@ -64,9 +64,12 @@ def before_all(context):
     _clear_previous_results(context)
     context.run_results = RunResults()
     try:
+        load_profile.check_profile_name(userdata.get("load_profile"))
         context.provider = provider_from_userdata(userdata, context.reports_dir)
-    except ConfigurationError as exc:
-        sys.exit(f"hello-dd spec: {exc}")
+    except (ConfigurationError, ValueError) as exc:
+        # behave reports a failing hook without its message: say it here first.
+        print(f"hello-dd spec: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from exc
     print(f"hello-dd spec: starting the {context.provider.name} stack ...", file=sys.stderr, flush=True)
     try:
         context.provider.start()

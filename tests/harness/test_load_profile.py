@@ -9,6 +9,7 @@ import pytest
 
 from hello_dd.harness.load.profile import (
     LoadProfile,
+    check_profile_name,
     Stage,
     parse_duration,
     profile_from_table,
@@ -77,3 +78,10 @@ def test_locust_results_are_read_per_endpoint_and_overall():
 def test_the_latency_chart_is_a_png(tmp_path):
     png = draw_chart(FIXTURES / "locust_stats_history.csv", tmp_path / "chart.png", "test")
     assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_unknown_profile_name_is_refused_naming_the_choices():
+    check_profile_name("seed")
+    check_profile_name(None)
+    with pytest.raises(ValueError, match="short, seed, spike, soak"):
+        check_profile_name("nosuch")

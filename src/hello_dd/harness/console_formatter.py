@@ -23,6 +23,7 @@ class SpecConsole(Formatter):
         super().__init__(stream_opener, config)
         self.stream = self.open()
         self._scenario = None
+        self._hidden = False
         self._step_started = time.perf_counter()
 
     def _write(self, text: str = "") -> None:
@@ -30,6 +31,9 @@ class SpecConsole(Formatter):
         self.stream.flush()
 
     def feature(self, feature):
+        self._hidden = not feature.should_run(self.config)  # left out by --tags or a name filter
+        if self._hidden:
+            return
         self._write()
         tags = " ".join(f"@{tag}" for tag in feature.tags)
         if tags:
@@ -39,11 +43,15 @@ class SpecConsole(Formatter):
             self._write(f"  {line}")
 
     def rule(self, rule):
+        if self._hidden or not rule.should_run(self.config):
+            return
         self._write()
         self._write(f"  Rule: {rule.name}")
 
     def scenario(self, scenario):
         self._finish_scenario()
+        if not scenario.should_run(self.config):
+            return  # not selected in this run: only the summary counts it
         self._scenario = scenario
         self._write()
         self._write(f"    Scenario: {scenario.name}    # {scenario.location}")

@@ -80,6 +80,13 @@ def thresholds_from_table(rows: list[dict[str, str]]) -> Thresholds:
 
 PROFILE_TAG_PREFIX = "load-"
 DEFAULT_PROFILE = "short"
+# The profiles features/load.feature defines, one scenario each (tagged @load-NAME).
+KNOWN_PROFILES = ("short", "seed", "spike", "soak")
+
+
+def check_profile_name(name: str | None) -> None:
+    if name not in (None, *KNOWN_PROFILES):
+        raise ValueError(f"unknown load profile {name!r}: choose one of {', '.join(KNOWN_PROFILES)} (-D load_profile=...)")
 
 
 def skip_reason(tags: list[str], chosen: str | None) -> str | None:
