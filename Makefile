@@ -11,7 +11,7 @@ AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec report test unit mutants bench clean distclean
+.PHONY: help setup system-packages up spec report test unit test-containers compose-up compose-down mutants bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -58,6 +58,16 @@ unit: setup ## Run the pytest tests only; options: ARGS="-k stack -x"
 test: unit ## Run all the tests: pytest, then the whole specification on the embedded stack
 	$(VENV)/bin/behave
 	@$(VENV)/bin/python -m hello_dd.harness.closing_line
+
+test-containers: setup ## Run the specification on the stack in Docker containers, then check docker-compose.yml (needs Docker, or root to install it)
+	scripts/test-containers.sh $(ARGS)
+
+compose-up: ## Start docker-compose.yml (Compose v1 or v2) and wait until the services are healthy
+	@if command -v docker-compose >/dev/null; then docker-compose up -d --build; else docker compose up -d --build; fi
+	scripts/wait-for-services.sh --timeout 120
+
+compose-down: ## Stop docker-compose.yml and remove its containers and volumes
+	@if command -v docker-compose >/dev/null; then docker-compose down -v; else docker compose down -v; fi
 
 bench: setup ## Benchmark the product query with hey: throughput, p95, fan-out, tracing overhead, memory
 	$(VENV)/bin/python scripts/bench.py $(ARGS)

@@ -73,6 +73,10 @@ def before_all(context):
     print(f"hello-dd spec: starting the {context.provider.name} stack ...", file=sys.stderr, flush=True)
     try:
         context.provider.start()
+    except Exception as exc:
+        print(f"hello-dd spec: the {context.provider.name} stack did not start: {exc}", file=sys.stderr, flush=True)
+        context.provider.stop()
+        raise SystemExit(2) from exc
     except BaseException:
         context.provider.stop()
         raise

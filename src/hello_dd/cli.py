@@ -164,7 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
         "environment variables (DATABASE_URL, INVENTORY_URL, HELLO_DD_TRACER, ...; see the README).",
     )
     serve.add_argument("service", choices=list(SERVICES), help="the service to run")
-    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("HOST") or "127.0.0.1",
+        help="interface to listen on (default: $HOST, else 127.0.0.1; the container image sets HOST=0.0.0.0)",
+    )
     serve.add_argument(
         "--port",
         type=int,

@@ -18,6 +18,15 @@ is not an HTTP parser, but an HTTP/1.1 client writes each request's head in one 
 cannot be reached (stopped), the proxy resets the client's connection, which the client sees as the
 service being unreachable.
 
+Where traffic may go. By default the proxy listens on the loopback interface and forwards only to
+loopback addresses: chaos traffic must never reach a machine the run did not start. Run as its own
+process in a container (:mod:`hello_dd.harness.faults.server`), the proxy sits on a Docker network
+between the gateway's container and a service's container, whose name resolves to a private address;
+there, and only on explicit request (``allow_private_target``), targets may also be private (RFC 1918)
+addresses, and the proxy may listen on every interface of its container (``allow_wildcard_listen``).
+A target given by name is resolved for every connection (a restarted container may have a new
+address), and only the resolved addresses the rule allows are connected to.
+
 The proxy runs its own asyncio loop in a daemon thread; every method may be called from any thread.
 """
 
@@ -41,6 +50,9 @@ MAX_COUNT = 10_000
 CONNECT_TIMEOUT_SECONDS = 5.0
 CHUNK_BYTES = 65_536
 _REQUEST_LINE = re.compile(rb"[A-Z]{3,7} /")
+#: The private IPv4 networks of RFC 1918: where Docker puts its networks' containers.
+PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+_HOST_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?")
 
 
 class FaultProxyError(RuntimeError):
@@ -95,6 +107,8 @@ class Stats:
     lost_answers: int = 0
     delayed_requests: int = 0
     unreachable: int = 0
+    #: Why the service could not be reached the last time (refused, not resolved, not allowed).
+    unreachable_reason: str = ""
     #: The request lines seen last (method and path) with their sequence number, newest last.
     recent: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=200))
 
@@ -106,17 +120,56 @@ class Stats:
             "lost_answers": self.lost_answers,
             "delayed_requests": self.delayed_requests,
             "unreachable": self.unreachable,
+            "unreachable_reason": self.unreachable_reason,
             "recent": [line for _, line in self.recent],
         }
 
 
-def _check_loopback(host: str) -> None:
+def _target_allowed(address: str, allow_private: bool) -> bool:
     try:
-        loopback = ipaddress.ip_address(host).is_loopback
+        ip = ipaddress.ip_address(address)
     except ValueError:
-        loopback = False
-    if not loopback:
-        raise FaultProxyError(f"the fault proxy only works on the loopback interface, not {host!r}")
+        return False
+    return ip.is_loopback or (allow_private and ip.version == 4 and any(ip in net for net in PRIVATE_NETWORKS))
+
+
+def _not_allowed(host: str, allow_private: bool) -> str:
+    if allow_private:
+        return f"the fault proxy only forwards to loopback or private (RFC 1918) addresses, not {host!r}"
+    return f"the fault proxy only works on the loopback interface, not {host!r}"
+
+
+def _check_target(host: str, allow_private: bool) -> None:
+    """An address is checked now; a name when a connection resolves it (and now, if it resolves now)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(host):
+            raise FaultProxyError(f"{host!r} is neither an IP address nor a host name") from None
+        try:
+            addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+        except (OSError, UnicodeError):
+            return  # not resolvable yet (a container not started): checked again for every connection
+        if not any(_target_allowed(address, allow_private) for address in addresses):
+            raise FaultProxyError(f"{_not_allowed(host, allow_private)} (it resolves to {', '.join(sorted(addresses))})") from None
+        return
+    if not _target_allowed(host, allow_private):
+        raise FaultProxyError(_not_allowed(host, allow_private))
+
+
+def _check_listen(host: str, allow_wildcard: bool) -> None:
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        raise FaultProxyError(f"the fault proxy listens on an IP address, not {host!r}") from None
+    if ip.is_loopback or (allow_wildcard and ip.is_unspecified):
+        return
+    where = "the loopback interface or every interface of its container (0.0.0.0)" if allow_wildcard else "the loopback interface"
+    raise FaultProxyError(f"the fault proxy only listens on {where}, not {host!r}")
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _prefix(value: str | bytes | None) -> bytes | None:
@@ -168,11 +221,10 @@ class _Connection:
     async def run(self) -> None:
         proxy = self.proxy
         try:
-            service_reader, self.service_writer = await asyncio.wait_for(
-                asyncio.open_connection(proxy.target_host, proxy.target_port), CONNECT_TIMEOUT_SECONDS
-            )
-        except (OSError, asyncio.TimeoutError):
+            service_reader, self.service_writer = await asyncio.wait_for(proxy._open_target(), CONNECT_TIMEOUT_SECONDS)
+        except (OSError, asyncio.TimeoutError, FaultProxyError) as exc:
             proxy.stats.unreachable += 1
+            proxy.stats.unreachable_reason = f"{_host_port(proxy.target_host, proxy.target_port)}: {str(exc) or type(exc).__name__}"
             self.reset()  # the client sees the service as unreachable
             return
         to_service = asyncio.create_task(self._pump(self.client_reader, self.service_writer, upstream=True))
@@ -269,10 +321,26 @@ class _Connection:
 
 
 class FaultProxy:
-    """Listens on ``127.0.0.1:listen_port`` (0: a free port) and forwards to ``target_host:target_port``."""
+    """Listens on ``listen_host:listen_port`` (0: a free port) and forwards to ``target_host:target_port``.
 
-    def __init__(self, target_port: int, *, listen_port: int = 0, target_host: str = LOOPBACK, name: str = ""):
-        _check_loopback(target_host)
+    Both hosts must be loopback unless the standalone server (in a container) allows more: private
+    targets with ``allow_private_target``, listening on 0.0.0.0 with ``allow_wildcard_listen``."""
+
+    def __init__(
+        self,
+        target_port: int,
+        *,
+        listen_port: int = 0,
+        target_host: str = LOOPBACK,
+        name: str = "",
+        listen_host: str = LOOPBACK,
+        allow_private_target: bool = False,
+        allow_wildcard_listen: bool = False,
+    ):
+        _check_target(target_host, allow_private_target)
+        _check_listen(listen_host, allow_wildcard_listen)
+        self.allow_private_target = allow_private_target
+        self.listen_host = listen_host
         self.target_host = target_host
         self.target_port = int(target_port)
         self.name = name or f"proxy to {target_host}:{target_port}"
@@ -295,7 +363,8 @@ class FaultProxy:
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        host = LOOPBACK if ipaddress.ip_address(self.listen_host).is_unspecified else self.listen_host
+        return f"http://{_host_port(host, self.port)}"
 
     def start(self) -> FaultProxy:
         if self._thread is not None:
@@ -350,7 +419,8 @@ class FaultProxy:
         self._call(self._heal())
 
     def describe(self) -> str:
-        return f"{self.name} (127.0.0.1:{self._listen_port} -> {self.target_host}:{self.target_port}): {self.faults.describe()}"
+        listen = _host_port(self.listen_host, self._listen_port)
+        return f"{self.name} ({listen} -> {_host_port(self.target_host, self.target_port)}): {self.faults.describe()}"
 
     def snapshot(self) -> dict[str, object]:
         return self._call(self._snapshot())
@@ -390,10 +460,30 @@ class FaultProxy:
 
     async def _listen(self) -> None:
         try:
-            self._server = await asyncio.start_server(self._accept, LOOPBACK, self._listen_port, reuse_address=True)
+            self._server = await asyncio.start_server(self._accept, self.listen_host, self._listen_port, reuse_address=True)
         except OSError as exc:
-            raise FaultProxyError(f"{self.name} cannot listen on 127.0.0.1:{self._listen_port}: {exc.strerror or exc}") from exc
+            where = _host_port(self.listen_host, self._listen_port)
+            raise FaultProxyError(f"{self.name} cannot listen on {where}: {exc.strerror or exc}") from exc
         self._listen_port = self._server.sockets[0].getsockname()[1]
+
+    async def _open_target(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Connect to the target, resolving its name now and skipping the addresses it may not reach."""
+        try:
+            addresses = [str(ipaddress.ip_address(self.target_host))]  # checked when the proxy was made
+        except ValueError:
+            infos = await asyncio.get_running_loop().getaddrinfo(self.target_host, self.target_port, type=socket.SOCK_STREAM)
+            addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        allowed = [a for a in addresses if _target_allowed(a, self.allow_private_target)]
+        if not allowed:
+            raise FaultProxyError(f"{_not_allowed(self.target_host, self.allow_private_target)} (it resolves to {', '.join(addresses)})")
+        error: OSError | None = None
+        for address in allowed:
+            try:
+                return await asyncio.open_connection(address, self.target_port)
+            except OSError as exc:
+                error = exc
+        assert error is not None
+        raise error
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = _Connection(self, reader, writer)
@@ -405,6 +495,10 @@ class FaultProxy:
         try:
             await connection.run()
         except (ConnectionError, OSError):
+            connection.reset()
+        except asyncio.CancelledError:
+            # The proxy is shutting down. Ending quietly: asyncio's stream callback would otherwise log
+            # the cancelled handler as an error (Python 3.11).
             connection.reset()
         finally:
             self._connections.discard(connection)

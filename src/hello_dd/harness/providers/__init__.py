@@ -1,6 +1,6 @@
 """Stack providers: one interface, one implementation per way of getting a hello-dd stack.
 
-Chosen with ``behave -D stack=local|external`` (see ``provider_from_userdata``).
+Chosen with ``behave -D stack=local|containers|external`` (see ``provider_from_userdata``).
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from hello_dd.harness.providers.base import StackControlUnavailable, StackProvider, StackUrls
+from hello_dd.harness.providers.containers import IMAGE, DockerContainers
 from hello_dd.harness.providers.external import ExternalStack
 from hello_dd.harness.providers.local import LocalProcesses
 
-PROVIDERS = {"local": LocalProcesses, "external": ExternalStack}
+PROVIDERS = {"local": LocalProcesses, "containers": DockerContainers, "external": ExternalStack}
 
 
 class ConfigurationError(ValueError):
@@ -23,6 +24,16 @@ def provider_from_userdata(userdata: Mapping[str, str], reports_dir: Path) -> St
     name = userdata.get("stack", "local")
     if name == "local":
         return LocalProcesses(reports_dir=reports_dir, tracer=userdata.get("tracer", "otel"))
+    if name == "containers":
+        build = userdata.get("build_image", "true").lower()
+        if build not in ("true", "false"):
+            raise ConfigurationError(f"-D build_image takes true or false, not {build!r}")
+        return DockerContainers(
+            reports_dir=reports_dir,
+            tracer=userdata.get("tracer", "otel"),
+            image=userdata.get("image", IMAGE),
+            build=build == "true",
+        )
     if name == "external":
         gateway = userdata.get("gateway_url")
         if not gateway:
@@ -42,6 +53,7 @@ def provider_from_userdata(userdata: Mapping[str, str], reports_dir: Path) -> St
 
 __all__ = [
     "ConfigurationError",
+    "DockerContainers",
     "ExternalStack",
     "LocalProcesses",
     "StackControlUnavailable",

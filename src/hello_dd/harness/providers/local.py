@@ -10,14 +10,12 @@ from pathlib import Path
 
 from hello_dd.harness.faults import FaultProxy
 from hello_dd.harness.logs import LogLine, parse_lines
-from hello_dd.harness.providers.base import SERVICE_NAMES, StackControlUnavailable, StackProvider, StackUrls
+from hello_dd.harness.providers.base import SERVICE_NAMES, StackUrls
+from hello_dd.harness.providers.proxied import PROXIED, ProxiedFaults
 from hello_dd.stack import AGENT, LocalStack, StackPorts, free_ports
 
-# The gateway reaches each of these through a fault-injecting proxy.
-PROXIED = ("inventory-service", "pricing-service")
 
-
-class LocalProcesses(StackProvider):
+class LocalProcesses(ProxiedFaults):
     name = "local"
     controls_stack = True
     reads_logs = True
@@ -27,7 +25,7 @@ class LocalProcesses(StackProvider):
         self.tracer = tracer
         self._data_dir: Path | None = None
         self._stack: LocalStack | None = None
-        self.proxies: dict[str, FaultProxy] = {}
+        self.proxies: dict[str, FaultProxy] = {}  # type: ignore[assignment]
         self._stopped: list[str] = []
 
     @property
@@ -89,38 +87,8 @@ class LocalProcesses(StackProvider):
         self.stack.start_service(name)
         self._stopped = [n for n in self._stopped if n != name]
 
-    def _proxy(self, name: str) -> FaultProxy:
-        try:
-            return self.proxies[name]
-        except KeyError:
-            raise StackControlUnavailable(f"faults are injected between the gateway and {', '.join(PROXIED)}, not {name}") from None
-
-    def inject_latency(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
-        self._proxy(name).add_latency(to_client_ms=milliseconds, request_prefix=request_prefix)
-
-    def delay_requests(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
-        self._proxy(name).add_latency(to_service_ms=milliseconds, request_prefix=request_prefix)
-
-    def refuse_connections(self, name: str) -> None:
-        self._proxy(name).refuse()
-
-    def reset_connections(
-        self, name: str, *, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False
-    ) -> None:
-        self._proxy(name).reset(count, request_prefix, after_forwarding)
-
-    def wait_for_request(self, name: str, request_prefix: str, timeout: float, after: int = 0) -> bool:
-        return self._proxy(name).wait_for_request(request_prefix, timeout, after)
-
-    def fault_report(self, name: str) -> dict[str, object]:
-        return self._proxy(name).snapshot()
-
     def clear_faults(self) -> list[str]:
-        undone = []
-        for name, proxy in self.proxies.items():
-            if proxy.faults.describe() != "pass-through":
-                undone.append(f"{name}: {proxy.faults.describe()}")
-                proxy.heal()
+        undone = self.heal_proxies()
         for name in dict.fromkeys(self._stopped):
             if self.stack.pids.get(name) is None:
                 self.stack.start_service(name)

@@ -1,0 +1,31 @@
+# One image for the three hello-dd services (and the fault-injecting proxy the containers provider
+# puts in front of inventory and pricing). Which service runs is the command's argument:
+#   docker run hello-dd:dev hello-dd serve inventory-service
+# Settings come from the environment (PORT, DATABASE_URL, REDIS_URL, INVENTORY_URL, ...; see README).
+FROM python:3.11-slim
+
+# iproute2: `tc` for the integration-testing document's netem delays, on kernels that have netem.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends iproute2 \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+RUN python -m venv /opt/hello-dd
+ENV PATH=/opt/hello-dd/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+
+# Dependencies first, from pyproject.toml alone, so a change to the code does not reinstall them.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+ && pip install --no-cache-dir --quiet -r /tmp/requirements.txt \
+ && rm /tmp/requirements.txt
+
+COPY README.md ./
+COPY src ./src
+RUN pip install --no-cache-dir --quiet --no-deps . && rm -rf /app/src /app/build
+
+RUN useradd --system --uid 10001 --home-dir /app hello-dd && chown hello-dd /app
+USER hello-dd
+# Listen on the container's interfaces; the port is the service's usual one unless PORT says otherwise.
+ENV HOST=0.0.0.0
+EXPOSE 8000 8001 8002
+CMD ["hello-dd", "serve", "api-gateway"]

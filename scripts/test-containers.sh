@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The containers lane (`make test-containers`): the whole specification on the stack in Docker
+# containers, then docker-compose.yml started with Compose and checked with the integration-testing
+# document's curl commands. Everything it creates is removed at the end, also on failure or Ctrl-C.
+#
+#   scripts/test-containers.sh [--skip-suite] [--skip-compose] [BEHAVE ARGS...]
+#
+# Steps:
+#  1. a Docker engine: used when `docker info` answers; otherwise, as root with apt, docker.io,
+#     docker-compose and debootstrap are installed from Debian and dockerd is started for the lane
+#     (and stopped at its end). When no engine can start, the lane says so and fails.
+#  2. the public images the stack uses: pulled when missing, or built locally under the same names
+#     where no registry can be reached (containers/stand-ins/build.sh).
+#  3. behave -D stack=containers (Testcontainers; TESTCONTAINERS_RYUK_DISABLED=true, since its reaper
+#     image may not be pullable), with any BEHAVE ARGS.
+#  4. docker-compose config, up -d --build, scripts/wait-for-services.sh, scripts/seed-checks.sh
+#     --compose, down -v.
+# Exit status: 0 when every step passed, 1 otherwise, 2 on bad usage.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+run_suite=1 run_compose=1 behave_args=()
+for arg in "$@"; do
+    case "$arg" in
+        --skip-suite) run_suite=0 ;;
+        --skip-compose) run_compose=0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) behave_args+=("$arg") ;;
+    esac
+done
+
+say() { echo "test-containers: $*"; }
+lane_started=$(date +%s)
+step_started=$lane_started
+step() { local now; now=$(date +%s); say "[$((now - lane_started))s] $*"; step_started=$now; }
+started_dockerd=""
+compose_up=0
+compose=(docker-compose)
+
+cleanup() {
+    if [ "$compose_up" = 1 ]; then
+        say "removing the compose stack"
+        "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+    fi
+    if [ -n "$started_dockerd" ]; then
+        say "stopping the Docker engine this lane started"
+        kill "$started_dockerd" 2>/dev/null || true
+        for _ in $(seq 20); do kill -0 "$started_dockerd" 2>/dev/null || break; sleep 1; done
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_engine() {
+    docker info >/dev/null 2>&1 && { say "using the running Docker engine"; return 0; }
+    local missing=()
+    command -v dockerd >/dev/null || missing+=(docker.io)
+    command -v docker-compose >/dev/null || missing+=(docker-compose)
+    command -v debootstrap >/dev/null || missing+=(debootstrap)
+    if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+            say "no Docker engine answers and ${missing[*]} cannot be installed here (needs root and apt-get)" >&2
+            return 1
+        fi
+        say "installing ${missing[*]} from Debian"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/tmp/hello-dd-apt.log 2>&1 \
+            || { say "apt-get install ${missing[*]} failed; last lines:" >&2; tail -5 /tmp/hello-dd-apt.log >&2; return 1; }
+    fi
+    say "starting dockerd (log: /tmp/hello-dd-dockerd.log)"
+    dockerd >/tmp/hello-dd-dockerd.log 2>&1 &
+    started_dockerd=$!
+    for _ in $(seq 60); do
+        docker info >/dev/null 2>&1 && { say "the Docker engine answers"; return 0; }
+        kill -0 "$started_dockerd" 2>/dev/null || break
+        sleep 1
+    done
+    say "THE DOCKER ENGINE COULD NOT START: the containers lane cannot run on this machine. dockerd's last lines:" >&2
+    tail -10 /tmp/hello-dd-dockerd.log >&2
+    started_dockerd=""
+    return 1
+}
+
+failed=()
+step "1/4 Docker engine"
+ensure_engine || exit 1
+command -v docker-compose >/dev/null || compose=(docker compose)
+
+step "2/4 images"
+containers/stand-ins/build.sh || exit 1
+
+if [ "$run_suite" = 1 ]; then
+    step "3/4 the specification on -D stack=containers"
+    if TESTCONTAINERS_RYUK_DISABLED=true .venv/bin/behave -D stack=containers "${behave_args[@]}"; then
+        .venv/bin/python -m hello_dd.harness.closing_line
+    else
+        .venv/bin/python -m hello_dd.harness.closing_line
+        failed+=("the specification on containers")
+    fi
+fi
+
+if [ "$run_compose" = 1 ]; then
+    step "4/4 docker-compose.yml with ${compose[*]} ($("${compose[@]}" version --short 2>/dev/null || echo unknown version))"
+    if ! "${compose[@]}" config --quiet; then
+        failed+=("docker-compose config")
+    else
+        compose_up=1
+        if ! "${compose[@]}" up -d --build >/tmp/hello-dd-compose-up.log 2>&1; then
+            tail -20 /tmp/hello-dd-compose-up.log >&2
+            failed+=("docker-compose up")
+        elif ! scripts/wait-for-services.sh --timeout 120; then
+            "${compose[@]}" ps >&2
+            failed+=("wait-for-services")
+        elif ! scripts/seed-checks.sh --compose; then
+            failed+=("the seed's curl checks on docker-compose")
+        fi
+    fi
+fi
+
+step "done"
+if [ ${#failed[@]} -gt 0 ]; then
+    say "FAILED: ${failed[*]}" >&2
+    exit 1
+fi
+say "passed in $(( $(date +%s) - lane_started )) s"
