@@ -91,6 +91,20 @@ Feature: The shop stays usable when a service is lost, slow or flaky
       And inventory-service made exactly one reservation for it, which was given back
       And the stock of product 123 is unchanged
 
+  Rule: A service cut off from the network is a lost dependency, and is used again once it is back
+
+    The service keeps running but nothing reaches it, as when a network link or a host's interface
+    fails (in containers: `docker network disconnect`).
+
+    @needs-network-control
+    Scenario: With pricing-service cut off the network, products are shown without their price
+      Given pricing-service has been cut off from the network
+      When a shopper looks up product 123
+      Then the product is shown without its price, because pricing-service cannot be reached
+      And the shopper was answered within 3 seconds
+      When pricing-service is connected to the network again
+      Then once the cool-down of any open circuit has passed, product 123 is fully served again
+
   Rule: No fault outlives its scenario
 
     Scenario: After the faults, every service is up, healthy and reached without faults

@@ -7,7 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from behave import given, then, when
-from hamcrest import assert_that, equal_to, greater_than_or_equal_to, has_entries, less_than
+from hamcrest import any_of, assert_that, equal_to, greater_than_or_equal_to, has_entries, less_than
 
 from hello_dd.harness import expect
 from hello_dd.harness.faults.chaos import Chaos
@@ -49,6 +49,16 @@ def stopped(context, service):
 @when("{service:Service} is started again")
 def started(context, service):
     _chaos(context).start(service)
+
+
+@given("{service:Service} has been cut off from the network")
+def cut_off(context, service):
+    _chaos(context).disconnect(service)
+
+
+@when("{service:Service} is connected to the network again")
+def connected_again(context, service):
+    _chaos(context).connect(service)
 
 
 @given("the network between the gateway and {service:Service} adds {ms:d} ms")
@@ -198,6 +208,19 @@ def every_lookup_timed_out(context, service, seconds):
 def shown_without_price(context, service):
     _chaos(context).saw("the shopper", context.world.answer)
     _without_price(context.world.answer, "DEPENDENCY_UNAVAILABLE")
+
+
+@then("the product is shown without its price, because {service:Service} cannot be reached")
+def shown_without_price_unreachable(context, service):
+    """Unreachable: refused or reset at once (unavailable), or no answer within the timeout."""
+    _chaos(context).saw("the shopper", context.world.answer)
+    _without_price(context.world.answer, any_of(equal_to("DEPENDENCY_UNAVAILABLE"), equal_to("DEPENDENCY_TIMEOUT")))
+
+
+@then("the shopper was answered within {seconds:d} seconds")
+def answered_within(context, seconds):
+    exchange = context.world.answer
+    assert_that(exchange.elapsed_ms, less_than(seconds * 1000), f"answer time in ms of\n{exchange.describe()}")
 
 
 @then("a shopper looking up product {product:ProductId} is shown it at once without its price, because the circuit is open")

@@ -37,6 +37,14 @@ class Chaos:
         self.provider.start_service(service)
         self._note("healed", f"started {service} again")
 
+    def disconnect(self, service: str) -> None:
+        self.provider.disconnect_service(service)
+        self._note("injected", f"{service} cut off the network")
+
+    def connect(self, service: str) -> None:
+        self.provider.connect_service(service)
+        self._note("healed", f"{service} connected to the network again")
+
     def slow_answers(self, service: str, milliseconds: int, request_prefix: str | None = None) -> None:
         self.provider.inject_latency(service, milliseconds, request_prefix=request_prefix)
         scope = f" to requests starting {request_prefix!r}" if request_prefix else ""

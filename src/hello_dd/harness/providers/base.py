@@ -39,6 +39,8 @@ class StackProvider(ABC):
     controls_stack: bool = False
     #: True when the provider can read the services' log lines.
     reads_logs: bool = False
+    #: True when the provider can cut a service off the network while it keeps running.
+    cuts_network: bool = False
 
     @abstractmethod
     def start(self) -> None: ...
@@ -72,6 +74,14 @@ class StackProvider(ABC):
 
     def start_service(self, name: str) -> None:
         raise StackControlUnavailable(self._cannot("start services"))
+
+    def disconnect_service(self, name: str) -> None:
+        """Cut ``name`` off the stack's network; it keeps running, but nothing reaches it."""
+        raise StackControlUnavailable(f"stack={self.name} cannot cut a service off the network (stack=containers can)")
+
+    def connect_service(self, name: str) -> None:
+        """Undo :meth:`disconnect_service`."""
+        raise StackControlUnavailable(f"stack={self.name} cannot cut a service off the network (stack=containers can)")
 
     # Faults on the path from the gateway to a dependency (inventory-service or pricing-service).
     # ``request_prefix`` limits a fault to requests whose first bytes match, e.g. "POST /reservations".

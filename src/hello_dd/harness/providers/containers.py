@@ -84,6 +84,7 @@ class DockerContainers(ProxiedFaults):
     name = "containers"
     controls_stack = True
     reads_logs = True
+    cuts_network = True
 
     def __init__(self, reports_dir: Path, tracer: str = "otel", image: str = IMAGE, build: bool = True):
         self.reports_dir = Path(reports_dir)
@@ -193,8 +194,15 @@ class DockerContainers(ProxiedFaults):
     def disconnect_service(self, name: str) -> None:
         """Cut ``name`` off the stack's network (``docker network disconnect``): its name no longer
         resolves and no packet reaches it, while the process keeps running."""
+        if name not in SERVICE_NAMES:
+            raise ValueError(f"unknown service {name!r}")
         self._stopped.append(name)
-        self._network._network.disconnect(self._wrapped(name))  # type: ignore[union-attr]
+        self._network._network.disconnect(self._wrapped(name).id)  # type: ignore[union-attr]
+
+    def connect_service(self, name: str) -> None:
+        """``docker network connect`` with the service's name as its alias again."""
+        self._network.connect(self._wrapped(name).id, network_aliases=[name])  # type: ignore[union-attr]
+        self._stopped = [n for n in self._stopped if n != name]
 
     def clear_faults(self) -> list[str]:
         undone = self.heal_proxies()
@@ -202,7 +210,7 @@ class DockerContainers(ProxiedFaults):
             container = self._wrapped(name)
             container.reload()
             if self._network is not None and self._network.name not in container.attrs["NetworkSettings"]["Networks"]:
-                self._network.connect(container.id, network_aliases=[name])
+                self.connect_service(name)
                 undone.append(f"{name}: connected to the network again")
             if container.status != "running":
                 self.start_service(name)
