@@ -3,7 +3,6 @@ subprocess in front of a small HTTP service, driven through RemoteFaultProxy and
 
 from __future__ import annotations
 
-import http.client
 import re
 import signal
 import socket
@@ -11,39 +10,15 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from hello_dd.harness.faults import MAX_LATENCY_MS, FaultProxy, FaultProxyError, RemoteFaultProxy
+from .proxy_support import CONNECTION_LOST, TinyService, request, tiny_service
 
 SERVER = [sys.executable, "-m", "hello_dd.harness.faults.server"]
 READY = re.compile(r"ready: proxying 127\.0\.0\.1:(\d+) -> \S+, control API on (http://\S+)")
-CONNECTION_LOST = (ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError)
-
-
-class _Service(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    writes: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._answer(b'{"ok": true}')
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        type(self).writes.append(body.decode())
-        self._answer(b'{"written": true}')
-
-    def _answer(self, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 class _Program:
@@ -102,13 +77,8 @@ class _Program:
 
 @pytest.fixture(scope="module")
 def service():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Service)
-    server.handle_error = lambda request, address: None  # resets are the point here, not news
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with tiny_service() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -123,20 +93,9 @@ def program(service):
 
 @pytest.fixture
 def remote(program):
-    _Service.writes = []
+    TinyService.writes = []
     yield program.remote
     program.remote.heal()
-
-
-def _request(port: int, method: str = "GET", path: str = "/thing", body: str | None = None) -> tuple[int, bytes, float]:
-    started = time.monotonic()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
-        response = conn.getresponse()
-        return response.status, response.read(), time.monotonic() - started
-    finally:
-        conn.close()
 
 
 def _count(remote: RemoteFaultProxy, key: str) -> int:
@@ -148,7 +107,7 @@ def _count(remote: RemoteFaultProxy, key: str) -> int:
 
 def test_passes_requests_through(service, program, remote):
     mark = remote.request_count
-    assert _request(program.port, path="/pass")[:2] == (200, b'{"ok": true}')
+    assert request(program.port, path="/pass")[:2] == (200, b'{"ok": true}')
     snapshot = remote.snapshot()
     assert snapshot["faults"] == "pass-through"
     assert snapshot["requests"] == mark + 1
@@ -159,7 +118,7 @@ def test_passes_requests_through(service, program, remote):
 def test_latency_is_added_to_the_answers(program, remote):
     remote.add_latency(to_client_ms=400)
     assert remote.snapshot()["faults"] == "latency 0 ms to the service, 400 ms back"
-    status, _, elapsed = _request(program.port)
+    status, _, elapsed = request(program.port)
     assert status == 200
     assert elapsed >= 0.35
 
@@ -167,8 +126,8 @@ def test_latency_is_added_to_the_answers(program, remote):
 def test_latency_only_for_requests_with_the_prefix(program, remote):
     delayed = _count(remote, "delayed_requests")
     remote.add_latency(to_service_ms=400, request_prefix="POST /slow")
-    _request(program.port)  # not delayed: not counted
-    status, _, elapsed = _request(program.port, "POST", "/slow", body="{}")
+    request(program.port)  # not delayed: not counted
+    status, _, elapsed = request(program.port, "POST", "/slow", body="{}")
     assert status == 200
     assert elapsed >= 0.35
     assert _count(remote, "delayed_requests") == delayed + 1
@@ -178,9 +137,9 @@ def test_refused_connections_until_healed(program, remote):
     remote.refuse()
     assert remote.snapshot()["faults"] == "refusing connections"
     with pytest.raises(ConnectionRefusedError):
-        _request(program.port)
+        request(program.port)
     remote.heal()
-    assert _request(program.port)[0] == 200
+    assert request(program.port)[0] == 200
 
 
 def test_resets_the_next_requests_only(program, remote):
@@ -188,8 +147,8 @@ def test_resets_the_next_requests_only(program, remote):
     remote.reset(count=2)
     for _ in range(2):
         with pytest.raises(CONNECTION_LOST):
-            _request(program.port)
-    assert _request(program.port)[0] == 200
+            request(program.port)
+    assert request(program.port)[0] == 200
     assert _count(remote, "resets") == resets + 2
     assert remote.snapshot()["faults"] == "pass-through"
 
@@ -197,10 +156,10 @@ def test_resets_the_next_requests_only(program, remote):
 def test_an_answer_lost_after_forwarding(program, remote):
     lost = _count(remote, "lost_answers")
     remote.reset(count=1, request_prefix="POST /write", after_forwarding=True)
-    assert _request(program.port)[0] == 200  # another request: untouched
+    assert request(program.port)[0] == 200  # another request: untouched
     with pytest.raises(CONNECTION_LOST):
-        _request(program.port, "POST", "/write", body='{"n": 1}')
-    assert _Service.writes == ['{"n": 1}']  # the write happened, only its answer was lost
+        request(program.port, "POST", "/write", body='{"n": 1}')
+    assert TinyService.writes == ['{"n": 1}']  # the write happened, only its answer was lost
     assert _count(remote, "lost_answers") == lost + 1
 
 
@@ -214,10 +173,10 @@ def test_heal_removes_every_fault(program, remote):
 
 
 def test_waits_for_a_request_after_a_mark(program, remote):
-    _request(program.port, path="/before")
+    request(program.port, path="/before")
     mark = remote.request_count
     assert not remote.wait_for_request("GET /before", timeout=0.2, after=mark)
-    later = threading.Timer(0.3, _request, args=(program.port, "POST", "/late", "{}"))
+    later = threading.Timer(0.3, request, args=(program.port, "POST", "/late", "{}"))
     later.start()
     try:
         assert remote.wait_for_request("POST /late", timeout=10, after=mark)
@@ -291,7 +250,7 @@ def test_a_change_the_proxy_cannot_make_answers_409(program, remote):
     finally:
         squatter.close()
     remote.heal()
-    assert _request(program.port)[0] == 200
+    assert request(program.port)[0] == 200
 
 
 def test_an_unreachable_control_api_is_reported():
@@ -313,7 +272,7 @@ def test_stops_cleanly_on_a_signal(service, signum):
     program = _Program("--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", f"127.0.0.1:{service.server_address[1]}")
     try:
         port, remote = program.ready()
-        assert _request(port)[0] == 200
+        assert request(port)[0] == 200
         program.process.send_signal(signum)
         assert program.finish() == 0, program.output()
     finally:
@@ -322,14 +281,14 @@ def test_stops_cleanly_on_a_signal(service, signum):
     assert program.stdout[-1].endswith("stopped")
     assert not program.stderr, program.output()
     with pytest.raises(ConnectionRefusedError):
-        _request(port)
+        request(port)
 
 
 def test_a_target_name_is_resolved_for_each_connection(service):
     program = _Program("--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", f"localhost:{service.server_address[1]}")
     try:
         port, remote = program.ready()
-        assert _request(port)[0] == 200
+        assert request(port)[0] == 200
         assert remote.snapshot()["unreachable"] == 0
     finally:
         program.stop()
