@@ -297,7 +297,7 @@ MUTANTS = [
     ),
     Mutant(
         "trace-propagation-off", f"{COMMON}/telemetry.py",
-        "        AioHttpClientInstrumentor().instrument(tracer_provider=provider)\n", "", ("tracing",),
+        "        propagate.inject(headers, context=trace.set_span_in_context(self.span))\n", "", ("tracing",),
     ),
     Mutant(
         "same-generated-id-for-everyone", f"{COMMON}/correlation.py", "    return str(uuid.uuid4())",

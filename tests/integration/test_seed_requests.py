@@ -121,11 +121,13 @@ def test_traces_reach_the_test_agent(stack, http):
 
 
 def _service_names(payload) -> set[str]:
-    """Service names in the test agent's OTLP session dump (snake_case protobuf JSON)."""
+    """Service names in the test agent's OTLP session dump: the export requests as received, OTLP/JSON
+    (camelCase, what the services send) or protobuf turned into JSON (snake_case)."""
     names = set()
     for request in payload:
-        for resource_spans in request.get("resource_spans", []):
+        for resource_spans in request.get("resourceSpans", request.get("resource_spans", [])):
             for attribute in resource_spans.get("resource", {}).get("attributes", []):
                 if attribute.get("key") == "service.name":
-                    names.add(attribute["value"].get("string_value"))
+                    value = attribute["value"]
+                    names.add(value.get("stringValue", value.get("string_value")))
     return names

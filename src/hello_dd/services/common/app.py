@@ -54,6 +54,8 @@ def create_service_app(
         telemetry=tracing.fastapi_telemetry(),
     )
     app.state.settings = settings
+    # The gateway's lifespan takes the tracer of its outgoing calls from here.
+    app.state.tracing = tracing
 
     @app.get("/health", tags=["operations"], summary="Liveness and the service's own view of its dependencies")
     async def health() -> dict[str, Any]:

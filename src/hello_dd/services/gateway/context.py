@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from fastapi import Request
+from opentelemetry.trace import Tracer
 
 from hello_dd.services.common.settings import GatewaySettings
 from hello_dd.services.gateway.checkout import CheckoutSaga, OrderStore
@@ -40,7 +41,8 @@ class Gateway:
         await self.session.close()
 
 
-async def build_gateway(settings: GatewaySettings) -> Gateway:
+async def build_gateway(settings: GatewaySettings, tracer: Tracer | None = None) -> Gateway:
+    """``tracer`` makes a client span of every call to a dependency (see ``telemetry.ClientSpan``)."""
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200, limit_per_host=100))
     breakers = CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)
     retry = RetryPolicy(
@@ -49,8 +51,12 @@ async def build_gateway(settings: GatewaySettings) -> Gateway:
         backoff_max=settings.retry_backoff_max,
         budget_seconds=settings.retry_budget_seconds,
     )
-    inventory_dep = Dependency("inventory-service", settings.inventory_url, session, settings.inventory_timeout, retry, breakers)
-    pricing_dep = Dependency("pricing-service", settings.pricing_url, session, settings.pricing_timeout, retry, breakers)
+    inventory_dep = Dependency(
+        "inventory-service", settings.inventory_url, session, settings.inventory_timeout, retry, breakers, tracer=tracer
+    )
+    pricing_dep = Dependency(
+        "pricing-service", settings.pricing_url, session, settings.pricing_timeout, retry, breakers, tracer=tracer
+    )
     for dep in (inventory_dep, pricing_dep):
         await breakers.register(dep.name)
     inventory, pricing = InventoryClient(inventory_dep), PricingClient(pricing_dep)
@@ -71,5 +77,6 @@ async def build_gateway(settings: GatewaySettings) -> Gateway:
     )
 
 
-def gateway(request: Request) -> Gateway:
+async def gateway(request: Request) -> Gateway:
+    # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a costly hop per request.
     return request.app.state.gateway

@@ -39,6 +39,8 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
             app.state.stock = StockRepository(engine)
             yield
         finally:
+            if stock := getattr(app.state, "stock", None):
+                stock.close()
             engine.dispose()
 
     def health_details(_: FastAPI) -> dict[str, Any]:

@@ -124,8 +124,12 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite_transaction(conn: Connection) -> None:
-    writes = conn.get_execution_options().get(_WRITES, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        # The hot read path (see stock.StockRepository.read): each statement is its own snapshot of
+        # the latest commit. A BEGIN here would pin one snapshot for the connection's whole life.
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITES, False) else "BEGIN")
 
 
 @contextmanager
@@ -135,6 +139,19 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn = conn.execution_options(**{_WRITES: True})
         with conn.begin():
             yield conn
+
+
+def inline_reads(engine: Engine) -> bool:
+    """Whether short reads may run on the event loop's thread: yes for SQLite (an embedded library
+    reading a local file; in WAL mode a reader never waits for a writer), no for a database server,
+    whose answers come over the network and would stall the loop."""
+    return engine.dialect.name == "sqlite"
+
+
+def autocommit_connection(engine: Engine) -> Connection:
+    """A connection on which every statement commits (or, for a SELECT, reads the latest commit) by
+    itself: no transaction stays open between statements, so it can be held for a process's life."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def create_schema(engine: Engine) -> None:

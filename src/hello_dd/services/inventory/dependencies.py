@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from hello_dd.services.inventory.stock import StockRepository
 
 
-def get_stock(request: Request) -> StockRepository:
+async def get_stock(request: Request) -> StockRepository:
+    # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a costly hop per request.
     # Built by the lifespan, so every request of one application shares one engine and pool.
     return request.app.state.stock
 

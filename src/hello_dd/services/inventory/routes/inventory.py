@@ -28,20 +28,25 @@ ProductIdPath = Annotated[str, Path(alias="productId", pattern=PRODUCT_ID_PATTER
 UNKNOWN_PRODUCT = error_responses({404: "No product with this id (PRODUCT_NOT_FOUND)"})
 
 
+# The read routes are async and run their query through ``stock.read`` (on the event loop for SQLite,
+# in a worker thread for PostgreSQL); the routes that write stay plain ``def``, in worker threads,
+# where a write that waits for SQLite's lock cannot stall the loop.
+
+
 @router.get("", summary="Stock levels, sorted by product id, one page at a time")
-def list_inventory(
+async def list_inventory(
     stock: Stock,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InventoryPage:
-    levels, total = stock.list_levels(limit, offset)
+    levels, total = await stock.read(stock.list_levels, limit, offset)
     items = [StockItem.model_validate(level) for level in levels]
     return InventoryPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{productId}", summary="The stock level of one product", responses=UNKNOWN_PRODUCT)
-def get_inventory(product_id: ProductIdPath, stock: Stock) -> StockItem:
-    return StockItem.model_validate(stock.get_level(product_id))
+async def get_inventory(product_id: ProductIdPath, stock: Stock) -> StockItem:
+    return StockItem.model_validate(await stock.read(stock.get_level, product_id))
 
 
 @router.put(
@@ -54,8 +59,8 @@ def set_stock(product_id: ProductIdPath, count: StockCount, stock: Stock) -> Sto
 
 
 @router.post("/bulk", summary="Stock levels of many products, in request order", responses=error_responses({}))
-def bulk_inventory(request: BulkRequest, stock: Stock) -> BulkResponse:
-    levels = stock.get_levels(request.product_ids)
+async def bulk_inventory(request: BulkRequest, stock: Stock) -> BulkResponse:
+    levels = await stock.read(stock.get_levels, request.product_ids)
     items = [
         StockItem.model_validate(levels[product_id]) if product_id in levels else MissingItem(product_id=product_id)
         for product_id in request.product_ids
@@ -68,7 +73,7 @@ def bulk_inventory(request: BulkRequest, stock: Stock) -> BulkResponse:
     summary="Whether each line could be reserved now (nothing is held)",
     responses=error_responses({}),
 )
-def check_inventory(request: CheckRequest, stock: Stock) -> CheckResponse:
-    checked = stock.check([Line(line.product_id, line.quantity) for line in request.items])
+async def check_inventory(request: CheckRequest, stock: Stock) -> CheckResponse:
+    checked = await stock.read(stock.check, [Line(line.product_id, line.quantity) for line in request.items])
     lines = [CheckedLine.model_validate(line) for line in checked]
     return CheckResponse(sufficient=all(line.sufficient for line in lines), lines=lines)
