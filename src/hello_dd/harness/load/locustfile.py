@@ -3,7 +3,13 @@ the profile in HELLO_DD_LOAD_PROFILE (JSON), with the seed's checks counted (sta
 answer under 500 ms) into HELLO_DD_LOAD_CHECKS (JSON) when the run ends.
 
 Runs in its own process (``python -m locust -f this-file``): Locust patches the standard library with
-gevent, which must not happen inside the test run itself."""
+gevent, which must not happen inside the test run itself. With several Locust processes
+(``--processes``) each one counts its own checks, in ``HELLO_DD_LOAD_CHECKS`` with its process id
+inserted before ``.json``; the runner adds them up.
+
+The users are ``FastHttpUser``s (geventhttpclient): on a small machine where the load generator shares
+the CPU with the stack, ``HttpUser`` (requests) spends several times more CPU per request, and its
+own queueing then shows up in the measured latency (see ``scripts/bench.py --compare-engines``)."""
 
 from __future__ import annotations
 
@@ -11,9 +17,10 @@ import itertools
 import json
 import os
 
-from locust import HttpUser, LoadTestShape, between, events, task
+from locust import FastHttpUser, LoadTestShape, between, constant, events, task
 
 from hello_dd.harness.load.profile import LoadProfile
+from hello_dd.harness.load.runner import checks_file_of
 
 PROFILE = LoadProfile.from_json(os.environ["HELLO_DD_LOAD_PROFILE"])
 CHECKS_FILE = os.environ.get("HELLO_DD_LOAD_CHECKS")
@@ -34,18 +41,24 @@ def _count(response_time, exception, **_):
 
 @events.quitting.add_listener
 def _write_checks(**_):
-    if CHECKS_FILE:
-        with open(CHECKS_FILE, "w", encoding="utf-8") as out:
+    if CHECKS_FILE and checks["requests"]:
+        with open(checks_file_of(CHECKS_FILE, os.getpid()), "w", encoding="utf-8") as out:
             json.dump(checks, out)
 
 
-class Shopper(HttpUser):
-    wait_time = between(0.5, 1.5)
+class _Client(FastHttpUser):
+    abstract = True
 
     def _expect(self, method, path, expected, name, **kwargs):
         with self.client.request(method, path, name=name, catch_response=True, **kwargs) as response:
             if response.status_code != expected:
                 response.failure(f"status {response.status_code}, expected {expected}")
+
+
+class Shopper(_Client):
+    """Mixed shopping traffic with think time: product queries, bulk checks, checkouts."""
+
+    wait_time = between(0.5, 1.5)
 
     @task(6)
     def product_query(self):
@@ -62,9 +75,26 @@ class Shopper(HttpUser):
         self._expect("POST", "/api/v1/orders", 201, "POST /api/v1/orders", json=body)
 
 
+class ProductQuery(_Client):
+    """One endpoint, no think time: each user is one connection asking for product 123 again as soon
+    as it has the answer, as ``hey -c USERS`` does. For comparing Locust's figures with another tool."""
+
+    wait_time = constant(0)
+
+    @task
+    def product_query(self):
+        self._expect("GET", "/api/v1/products/123", 200, "GET /api/v1/products/{id}")
+
+
+# The user class of the run, by name (a second module-level name for a class would make Locust count
+# it twice and refuse to start).
+USER_CLASS_NAME = os.environ.get("HELLO_DD_LOAD_USER", "Shopper")
+SPAWN_RATE = 50  # users started per second while a stage ramps up
+
+
 class ProfileShape(LoadTestShape):
     def tick(self):
         users = PROFILE.users_at(self.get_run_time())
         if users is None:
             return None
-        return users, 50
+        return users, SPAWN_RATE, [{"Shopper": Shopper, "ProductQuery": ProductQuery}[USER_CLASS_NAME]]

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -108,20 +109,62 @@ def draw_chart(history_csv: Path, png: Path, title: str) -> Path | None:
     return png
 
 
-def run_load(profile: LoadProfile, host: str, out_dir: Path, label: str) -> LoadResult:
+# Locust processes of a run (``--processes``). One process uses one CPU core at most; with
+# FastHttpUser one process keeps up with the product query at 100 users and the whole stack's speed on
+# the two cores this was measured on, and its p95 agrees with hey's (scripts/bench.py
+# --compare-engines). More processes help a larger machine; here they only add memory.
+DEFAULT_PROCESSES = 1
+
+
+def checks_file_of(base: str, pid: int) -> str:
+    """Where one Locust process writes its checks: ``checks.json`` -> ``checks.<pid>.json``."""
+    stem, dot, suffix = base.rpartition(".")
+    return f"{stem}.{pid}.{suffix}" if dot else f"{base}.{pid}"
+
+
+def _add_up_checks(files: Iterable[Path]) -> dict[str, int]:
+    """The checks of every Locust process of a run, added up."""
+    total: dict[str, int] = {}
+    for path in sorted(files):
+        for key, value in json.loads(path.read_text()).items():
+            total[key] = total.get(key, 0) + int(value)
+    return total
+
+
+def run_load(
+    profile: LoadProfile,
+    host: str,
+    out_dir: Path,
+    label: str,
+    *,
+    user_class: str = "Shopper",
+    processes: int = DEFAULT_PROCESSES,
+) -> LoadResult:
+    """Runs ``profile`` against ``host`` with Locust's ``user_class`` (``Shopper``: the mixed traffic;
+    ``ProductQuery``: the product query only, without think time) in ``processes`` processes."""
     out_dir.mkdir(parents=True, exist_ok=True)
     prefix = out_dir / label
     checks_file = out_dir / f"{label}-checks.json"
-    env = {**os.environ, "HELLO_DD_LOAD_PROFILE": profile.to_json(), "HELLO_DD_LOAD_CHECKS": str(checks_file)}
+    for stale in out_dir.glob(f"{label}-checks.*.json"):
+        stale.unlink()
+    env = {
+        **os.environ,
+        "HELLO_DD_LOAD_PROFILE": profile.to_json(),
+        "HELLO_DD_LOAD_CHECKS": str(checks_file),
+        "HELLO_DD_LOAD_USER": user_class,
+    }
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host,
         "--csv", str(prefix), "--csv-full-history", "--only-summary", "--skip-log-setup",
         "--exit-code-on-error", "0", "--loglevel", "WARNING",
-    ]
+    ]  # fmt: skip
+    if processes > 1:
+        command += ["--processes", str(processes)]
     with (out_dir / f"{label}-locust.log").open("w") as log:
         subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=profile.seconds + 120)
     overall, endpoints = read_stats(Path(f"{prefix}_stats.csv"))
-    checks = json.loads(checks_file.read_text()) if checks_file.exists() else {}
+    checks = _add_up_checks(out_dir.glob(f"{label}-checks.*.json"))
+    checks_file.write_text(json.dumps(checks))
     chart = draw_chart(Path(f"{prefix}_stats_history.csv"), out_dir / f"{label}.png", f"{label}: latency and users over time")
     json_path = out_dir / f"{label}.json"
     json_path.write_text(
