@@ -11,7 +11,7 @@ AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec report test unit test-containers compose-up compose-down mutants bench clean distclean
+.PHONY: help setup system-packages up spec report test unit test-containers clean-containers compose-up compose-down mutants bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -61,6 +61,9 @@ test: unit ## Run all the tests: pytest, then the whole specification on the emb
 
 test-containers: setup ## Run the specification on the stack in Docker containers, then check docker-compose.yml (needs Docker, or root to install it)
 	scripts/test-containers.sh $(ARGS)
+
+clean-containers: setup ## Remove containers and networks left by stack=containers runs that were killed (SIGKILL)
+	$(VENV)/bin/python -c 'from hello_dd.harness.providers.containers import remove_leftovers; print(f"removed {remove_leftovers(print)} leftovers")'
 
 compose-up: ## Start docker-compose.yml (Compose v1 or v2) and wait until the services are healthy
 	@if command -v docker-compose >/dev/null; then docker-compose up -d --build; else docker compose up -d --build; fi
