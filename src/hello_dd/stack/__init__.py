@@ -1,6 +1,6 @@
 """Running the reference stack: the local process launcher, its ports and the trace agent it starts."""
 
-from hello_dd.stack.local import AGENT, SERVICES, LocalStack, ProcessFailedError, StackError
+from hello_dd.stack.local import AGENT, SERVICES, LocalStack, ProcessFailedError, StackError, http_ok
 from hello_dd.stack.ports import PortInUseError, StackPorts, free_port, free_ports, port_is_free
 from hello_dd.stack.trace_agent import AgentNotFoundError, find_test_agent
 
@@ -16,5 +16,6 @@ __all__ = [
     "find_test_agent",
     "free_port",
     "free_ports",
+    "http_ok",
     "port_is_free",
 ]

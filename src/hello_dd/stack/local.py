@@ -51,7 +51,8 @@ class ProcessFailedError(StackError):
         self.log_path = log_path
 
 
-def _http_ok(url: str) -> bool:
+def http_ok(url: str) -> bool:
+    """True when ``url`` answers 200 within a second (never through a proxy from the environment)."""
     try:
         with _http.open(url, timeout=1.0) as response:
             return int(response.status) == 200
@@ -275,8 +276,8 @@ class LocalStack:
 
     def _ready(self, name: str) -> bool:
         if name == AGENT:
-            return _http_ok(self.urls[AGENT] + "/info") and _accepts_connections(self.ports.otlp)
-        return _http_ok(self.urls[name] + "/health")
+            return http_ok(self.urls[AGENT] + "/info") and _accepts_connections(self.ports.otlp)
+        return http_ok(self.urls[name] + "/health")
 
     def _wait_ready(self, names: list[str], deadline: float, timeout: float) -> None:
         pending = list(names)

@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +26,7 @@ from hello_dd.harness.faults import RemoteFaultProxy
 from hello_dd.harness.logs import LogLine, parse_lines
 from hello_dd.harness.providers.base import SERVICE_NAMES, StackUrls
 from hello_dd.harness.providers.proxied import PROXIED, ProxiedFaults
-from hello_dd.stack import free_ports
+from hello_dd.stack import free_ports, http_ok
 from hello_dd.stack.trace_agent import agent_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -52,15 +51,6 @@ def _say(message: str) -> None:
     print(f"hello-dd spec: containers: {message}", file=sys.stderr, flush=True)
 
 
-def _healthy(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url + "/health", timeout=1.0) as response:
-            return int(response.status) == 200
-    except OSError:
-        return False
-
-
 def _publish_on_loopback(container, port: int, host_port: int | None = None):  # type: ignore[no-untyped-def]
     """Publish ``port`` on 127.0.0.1 only (Testcontainers' with_bind_ports publishes on every interface;
     the Docker SDK takes a (host IP, host port) pair). A fixed host port survives a container restart."""
@@ -69,15 +59,11 @@ def _publish_on_loopback(container, port: int, host_port: int | None = None):  #
 
 
 def _test_agent_version() -> str:
-    makefile = REPO_ROOT / "Makefile"
-    for line in makefile.read_text(encoding="utf-8").splitlines() if makefile.exists() else []:
+    """The test agent release the project pins (the Makefile's TEST_AGENT_VERSION, as build.sh reads it)."""
+    for line in (REPO_ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
         if line.startswith("TEST_AGENT_VERSION :="):
             return line.split(":=", 1)[1].strip()
-    from importlib.metadata import PackageNotFoundError, version  # the agent's own venv is separate
-
-    with contextlib.suppress(PackageNotFoundError):
-        return version("ddapm-test-agent")
-    return "1.69.1"
+    raise ContainersUnavailable(f"{REPO_ROOT / 'Makefile'} names no TEST_AGENT_VERSION, so the test agent image is unknown")
 
 
 class DockerContainers(ProxiedFaults):
@@ -305,7 +291,7 @@ class DockerContainers(ProxiedFaults):
     def _wait_healthy(self, name: str, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         url = f"http://{LOOPBACK}:{self._ports[name]}"
         deadline = time.monotonic() + timeout
-        while not _healthy(url):
+        while not http_ok(url + "/health"):
             container = self._wrapped(name)
             container.reload()
             if container.status in ("exited", "dead") or time.monotonic() > deadline:
