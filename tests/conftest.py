@@ -7,9 +7,11 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from hello_dd.stack import free_port
@@ -129,3 +131,29 @@ def postgres_url() -> Iterator[str]:
             _run_pg([*pg_ctl, "stop", "-m", "fast", "-w"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- a fresh database per test, on each backend a service supports ----------------------------------
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path}/service.db"
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A database of its own on the session's cluster, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request) -> str:
+    """Runs a test once per supported backend."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "fresh_postgres_url"
+    return request.getfixturevalue(fixture)

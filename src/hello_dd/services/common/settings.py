@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TracerName = Literal["otel", "ddtrace", "none"]
@@ -47,6 +47,11 @@ class InventorySettings(ServiceSettings):
     port: int = 8001
     # SQLAlchemy URL: embedded SQLite by default, PostgreSQL with a postgresql:// URL.
     database_url: str = "sqlite:///./inventory.db"
+    # A reservation nobody confirms within this many seconds is released by the expiry sweep, which
+    # runs every reservation_sweep_seconds (docs/durability.md). The hold must outlast a checkout's
+    # reserve -> finalize -> confirm steps, retries included (the gateway's retry budget is 4 s a call).
+    reservation_hold_seconds: float = Field(30.0, gt=0)
+    reservation_sweep_seconds: float = Field(5.0, gt=0)
 
 
 class PricingSettings(ServiceSettings):
@@ -62,6 +67,9 @@ class PricingSettings(ServiceSettings):
 class GatewaySettings(ServiceSettings):
     service_name: ClassVar[str] = "api-gateway"
     port: int = 8000
+    # Orders, checkout progress, report jobs and idempotency keys (docs/durability.md): SQLAlchemy URL,
+    # embedded SQLite by default, PostgreSQL with a postgresql:// URL.
+    database_url: str = "sqlite:///./gateway.db"
     inventory_url: str = "http://127.0.0.1:8001"
     pricing_url: str = "http://127.0.0.1:8002"
     # Per-attempt timeouts for each dependency (seconds).
@@ -80,7 +88,28 @@ class GatewaySettings(ServiceSettings):
     bulk_max_ids: int = 200
     bulk_chunk_size: int = 20
     bulk_concurrency: int = 4
-    # Async reports: most jobs kept in the job store (oldest finished ones are evicted first).
-    report_max_jobs: int = 1000
+    # Async reports: most jobs queued or running at once (more: 503 TOO_MANY_JOBS); a job interrupted
+    # by a stop of the gateway is run again when it starts, up to report_max_attempts runs in all.
+    report_max_active_jobs: int = Field(100, ge=1)
+    report_max_attempts: int = Field(2, ge=1)
+    # Retention (docs/durability.md): finished report jobs, idempotency keys and settled checkout
+    # records are deleted after these hours; confirmed orders after order_retention_days (0: kept).
+    report_retention_hours: float = Field(24.0, gt=0)
+    idempotency_key_retention_hours: float = Field(24.0, gt=0)
+    order_retention_days: float = Field(0.0, ge=0)
+    housekeeping_interval_seconds: float = Field(300.0, gt=0)
+    # Checkouts left unfinished (the gateway stopped, or a step could not be undone at once) are
+    # finished or undone at start-up and then every checkout_recovery_seconds.
+    checkout_recovery_seconds: float = Field(5.0, gt=0)
+    # A request whose Idempotency-Key is in use by a checkout still running waits this long for its
+    # answer before it is told 409 IDEMPOTENCY_KEY_IN_USE.
+    idempotency_wait_seconds: float = Field(10.0, ge=0)
     # Cascade endpoint: how long the simulated slow dependency sleeps in failure_mode=timeout.
     cascade_slow_seconds: float = 5.0
+
+    @model_validator(mode="after")
+    def _orders_outlive_their_keys(self) -> GatewaySettings:
+        # A replayed key answers with its order, so an order must not be deleted before its key.
+        if self.order_retention_days and self.order_retention_days * 24 < self.idempotency_key_retention_hours:
+            raise ValueError("ORDER_RETENTION_DAYS must be 0 (keep orders) or at least IDEMPOTENCY_KEY_RETENTION_HOURS / 24")
+        return self

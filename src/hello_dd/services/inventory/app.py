@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from hello_dd.services.common import simulate
+from hello_dd.services.common.periodic import repeat, running
 from hello_dd.services.common.app import create_service_app
 from hello_dd.services.common.settings import InventorySettings
 from hello_dd.services.inventory.database import backend_name, create_db_engine, create_schema, seed_catalogue
@@ -21,7 +23,8 @@ log = logging.getLogger(__name__)
 DESCRIPTION = """Stock levels and reservations of the hello-dd catalogue.
 
 Reservations are atomic (every line or none) and idempotent on `reservationId`; stock is never
-oversold, also under concurrent requests. Errors use the common `{"error": {...}, "correlationId"}` body.
+oversold, also under concurrent requests. A reservation is held until it is confirmed (its order is)
+or released; a hold nobody confirms expires and its units go back to available stock. Errors use the common `{"error": {...}, "correlationId"}` body.
 """
 
 
@@ -36,8 +39,14 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
             create_schema(engine)
             added = seed_catalogue(engine)
             log.info("inventory database ready", extra={"database": database, "products_added": added})
-            app.state.stock = StockRepository(engine)
-            yield
+            stock = app.state.stock = StockRepository(engine, hold_seconds=settings.reservation_hold_seconds)
+
+            async def expire() -> None:
+                if expired := await run_in_threadpool(stock.expire_due):
+                    log.warning("released %d reservations whose hold expired", expired, extra={"expired": expired})
+
+            async with running(repeat("the reservation expiry sweep", settings.reservation_sweep_seconds, expire)):
+                yield
         finally:
             if stock := getattr(app.state, "stock", None):
                 stock.close()

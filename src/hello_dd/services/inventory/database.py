@@ -1,20 +1,10 @@
-"""The inventory database: one SQLAlchemy engine on ``DATABASE_URL``, the tables, and the seed.
-
-SQLite (the default) is a single file shared by every pooled connection. It runs in WAL mode so
-readers never wait for the writer, with a busy timeout so concurrent writers queue instead of failing.
-Transactions that write start with ``BEGIN IMMEDIATE`` (see :func:`write_transaction`): a deferred
-transaction that reads first and then tries to write can fail at once with "database is locked"
-when another writer got in between, and the busy timeout cannot help with that.
-
-PostgreSQL is used when the URL says ``postgresql://``; the installed driver is psycopg 3.
-"""
+"""The inventory database: the tables, their upgrade from older versions, and the seed. The engine
+(SQLite file by default, PostgreSQL with a ``postgresql://`` URL) is the services' common one:
+:mod:`hello_dd.services.common.database`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+import logging
 
 from sqlalchemy import (
     BigInteger,
@@ -28,19 +18,40 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
-    event,
+    inspect,
+    text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
 
 from hello_dd.services.catalog import CATALOGUE
+from hello_dd.services.common.database import (
+    autocommit_connection,
+    backend_name,
+    create_db_engine,
+    inline_reads,
+    normalise_url,
+    upsert_insert,
+    write_transaction,
+)
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Execution option that marks a connection whose transaction will write (SQLite: BEGIN IMMEDIATE).
-_WRITES = "hello_dd_writes"
+__all__ = [
+    "autocommit_connection",
+    "backend_name",
+    "create_db_engine",
+    "create_schema",
+    "inline_reads",
+    "normalise_url",
+    "products",
+    "reservation_lines",
+    "reservations",
+    "seed_catalogue",
+    "write_transaction",
+]
+
+log = logging.getLogger(__name__)
 
 metadata = MetaData()
+
+_STATUS_CHECK = "status IN ('held', 'confirmed', 'released')"
 
 products = Table(
     "products",
@@ -60,9 +71,13 @@ reservations = Table(
     metadata,
     # The primary key is the idempotency guarantee: a second insert of the same id fails.
     Column("reservation_id", String(128), primary_key=True),
+    # held -> confirmed (its order was confirmed) or released (given back: by the caller, or by the
+    # expiry of a hold nobody confirmed). Held and confirmed units both count in products.reserved.
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("status IN ('held', 'released')", name="ck_reservations_status"),
+    # When a held reservation is released unless confirmed first; NULL once confirmed or released.
+    Column("expires_at", DateTime(timezone=True), nullable=True, index=True),
+    CheckConstraint(_STATUS_CHECK, name="ck_reservations_status"),
 )
 
 reservation_lines = Table(
@@ -77,89 +92,46 @@ reservation_lines = Table(
 )
 
 
-def normalise_url(database_url: str) -> URL:
-    """Points ``postgresql://`` (and Heroku-style ``postgres://``) URLs at psycopg 3, the installed
-    driver, so operators can use the plain URL every other tool understands."""
-    url = make_url(database_url)
-    if url.drivername in ("postgres", "postgresql"):
-        url = url.set(drivername="postgresql+psycopg")
-    return url
-
-
-def backend_name(database_url: str) -> str:
-    return normalise_url(database_url).get_backend_name()
-
-
-def create_db_engine(database_url: str) -> Engine:
-    url = normalise_url(database_url)
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        return _sqlite_engine(url)
-    if backend == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
-    raise ValueError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {backend}")
-
-
-def _sqlite_engine(url: URL) -> Engine:
-    if url.database in (None, "", ":memory:"):
-        # Every pooled connection would open its own empty in-memory database.
-        raise ValueError("DATABASE_URL must name a SQLite file; in-memory SQLite is not supported")
-    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_sqlite_transaction)
-    return engine
-
-
-def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    # SQLAlchemy, not the sqlite3 module, decides when transactions begin (see _begin_sqlite_transaction).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    # In WAL mode NORMAL is still safe against application crashes and much faster than FULL.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _begin_sqlite_transaction(conn: Connection) -> None:
-    options = conn.get_execution_options()
-    if options.get("isolation_level") == "AUTOCOMMIT":
-        # The hot read path (see stock.StockRepository.read): each statement is its own snapshot of
-        # the latest commit. A BEGIN here would pin one snapshot for the connection's whole life.
-        return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITES, False) else "BEGIN")
-
-
-@contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write: committed on success, rolled back on any exception."""
-    with engine.connect() as conn:
-        conn = conn.execution_options(**{_WRITES: True})
-        with conn.begin():
-            yield conn
-
-
-def inline_reads(engine: Engine) -> bool:
-    """Whether short reads may run on the event loop's thread: yes for SQLite (an embedded library
-    reading a local file; in WAL mode a reader never waits for a writer), no for a database server,
-    whose answers come over the network and would stall the loop."""
-    return engine.dialect.name == "sqlite"
-
-
-def autocommit_connection(engine: Engine) -> Connection:
-    """A connection on which every statement commits (or, for a SELECT, reads the latest commit) by
-    itself: no transaction stays open between statements, so it can be held for a process's life."""
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-
-
 def create_schema(engine: Engine) -> None:
+    """Creates what is missing, and upgrades a database made by a version without confirmed
+    reservations and expiry (so a state directory or volume from before keeps its stock)."""
     metadata.create_all(engine)
+    columns = {column["name"] for column in inspect(engine).get_columns("reservations")}
+    if "expires_at" not in columns:
+        with write_transaction(engine) as conn:
+            _UPGRADES[engine.dialect.name](conn)
+            # Holds made before the upgrade belong to checkouts that can no longer confirm them (the
+            # gateway restarted too): they expire at the first sweep and their units go back on the shelf.
+            conn.execute(reservations.update().where(reservations.c.status == "held").values(expires_at=reservations.c.created_at))
+        log.info("inventory database upgraded: reservations can be confirmed and expire")
 
 
-# The two backends create_db_engine accepts, each with its own INSERT ... ON CONFLICT.
-_INSERT_BY_DIALECT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+def _upgrade_postgresql(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE reservations ADD COLUMN expires_at TIMESTAMP WITH TIME ZONE"))
+    conn.execute(text("CREATE INDEX ix_reservations_expires_at ON reservations (expires_at)"))
+    conn.execute(text("ALTER TABLE reservations DROP CONSTRAINT ck_reservations_status"))
+    conn.execute(text(f"ALTER TABLE reservations ADD CONSTRAINT ck_reservations_status CHECK ({_STATUS_CHECK})"))
+
+
+def _upgrade_sqlite(conn: Connection) -> None:
+    """SQLite cannot change a CHECK constraint in place, so both reservation tables are rebuilt
+    (renaming ``reservations`` also re-points the foreign key of ``reservation_lines`` at the old copy)."""
+    conn.execute(text("ALTER TABLE reservations RENAME TO reservations_before_upgrade"))
+    reservations.create(conn)
+    conn.execute(
+        text(
+            "INSERT INTO reservations (reservation_id, status, created_at, expires_at) "
+            "SELECT reservation_id, status, created_at, NULL FROM reservations_before_upgrade"
+        )
+    )
+    conn.execute(text("ALTER TABLE reservation_lines RENAME TO reservation_lines_before_upgrade"))
+    reservation_lines.create(conn)
+    conn.execute(text("INSERT INTO reservation_lines SELECT * FROM reservation_lines_before_upgrade"))
+    conn.execute(text("DROP TABLE reservation_lines_before_upgrade"))
+    conn.execute(text("DROP TABLE reservations_before_upgrade"))
+
+
+_UPGRADES = {"postgresql": _upgrade_postgresql, "sqlite": _upgrade_sqlite}
 
 
 def seed_catalogue(engine: Engine) -> int:
@@ -176,9 +148,8 @@ def seed_catalogue(engine: Engine) -> int:
         }
         for p in CATALOGUE
     ]
-    insert = _INSERT_BY_DIALECT[engine.dialect.name]
     statement = (
-        insert(products)
+        upsert_insert(engine, products)
         .values(rows)
         .on_conflict_do_nothing(index_elements=[products.c.product_id])
         # RETURNING counts the added rows on both backends; with psycopg an INSERT reports rowcount -1.

@@ -16,7 +16,17 @@ RESERVATIONS = Counter(
     ["outcome"],
 )
 UNITS_RESERVED = Counter("inventory_units_reserved_total", "Units moved from available to reserved.")
-UNITS_RELEASED = Counter("inventory_units_released_total", "Units returned to available by releases.")
+UNITS_RELEASED = Counter("inventory_units_released_total", "Units returned to available by releases and expiries.")
+# What happened to held reservations afterwards: confirmed (their order was), released (given back by
+# the caller) or expired (nobody confirmed them in time: released by the expiry sweep).
+CONFIRMED, RELEASED, EXPIRED = "confirmed", "released", "expired"
+RESERVATIONS_SETTLED = Counter(
+    "inventory_reservations_settled_total",
+    "Reservations that left the held state, by how (confirmed, released, expired).",
+    ["outcome"],
+)
 
 for _outcome in (RESERVED, REPLAYED, INSUFFICIENT_STOCK, PRODUCT_NOT_FOUND):
     RESERVATIONS.labels(_outcome)
+for _outcome in (CONFIRMED, RELEASED, EXPIRED):
+    RESERVATIONS_SETTLED.labels(_outcome)

@@ -101,7 +101,13 @@ class ReservationLine(CamelModel):
 
 class Reservation(CamelModel):
     reservation_id: str
-    status: Literal["held", "released"]
+    status: Literal["held", "confirmed", "released"] = Field(
+        description="held: the units are set aside until expiresAt; confirmed: they belong to an order for good; "
+        "released: they are back in available stock (given back, or the hold expired)."
+    )
     items: list[ReservationLine]
     created_at: datetime
+    expires_at: datetime | None = Field(
+        description="When a held reservation is released unless it is confirmed first; null once confirmed or released."
+    )
 

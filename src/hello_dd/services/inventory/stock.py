@@ -9,8 +9,13 @@ several worker threads or processes on the same database:
 * each product is decremented by a conditional ``UPDATE ... WHERE available >= quantity``, so stock
   can never be oversold; if any line fails, the whole transaction rolls back;
 * products are updated in product-id order, so two reservations can never deadlock on PostgreSQL;
-* a release flips the status with ``WHERE status = 'held'``; only the caller that flipped it returns
-  the units, so releasing twice (or concurrently) returns them once.
+* a release flips the status with ``WHERE status IN ('held', 'confirmed')``; only the caller that
+  flipped it returns the units, so releasing twice (or concurrently) returns them once;
+* a confirmation flips ``held`` to ``confirmed`` the same way; a confirmed reservation no longer
+  expires, and its units stay reserved (they belong to an order);
+* a held reservation carries ``expires_at``: the expiry sweep (:meth:`StockRepository.expire_due`)
+  releases those nobody confirmed in time, with the same conditional flip, so a sweep racing a
+  confirmation or a release changes the stock once.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any, ParamSpec, TypeVar
 
@@ -42,7 +47,11 @@ from hello_dd.services.inventory.database import (
 log = logging.getLogger(__name__)
 
 HELD = "held"
+CONFIRMED = "confirmed"
 RELEASED = "released"
+# How long a reservation is held when the repository is not told otherwise (the service passes
+# RESERVATION_HOLD_SECONDS).
+DEFAULT_HOLD_SECONDS = 30.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -85,6 +94,7 @@ class Reservation:
     status: str
     items: tuple[Line, ...]
     created_at: datetime
+    expires_at: datetime | None = None
 
 
 class ProductNotFound(ApiError):
@@ -118,6 +128,18 @@ class InsufficientStock(ApiError):
 class ReservationNotFound(ApiError):
     def __init__(self, reservation_id: str):
         super().__init__(404, "RESERVATION_NOT_FOUND", f"No reservation with id {reservation_id}.")
+
+
+class ReservationNotHeld(ApiError):
+    """A confirmation came too late: the reservation was released (by its caller or by expiry)."""
+
+    def __init__(self, reservation: Reservation):
+        super().__init__(
+            409,
+            "RESERVATION_NOT_HELD",
+            f"Reservation {reservation.reservation_id} is {reservation.status} and can no longer be confirmed.",
+            details={"reservationId": reservation.reservation_id, "status": reservation.status},
+        )
 
 
 def merge_lines(lines: Iterable[Line]) -> tuple[Line, ...]:
@@ -156,8 +178,9 @@ class StockRepository:
     """The methods are synchronous (SQLAlchemy Core). Async routes call the reads through
     :meth:`read`, which decides where they run."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, hold_seconds: float = DEFAULT_HOLD_SECONDS):
         self._engine = engine
+        self._hold = timedelta(seconds=hold_seconds)
         self._inline_reads = inline_reads(engine)
         # SQLite's read connection for the event loop's thread, opened by the first inline read.
         self._reader: Connection | None = None
@@ -235,7 +258,8 @@ class StockRepository:
     def reserve(self, reservation_id: str, lines: Iterable[Line]) -> tuple[Reservation, bool]:
         """Holds every line or nothing. Returns the reservation and whether this call created it
         (``False``: the id was already used, and the existing reservation is returned unchanged)."""
-        reservation = Reservation(reservation_id, HELD, merge_lines(lines), datetime.now(UTC))
+        now = datetime.now(UTC)
+        reservation = Reservation(reservation_id, HELD, merge_lines(lines), now, now + self._hold)
         try:
             with write_transaction(self._engine) as conn:
                 _insert_header(conn, reservation)
@@ -265,24 +289,75 @@ class StockRepository:
             raise ReservationNotFound(reservation_id)
         return reservation
 
-    def release(self, reservation_id: str) -> Reservation:
-        """Returns the units of a held reservation; releasing a released one changes nothing."""
+    def confirm(self, reservation_id: str) -> Reservation:
+        """Keeps a held reservation for good (its order is confirmed): it no longer expires. Confirming
+        a confirmed one changes nothing; a released one cannot be confirmed (:class:`ReservationNotHeld`)."""
         flip = (
             update(reservations)
             .where(reservations.c.reservation_id == reservation_id, reservations.c.status == HELD)
-            .values(status=RELEASED)
+            .values(status=CONFIRMED, expires_at=None)
         )
         with write_transaction(self._engine) as conn:
             flipped = conn.execute(flip).rowcount == 1
             reservation = _load_reservation(conn, reservation_id)
-            if reservation is None:
-                raise ReservationNotFound(reservation_id)
-            if flipped:
-                _return_stock(conn, reservation.items)
+        if reservation is None:
+            raise ReservationNotFound(reservation_id)
+        if reservation.status == RELEASED:
+            raise ReservationNotHeld(reservation)
         if flipped:
-            metrics.UNITS_RELEASED.inc(_units(reservation.items))
+            metrics.RESERVATIONS_SETTLED.labels(metrics.CONFIRMED).inc()
+            _log_movement("confirmed", reservation)
+        return reservation
+
+    def release(self, reservation_id: str) -> Reservation:
+        """Returns the units of a held or confirmed reservation (the caller undoes a checkout it could
+        not complete); releasing a released one changes nothing."""
+        reservation, released = self._release_if(reservation_id, reservations.c.status.in_((HELD, CONFIRMED)))
+        if reservation is None:
+            raise ReservationNotFound(reservation_id)
+        if released:
+            metrics.RESERVATIONS_SETTLED.labels(metrics.RELEASED).inc()
             _log_movement("released", reservation)
         return reservation
+
+    def expire_due(self, now: datetime | None = None, limit: int = 500) -> int:
+        """Releases held reservations whose hold ran out (at most ``limit`` per call); returns how many.
+        Each one is flipped on its own condition, so a confirmation that arrives first wins."""
+        now = now or datetime.now(UTC)
+        due = (
+            select(reservations.c.reservation_id)
+            .where(reservations.c.status == HELD, reservations.c.expires_at <= now)
+            .order_by(reservations.c.expires_at)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            ids = list(conn.scalars(due))
+        expired = 0
+        for reservation_id in ids:
+            condition = (reservations.c.status == HELD) & (reservations.c.expires_at <= now)
+            reservation, released = self._release_if(reservation_id, condition)
+            if reservation is not None and released:
+                expired += 1
+                metrics.RESERVATIONS_SETTLED.labels(metrics.EXPIRED).inc()
+                _log_movement("expired, released", reservation)
+        return expired
+
+    def _release_if(self, reservation_id: str, condition: Any) -> tuple[Reservation | None, bool]:
+        """Flips the reservation to released when ``condition`` holds and returns its units, in one
+        transaction; returns the reservation (None when unknown) and whether this call released it."""
+        flip = (
+            update(reservations)
+            .where(reservations.c.reservation_id == reservation_id, condition)
+            .values(status=RELEASED, expires_at=None)
+        )
+        with write_transaction(self._engine) as conn:
+            flipped = conn.execute(flip).rowcount == 1
+            reservation = _load_reservation(conn, reservation_id)
+            if reservation is not None and flipped:
+                _return_stock(conn, reservation.items)
+        if flipped and reservation is not None:
+            metrics.UNITS_RELEASED.inc(_units(reservation.items))
+        return reservation, flipped
 
 
 # --- SQL steps of the transactions above ---------------------------------------------------------
@@ -295,6 +370,7 @@ def _insert_header(conn: Connection, reservation: Reservation) -> None:
             reservation_id=reservation.reservation_id,
             status=reservation.status,
             created_at=reservation.created_at,
+            expires_at=reservation.expires_at,
         )
     )
 
@@ -360,7 +436,8 @@ def _load_reservation(conn: Connection, reservation_id: str) -> Reservation | No
         .order_by(reservation_lines.c.line_no)
     )
     items = tuple(Line(row.product_id, row.quantity) for row in lines)
-    return Reservation(header.reservation_id, header.status, items, _as_utc(header.created_at))
+    expires_at = _as_utc(header.expires_at) if header.expires_at is not None else None
+    return Reservation(header.reservation_id, header.status, items, _as_utc(header.created_at), expires_at)
 
 
 # --- metrics and logs ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Reservations: atomic, idempotent holds on stock, and their release."""
+"""Reservations: atomic, idempotent holds on stock, their confirmation and their release."""
 
 from __future__ import annotations
 
@@ -49,8 +49,22 @@ def get_reservation(reservation_id: ReservationIdPath, stock: Stock) -> Reservat
 
 
 @router.post(
+    "/{reservationId}/confirm",
+    summary="Keep a held reservation for good: its order is confirmed (confirming twice changes nothing)",
+    responses=error_responses(
+        {
+            404: "No reservation with this id (RESERVATION_NOT_FOUND)",
+            409: "The reservation was released or its hold expired (RESERVATION_NOT_HELD)",
+        }
+    ),
+)
+def confirm_reservation(reservation_id: ReservationIdPath, stock: Stock) -> Reservation:
+    return _answer(stock.confirm(reservation_id))
+
+
+@router.post(
     "/{reservationId}/release",
-    summary="Return a reservation's units to available stock (releasing twice changes nothing)",
+    summary="Return a held or confirmed reservation's units to available stock (releasing twice changes nothing)",
     responses=UNKNOWN_RESERVATION,
 )
 def release_reservation(reservation_id: ReservationIdPath, stock: Stock) -> Reservation:
