@@ -14,9 +14,11 @@ from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from hello_dd.services.common.errors import ApiError
-from hello_dd.services.gateway.checkout import CheckoutSaga, OrderStore
+from hello_dd.services.gateway.checkout import CheckoutSaga
 from hello_dd.services.gateway.clients import InventoryClient, PricingClient
+from hello_dd.services.gateway.database import Database
 from hello_dd.services.gateway.models import OrderRequest
+from hello_dd.services.gateway.order_book import OrderBook
 from hello_dd.services.gateway.resilience import CircuitBreakers, Dependency, RetryPolicy
 
 pytestmark = pytest.mark.integration
@@ -45,7 +47,7 @@ def _pricing_that_cannot_finalize(finalize_status: int) -> web.Application:
 
 
 @pytest.fixture
-async def saga_with_failing_pricing(stack):
+async def saga_with_failing_pricing(stack, tmp_path):
     server = TestServer(_pricing_that_cannot_finalize(500), host="127.0.0.1")
     await server.start_server()
     session = aiohttp.ClientSession()
@@ -53,7 +55,9 @@ async def saga_with_failing_pricing(stack):
     retry = RetryPolicy(attempts=2, backoff_initial=0.01, backoff_max=0.02)
     inventory = Dependency("inventory-service", stack.urls["inventory-service"], session, 5.0, retry, breakers)
     pricing = Dependency("pricing-service", str(server.make_url("")), session, 5.0, retry, breakers)
-    yield CheckoutSaga(InventoryClient(inventory), PricingClient(pricing), OrderStore())
+    db = Database(f"sqlite:///{tmp_path}/gateway.db")
+    yield CheckoutSaga(InventoryClient(inventory), PricingClient(pricing), OrderBook(db.engine, "gw-test"), db)
+    db.close()
     await session.close()
     await server.close()
 

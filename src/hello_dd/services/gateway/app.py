@@ -9,13 +9,18 @@ from typing import Any
 from fastapi import FastAPI
 
 from hello_dd.services.common.app import create_service_app
+from hello_dd.services.common.periodic import running
 from hello_dd.services.common.settings import GatewaySettings
 from hello_dd.services.gateway.context import build_gateway
 from hello_dd.services.gateway.routes import cascade, orders, products, reports
 
 DESCRIPTION = """Entry point of hello-dd. Orchestrates inventory-service and pricing-service in five
 request patterns: product query (parallel fan-out), checkout (saga with compensation), bulk check
-(chunked, parallel), async reports (job + polling) and the cascade endpoint (induced failures)."""
+(chunked, parallel), async reports (job + polling) and the cascade endpoint (induced failures).
+
+Orders, the progress of each checkout and report jobs are kept in the gateway's database, so a
+restart loses nothing confirmed. Checkout and report requests accept an `Idempotency-Key` header that
+makes a retry safe: the same key and body get the first answer instead of a second order or job."""
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -23,17 +28,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = await build_gateway(settings, tracer=app.state.tracing.client_tracer)
+        gw = app.state.gateway = await build_gateway(settings, tracer=app.state.tracing.client_tracer)
         try:
-            yield
+            await gw.maintenance.start_up()
+            async with running(*gw.maintenance.loops()):
+                yield
         finally:
-            await app.state.gateway.close()
+            await gw.close()
 
     async def health(app: FastAPI) -> dict[str, Any]:
         gw = getattr(app.state, "gateway", None)
         if gw is None:
             return {}
         return {
+            "database": gw.db.backend,
             "dependencies": {
                 dep.name: {"url": dep.base_url, "circuit": await dep.circuit_state()} for dep in gw.dependencies.values()
             }

@@ -1,27 +1,42 @@
-"""Pattern 2, the checkout saga: check stock -> price with discounts -> reserve stock -> finalize with tax.
+"""Pattern 2, the checkout saga: check stock -> price with discounts -> reserve stock -> finalize with
+tax -> confirm the reservation and keep the order.
 
-The reservation is the only step with a lasting effect. Once it has been attempted (even if its answer
-was lost), any failure releases it again: the compensating action. Releasing is idempotent, so it is
-retried; if inventory cannot be reached at all, the release is retried in the background for a while
-and the failure is logged and counted, so a leaked reservation is never silent.
+Every step with a lasting effect is preceded by a durable record of the checkout's progress
+(:mod:`~hello_dd.services.gateway.order_book`), so whatever instant the gateway dies at, the checkout
+is settled when it is back (:meth:`CheckoutSaga.recover`): before the price is final it is undone (the
+reservation released: the compensating action), after it the order is finished. A failure while
+the request runs is compensated at once; a release that cannot reach inventory is retried by the next
+recovery round. Releasing and confirming are idempotent, so both can be repeated safely; a hold that
+nobody confirms also expires in inventory by itself. Nothing confirmed lives only in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
-from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from prometheus_client import Counter
-from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
 
 from hello_dd.services.common.errors import ApiError
 from hello_dd.services.common.telemetry import tracer
 from hello_dd.services.gateway.clients import DownstreamRejected, InventoryClient, PricingClient
+from hello_dd.services.gateway.database import Database
+from hello_dd.services.gateway.idempotency import KeyClaim, KeyInUse
 from hello_dd.services.gateway.models import Order, OrderRequest
+from hello_dd.services.gateway.order_book import (
+    FAILED,
+    FINALIZED,
+    RESERVING,
+    ROLLING_BACK,
+    STARTED,
+    CheckoutRecord,
+    OrderBook,
+)
 from hello_dd.services.gateway.resilience import DependencyError
 
 log = logging.getLogger(__name__)
@@ -30,28 +45,16 @@ _tracer = tracer(__name__)
 ORDERS = Counter("orders_total", "Checkout attempts, by outcome.", ["outcome"])
 ORDER_UNITS = Counter("order_units_total", "Units in confirmed orders.")
 COMPENSATIONS = Counter("saga_compensations_total", "Reservations released by a failed checkout, by outcome.", ["outcome"])
+RECOVERIES = Counter(
+    "checkout_recoveries_total",
+    "Unfinished checkouts settled by recovery (after a restart, or a release that had to wait), by outcome.",
+    ["outcome"],
+)
 
-# How long a release that failed is retried in the background.
-BACKGROUND_RELEASE_SECONDS = 60.0
-
-
-class OrderStore:
-    """Confirmed orders, most recent ``capacity`` kept (in memory: the gateway is stateless otherwise)."""
-
-    def __init__(self, capacity: int = 10_000):
-        self.capacity = capacity
-        self._orders: OrderedDict[str, Order] = OrderedDict()
-
-    def add(self, order: Order) -> None:
-        self._orders[order.orderId] = order
-        while len(self._orders) > self.capacity:
-            self._orders.popitem(last=False)
-
-    def get(self, order_id: str) -> Order | None:
-        return self._orders.get(order_id)
-
-    def all(self) -> list[Order]:
-        return list(self._orders.values())
+# Checkouts settled at once by one recovery round (each is one or two calls to inventory).
+RECOVERY_CONCURRENCY = 8
+# How often a request whose idempotency key is in use looks again for the first request's answer.
+KEY_POLL_SECONDS = 0.1
 
 
 def merge_lines(request: OrderRequest) -> list[dict[str, Any]]:
@@ -82,46 +85,97 @@ def dependency_api_error(exc: DependencyError, doing: str) -> ApiError:
     return ApiError(exc.status, exc.code, f"Could not {doing}: {exc.message}", {"dependency": exc.dependency, "attempts": exc.attempts})
 
 
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    # True when the order was made by an earlier request with the same idempotency key.
+    replayed: bool = False
+
+
 class CheckoutSaga:
-    def __init__(self, inventory: InventoryClient, pricing: PricingClient, orders: OrderStore):
+    def __init__(
+        self,
+        inventory: InventoryClient,
+        pricing: PricingClient,
+        book: OrderBook,
+        db: Database,
+        *,
+        key_wait_seconds: float = 10.0,
+    ):
         self.inventory = inventory
         self.pricing = pricing
-        self.orders = orders
-        self._background: set[asyncio.Task[None]] = set()
+        self.book = book
+        self.db = db
+        self.key_wait_seconds = key_wait_seconds
+        # Checkouts a request of this process is running: recovery leaves them alone.
+        self.in_flight: set[str] = set()
 
-    async def place(self, request: OrderRequest) -> Order:
+    async def place(self, request: OrderRequest, idempotency_key: str | None = None) -> Placed:
         lines = merge_lines(request)
         order_id = f"ord-{uuid.uuid4().hex[:16]}"
+        reservation_id = f"res-{order_id}"
+        self.in_flight.add(order_id)
         try:
-            order = await self._run(order_id, request, lines)
+            replay = await self._begin(order_id, request, reservation_id, KeyClaim.of("orders", idempotency_key, request))
+            if replay is not None:
+                ORDERS.labels("replayed").inc()
+                log.info("order replayed for a repeated idempotency key", extra={"order_id": replay.orderId})
+                return Placed(replay, replayed=True)
+            order = await self._run(order_id, request, lines, reservation_id)
         except ApiError as exc:
             ORDERS.labels(exc.code.lower()).inc()
             raise
+        finally:
+            self.in_flight.discard(order_id)
         ORDERS.labels("confirmed").inc()
         ORDER_UNITS.inc(sum(line["quantity"] for line in lines))
-        self.orders.add(order)
         log.info("order confirmed", extra={"order_id": order_id, "total": order.total, "lines": len(lines)})
-        return order
+        return Placed(order)
 
-    async def _run(self, order_id: str, request: OrderRequest, lines: list[dict[str, Any]]) -> Order:
-        with _tracer.start_as_current_span("checkout.check_stock"):
-            check = await self._call("check stock", self.inventory.check(lines))
-            if rejection := _rejected_stock(check):
-                raise rejection
-        with _tracer.start_as_current_span("checkout.price"):
-            quote = await self._call(
-                "price the order", self.pricing.quote(lines, request.customerId, request.discountCode, request.currency)
-            )
-        reservation_id = f"res-{order_id}"
+    async def _begin(self, order_id: str, request: OrderRequest, reservation_id: str, claim: KeyClaim | None) -> Order | None:
+        """Records the new checkout (claiming its key); returns the order when the key already made one.
+        While another request with the key is still running, waits for it (bounded)."""
+        deadline = time.monotonic() + self.key_wait_seconds
+        while True:
+            begun = await self.db.run(self.book.begin, order_id, request, reservation_id, claim)
+            if begun.started or begun.replay is not None:
+                return begun.replay
+            if claim is None or time.monotonic() >= deadline:
+                raise KeyInUse(claim)  # type: ignore[arg-type]  # begin only finds a key in use with a claim
+            await asyncio.sleep(KEY_POLL_SECONDS)
+
+    async def _run(self, order_id: str, request: OrderRequest, lines: list[dict[str, Any]], reservation_id: str) -> Order:
+        try:
+            with _tracer.start_as_current_span("checkout.check_stock"):
+                check = await self._call("check stock", self.inventory.check(lines))
+                if rejection := _rejected_stock(check):
+                    raise rejection
+            with _tracer.start_as_current_span("checkout.price"):
+                quote = await self._call(
+                    "price the order", self.pricing.quote(lines, request.customerId, request.discountCode, request.currency)
+                )
+        except BaseException as exc:
+            await self._record(order_id, FAILED, outcome=_code(exc))  # nothing was held
+            raise
+        await self._record(order_id, RESERVING)
         try:
             with _tracer.start_as_current_span("checkout.reserve"):
                 await self._call("reserve stock", self.inventory.reserve(reservation_id, lines))
+            # Finalizing the order: the price with tax, then the stock kept for good.
             with _tracer.start_as_current_span("checkout.finalize"):
                 final = await self._call("finalize the price", self.pricing.finalize(quote["quoteId"]))
+                # The point of no return: from here on a checkout interrupted by a crash is finished.
+                await self._record(order_id, FINALIZED, final_quote=final)
+                await self._call("confirm the stock", self.inventory.confirm(reservation_id))
         except BaseException as exc:
-            await self._compensate(reservation_id, exc)
+            await self._compensate(order_id, reservation_id, exc)
             raise
-        return _order(order_id, request, final, reservation_id)
+        order = _order(order_id, request, final, reservation_id)
+        await self.db.run(self.book.confirm, order_id, order)
+        return order
+
+    async def _record(self, order_id: str, state: str, **details: Any) -> None:
+        await self.db.run(self.book.advance, order_id, state, **details)
 
     async def _call(self, doing: str, call: Any) -> Any:
         try:
@@ -131,62 +185,97 @@ class CheckoutSaga:
         except DownstreamRejected as exc:
             raise _rejection_error(exc, doing) from exc
 
-    async def _compensate(self, reservation_id: str, cause: BaseException) -> None:
+    async def _compensate(self, order_id: str, reservation_id: str, cause: BaseException) -> None:
+        """Gives the reservation back; if inventory cannot be reached now, the checkout stays
+        ``rolling_back`` and the next recovery round releases it."""
         with _tracer.start_as_current_span("checkout.compensate") as span:
             span.set_attribute("reservation_id", reservation_id)
-            try:
-                await self.inventory.release(reservation_id)
-            except DownstreamRejected as exc:
-                if exc.status == 404:  # the reservation never happened: nothing to give back
-                    COMPENSATIONS.labels("nothing_reserved").inc()
-                else:
-                    COMPENSATIONS.labels("failed").inc()
-                    log.error("inventory refused to release reservation %s: %s", reservation_id, exc.message)
-                return
-            except DependencyError as exc:
-                COMPENSATIONS.labels("deferred").inc()
+            await self._record(order_id, ROLLING_BACK, outcome=_code(cause))
+            outcome = await self._release(reservation_id)
+            COMPENSATIONS.labels(outcome).inc()
+            if outcome == "deferred":
                 log.error(
-                    "could not release reservation %s (%s); retrying in the background",
+                    "could not release reservation %s; the next recovery round will",
                     reservation_id,
-                    exc.message,
                     extra={"reservation_id": reservation_id},
                 )
-                self._release_later(reservation_id)
                 return
-            COMPENSATIONS.labels("released").inc()
-            log.warning(
-                "checkout failed after reserving stock; reservation %s released",
-                reservation_id,
-                extra={"reservation_id": reservation_id, "cause": type(cause).__name__},
-            )
+            await self._record(order_id, FAILED)
+            if outcome == "released":
+                log.warning(
+                    "checkout failed after reserving stock; reservation %s released",
+                    reservation_id,
+                    extra={"reservation_id": reservation_id, "cause": type(cause).__name__},
+                )
 
-    def _release_later(self, reservation_id: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._release_with_patience(reservation_id))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _release_with_patience(self, reservation_id: str) -> None:
+    async def _release(self, reservation_id: str) -> str:
+        """released, nothing_reserved, deferred (inventory unreachable) or failed (inventory refused)."""
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_delay(BACKGROUND_RELEASE_SECONDS), wait=wait_exponential(min=0.5, max=5), reraise=True
-            ):
-                with attempt:
-                    try:
-                        await self.inventory.release(reservation_id)
-                    except DownstreamRejected as exc:
-                        if exc.status != 404:
-                            raise
-        except Exception as exc:  # noqa: BLE001 - reported, nothing else can be done
-            COMPENSATIONS.labels("failed").inc()
-            log.error("reservation %s could not be released: %s", reservation_id, exc, extra={"reservation_id": reservation_id})
-        else:
-            COMPENSATIONS.labels("released_late").inc()
-            log.warning("reservation %s released after a delay", reservation_id, extra={"reservation_id": reservation_id})
+            await self.inventory.release(reservation_id)
+        except DownstreamRejected as exc:
+            if exc.status == 404:  # the reservation never happened: nothing to give back
+                return "nothing_reserved"
+            log.error("inventory refused to release reservation %s: %s", reservation_id, exc.message)
+            return "failed"
+        except DependencyError:
+            return "deferred"
+        return "released"
 
-    async def close(self) -> None:
-        """Let background releases finish their work (bounded by their own deadline)."""
-        if self._background:
-            await asyncio.wait(self._background, timeout=BACKGROUND_RELEASE_SECONDS)
+    # --- recovery -------------------------------------------------------------------------------
+
+    async def recover(self) -> int:
+        """Settles every unfinished checkout no request of this process is running (those of a gateway
+        that stopped, and releases that had to wait). Returns how many were looked at."""
+        records = [r for r in await self.db.run(self.book.unsettled) if r.checkout_id not in self.in_flight]
+        if not records:
+            return 0
+        limit = asyncio.Semaphore(RECOVERY_CONCURRENCY)
+
+        async def settle(record: CheckoutRecord) -> None:
+            async with limit:
+                outcome = await self._settle(record)
+                RECOVERIES.labels(outcome).inc()
+                log.warning(
+                    "recovered checkout %s (%s): %s",
+                    record.checkout_id,
+                    record.state,
+                    outcome,
+                    extra={"order_id": record.checkout_id, "state": record.state, "outcome": outcome},
+                )
+
+        await asyncio.gather(*(settle(record) for record in records))
+        return len(records)
+
+    async def _settle(self, record: CheckoutRecord) -> str:
+        if record.state == STARTED:
+            await self._record(record.checkout_id, FAILED, outcome="INTERRUPTED")
+            return "abandoned"
+        if record.state == FINALIZED and record.final_quote is not None:
+            return await self._roll_forward(record, record.final_quote)
+        # reserving, rolling_back: undo
+        outcome = await self._release(record.reservation_id)
+        if outcome == "deferred":
+            return "deferred"
+        await self._record(record.checkout_id, FAILED, outcome="INTERRUPTED" if record.state == RESERVING else None)
+        return "rolled_back"
+
+    async def _roll_forward(self, record: CheckoutRecord, final: dict[str, Any]) -> str:
+        try:
+            await self._call("confirm the stock", self.inventory.confirm(record.reservation_id))
+        except ApiError as exc:
+            if exc.code == "RESERVATION_EXPIRED":
+                await self._record(record.checkout_id, FAILED, outcome=exc.code)
+                return "expired"
+            return "deferred"
+        order = _order(record.checkout_id, record.request, final, record.reservation_id)
+        await self.db.run(self.book.confirm, record.checkout_id, order)
+        ORDERS.labels("confirmed").inc()
+        ORDER_UNITS.inc(sum(line["quantity"] for line in merge_lines(record.request)))
+        return "rolled_forward"
+
+
+def _code(exc: BaseException) -> str:
+    return exc.code if isinstance(exc, ApiError) else type(exc).__name__
 
 
 def _rejection_error(exc: DownstreamRejected, doing: str) -> ApiError:
@@ -196,6 +285,13 @@ def _rejection_error(exc: DownstreamRejected, doing: str) -> ApiError:
         return ApiError(400, "UNKNOWN_PRODUCT", exc.message, exc.details)
     if 400 <= exc.status < 500 and exc.code in {"INVALID_DISCOUNT_CODE", "UNSUPPORTED_CURRENCY"}:
         return ApiError(400, exc.code, exc.message, exc.details)
+    if exc.code == "RESERVATION_NOT_HELD":
+        return ApiError(
+            503,
+            "RESERVATION_EXPIRED",
+            "The stock held for this order was released before the order could be confirmed; nothing was ordered, "
+            "please try again.",
+        )
     # Any other refusal means the gateway sent something the dependency did not expect.
     return ApiError(502, "DEPENDENCY_REJECTED", f"Could not {doing}: {exc.dependency} refused the request ({exc.code}).")
 

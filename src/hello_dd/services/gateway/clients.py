@@ -65,6 +65,11 @@ class InventoryClient:
         )
         return _body(self.dependency, reply)
 
+    async def confirm(self, reservation_id: str) -> dict[str, Any]:
+        # Confirming is idempotent on the inventory side (a second confirmation is a no-op): safe to retry.
+        reply = await self.dependency.request("POST", f"/reservations/{reservation_id}/confirm", idempotent=True)
+        return _body(self.dependency, reply)
+
     async def release(self, reservation_id: str) -> dict[str, Any]:
         # Releasing is idempotent on the inventory side (a second release is a no-op): safe to retry.
         reply = await self.dependency.request("POST", f"/reservations/{reservation_id}/release", idempotent=True)

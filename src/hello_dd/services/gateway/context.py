@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -10,9 +11,13 @@ from fastapi import Request
 from opentelemetry.trace import Tracer
 
 from hello_dd.services.common.settings import GatewaySettings
-from hello_dd.services.gateway.checkout import CheckoutSaga, OrderStore
+from hello_dd.services.gateway.checkout import CheckoutSaga
 from hello_dd.services.gateway.clients import InventoryClient, PricingClient
-from hello_dd.services.gateway.reports import JobStore, ReportBuilders, ReportRunner
+from hello_dd.services.gateway.database import Database
+from hello_dd.services.gateway.maintenance import Maintenance
+from hello_dd.services.gateway.order_book import OrderBook
+from hello_dd.services.gateway.report_jobs import JobStore
+from hello_dd.services.gateway.reports import ReportBuilders, ReportRunner
 from hello_dd.services.gateway.resilience import CircuitBreakers, Dependency, RetryPolicy
 
 
@@ -25,10 +30,11 @@ class Gateway:
     pricing_dependency: Dependency
     inventory: InventoryClient
     pricing: PricingClient
-    orders: OrderStore
+    db: Database
+    orders: OrderBook
     checkout: CheckoutSaga
     reports: ReportRunner
-    jobs: JobStore
+    maintenance: Maintenance
     rng: random.Random = field(default_factory=random.Random)
 
     @property
@@ -37,8 +43,8 @@ class Gateway:
 
     async def close(self) -> None:
         await self.reports.close()
-        await self.checkout.close()
         await self.session.close()
+        self.db.close()
 
 
 async def build_gateway(settings: GatewaySettings, tracer: Tracer | None = None) -> Gateway:
@@ -60,8 +66,13 @@ async def build_gateway(settings: GatewaySettings, tracer: Tracer | None = None)
     for dep in (inventory_dep, pricing_dep):
         await breakers.register(dep.name)
     inventory, pricing = InventoryClient(inventory_dep), PricingClient(pricing_dep)
-    orders = OrderStore()
-    jobs = JobStore(settings.report_max_jobs)
+    db = Database(settings.database_url)
+    # This process's name on the checkouts and jobs it runs: those of another (a stopped gateway) are orphans.
+    owner = f"gw-{uuid.uuid4().hex[:12]}"
+    book = OrderBook(db.engine, owner)
+    jobs = JobStore(db.engine, owner, settings.report_max_active_jobs)
+    checkout = CheckoutSaga(inventory, pricing, book, db, key_wait_seconds=settings.idempotency_wait_seconds)
+    reports = ReportRunner(jobs, ReportBuilders(inventory, pricing, book, db), db, settings.report_max_attempts)
     return Gateway(
         settings=settings,
         session=session,
@@ -70,10 +81,11 @@ async def build_gateway(settings: GatewaySettings, tracer: Tracer | None = None)
         pricing_dependency=pricing_dep,
         inventory=inventory,
         pricing=pricing,
-        orders=orders,
-        checkout=CheckoutSaga(inventory, pricing, orders),
-        reports=ReportRunner(jobs, ReportBuilders(inventory, pricing, orders)),
-        jobs=jobs,
+        db=db,
+        orders=book,
+        checkout=checkout,
+        reports=reports,
+        maintenance=Maintenance(settings, db, checkout, reports, book, jobs),
     )
 
 

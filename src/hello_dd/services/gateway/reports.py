@@ -1,9 +1,10 @@
-"""Pattern 4, asynchronous reports: a job store, a runner, and the report builders.
+"""Pattern 4, asynchronous reports: the runner and the report builders (the jobs themselves are kept in
+the gateway's database: :mod:`~hello_dd.services.gateway.report_jobs`).
 
 ``submit`` answers at once with a job id; the work runs as an asyncio task started inside the
 submitting request's trace context, so its downstream calls belong to the same trace. Jobs go
-queued -> running -> completed (with ``result``) or failed (with ``error``). The store keeps at most
-``capacity`` jobs, evicting the oldest finished ones first.
+queued -> running -> completed (with ``result``) or failed (with ``error``). A job that a stop of the
+gateway interrupted is run again when the gateway starts (:meth:`ReportRunner.resume_orphans`).
 """
 
 from __future__ import annotations
@@ -11,20 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from typing import Any
 
 from prometheus_client import Counter
 
-from hello_dd.services.common.errors import ApiError
 from hello_dd.services.common.telemetry import Context, current_context, tracer
 from hello_dd.services.gateway.bulk import gather_chunks, product_sort_key
-from hello_dd.services.gateway.checkout import OrderStore
 from hello_dd.services.gateway.clients import InventoryClient, PricingClient
-from hello_dd.services.gateway.models import JobStatus, ReportRequest, ReportType
+from hello_dd.services.gateway.database import Database
+from hello_dd.services.gateway.idempotency import KeyClaim
+from hello_dd.services.gateway.models import ReportRequest, ReportType
+from hello_dd.services.gateway.order_book import OrderBook
+from hello_dd.services.gateway.report_jobs import Job, JobStore
 from hello_dd.services.gateway.resilience import DependencyError
 
 log = logging.getLogger(__name__)
@@ -36,62 +36,14 @@ LOW_STOCK_THRESHOLD = 50
 _PAGE = 200
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
-
-
-@dataclass
-class Job:
-    job_id: str
-    report_type: str
-    submitted_at: str = field(default_factory=_now)
-    status: str = "queued"
-    started_at: str | None = None
-    completed_at: str | None = None
-    result: dict[str, Any] | None = None
-    error: dict[str, str] | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("completed", "failed")
-
-    def view(self) -> JobStatus:
-        return JobStatus(
-            jobId=self.job_id,
-            reportType=self.report_type,
-            status=self.status,  # type: ignore[arg-type]
-            submittedAt=self.submitted_at,
-            startedAt=self.started_at,
-            completedAt=self.completed_at,
-            result=self.result,
-            error=self.error,
-        )
-
-
-class JobStore:
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-
-    def add(self, job: Job) -> None:
-        if len(self._jobs) >= self.capacity:
-            oldest_finished = next((j for j in self._jobs.values() if j.finished), None)
-            if oldest_finished is None:
-                raise ApiError(503, "TOO_MANY_JOBS", "Too many reports are in progress; try again shortly.", headers={"Retry-After": "5"})
-            del self._jobs[oldest_finished.job_id]
-        self._jobs[job.job_id] = job
-
-    def get(self, job_id: str) -> Job | None:
-        return self._jobs.get(job_id)
-
-
 class ReportBuilders:
     """Gathers the data of each report type from the services (and the gateway's own orders)."""
 
-    def __init__(self, inventory: InventoryClient, pricing: PricingClient, orders: OrderStore):
+    def __init__(self, inventory: InventoryClient, pricing: PricingClient, book: OrderBook, db: Database):
         self.inventory = inventory
         self.pricing = pricing
-        self.orders = orders
+        self.book = book
+        self.db = db
 
     def for_type(self, report_type: ReportType) -> Callable[[ReportRequest], Awaitable[dict[str, Any]]]:
         return {
@@ -137,9 +89,7 @@ class ReportBuilders:
         return {"period": _period(request), **await self.pricing.analytics()}
 
     async def sales_summary(self, request: ReportRequest) -> dict[str, Any]:
-        orders = [
-            o for o in self.orders.all() if request.startDate <= date.fromisoformat(o.createdAt[:10]) <= request.endDate
-        ]
+        orders = await self.db.run(self.book.placed_between, request.startDate, request.endDate)
         units: dict[str, int] = {}
         for order in orders:
             for line in order.items:
@@ -158,41 +108,78 @@ def _period(request: ReportRequest) -> dict[str, str]:
 
 
 class ReportRunner:
-    def __init__(self, store: JobStore, builders: ReportBuilders):
+    def __init__(self, store: JobStore, builders: ReportBuilders, db: Database, max_attempts: int):
         self.store = store
         self.builders = builders
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.db = db
+        self.max_attempts = max_attempts
+        self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    def submit(self, request: ReportRequest) -> Job:
-        job = Job(job_id=f"job-{uuid.uuid4().hex}", report_type=request.reportType.value)
-        self.store.add(job)
+    async def submit(self, request: ReportRequest, idempotency_key: str | None = None) -> tuple[Job, bool]:
+        """Records the job and starts it; returns it and whether it was made by an earlier request with
+        the same idempotency key (then nothing new is started)."""
+        claim = KeyClaim.of("reports", idempotency_key, request)
+        job, created = await self.db.run(self.store.submit, f"job-{uuid.uuid4().hex}", request, claim)
+        if not created:
+            log.info("report job replayed for a repeated idempotency key", extra={"job_id": job.job_id})
+            return job, True
         # The submitting request's span is the report's parent, named explicitly: by the time the task
         # runs that span may have ended, and ddtrace no longer treats an ended span as the active one.
-        task = asyncio.get_running_loop().create_task(self._run(job, request, current_context()))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._launch(job, current_context())
         log.info("report job queued", extra={"job_id": job.job_id, "report_type": job.report_type})
-        return job
+        return job, False
 
-    async def _run(self, job: Job, request: ReportRequest, parent: Context | None = None) -> None:
+    async def get(self, job_id: str) -> Job | None:
+        return await self.db.run(self.store.get, job_id)
+
+    async def resume_orphans(self) -> int:
+        """Runs again the jobs a stopped gateway left queued or running, or fails those already
+        started ``max_attempts`` times. Returns how many were found."""
+        orphans = await self.db.run(self.store.orphans)
+        for job in orphans:
+            if job.attempts >= self.max_attempts:
+                error = {
+                    "code": "REPORT_INTERRUPTED",
+                    "message": f"The gateway stopped while building this report, {job.attempts} times; request it again.",
+                }
+                await self.db.run(self.store.finish, job.job_id, error=error)
+                REPORTS.labels(job.report_type, "failed").inc()
+                log.warning("report job given up after %d interrupted runs", job.attempts, extra={"job_id": job.job_id})
+            else:
+                self._launch(job, None)
+                log.warning("report job resumed after a restart", extra={"job_id": job.job_id, "report_type": job.report_type})
+        return len(orphans)
+
+    def _launch(self, job: Job, parent: Context | None) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(job, parent))
+        self._tasks[job.job_id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(job.job_id, None))
+
+    async def _run(self, job: Job, parent: Context | None = None) -> None:
         with _tracer.start_as_current_span("report.generate", context=parent) as span:
             span.set_attribute("report.job_id", job.job_id)
             span.set_attribute("report.type", job.report_type)
-            job.status, job.started_at = "running", _now()
+            await self.db.run(self.store.start, job.job_id)
+            result: dict[str, Any] | None = None
+            error: dict[str, str] | None = None
             try:
-                job.result = await self.builders.for_type(request.reportType)(request)
-                job.status = "completed"
+                result = await self.builders.for_type(job.request.reportType)(job.request)
+            except asyncio.CancelledError:
+                await asyncio.shield(self.db.run(self.store.put_back, job.job_id))
+                raise
             except DependencyError as exc:
-                job.status, job.error = "failed", {"code": exc.code, "message": exc.message}
+                error = {"code": exc.code, "message": exc.message}
             except Exception as exc:  # noqa: BLE001 - a job must end in a state, never vanish
                 log.exception("report job %s failed unexpectedly", job.job_id)
-                job.status, job.error = "failed", {"code": "REPORT_FAILED", "message": f"{type(exc).__name__} while building the report"}
-            job.completed_at = _now()
-            REPORTS.labels(job.report_type, job.status).inc()
-            log.info("report job %s", job.status, extra={"job_id": job.job_id, "report_type": job.report_type})
+                error = {"code": "REPORT_FAILED", "message": f"{type(exc).__name__} while building the report"}
+            await self.db.run(self.store.finish, job.job_id, result=result, error=error)
+            status = "failed" if error else "completed"
+            REPORTS.labels(job.report_type, status).inc()
+            log.info("report job %s", status, extra={"job_id": job.job_id, "report_type": job.report_type})
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        """Stops the running jobs; each is queued again, to be run when the gateway is back."""
+        for task in list(self._tasks.values()):
             task.cancel()
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=5)
+            await asyncio.wait(list(self._tasks.values()), timeout=5)

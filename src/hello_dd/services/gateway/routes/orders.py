@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.gateway.context import Gateway, gateway
+from hello_dd.services.gateway.idempotency import IDEMPOTENCY_ERRORS, REPLAYED_HEADER, IdempotencyKeyHeader
 from hello_dd.services.gateway.models import Order, OrderRequest
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -20,18 +21,29 @@ router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
     summary="Checkout: check stock, price with discounts, reserve stock, finalize with tax",
     responses=error_responses(
         {
+            **IDEMPOTENCY_ERRORS,
             502: "A dependency failed; any reservation was released",
-            503: "A dependency is unreachable; any reservation was released",
+            503: "A dependency is unreachable, or the stock's hold expired (RESERVATION_EXPIRED); any reservation was released",
             504: "A dependency timed out; any reservation was released",
         }
     ),
 )
-async def place_order(body: OrderRequest, response: Response, gw: Annotated[Gateway, Depends(gateway)]) -> Order:
+async def place_order(
+    body: OrderRequest,
+    response: Response,
+    gw: Annotated[Gateway, Depends(gateway)],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Order:
     """Lines for the same product are added up. 400 ``INSUFFICIENT_STOCK`` or ``UNKNOWN_PRODUCT`` when
-    the order cannot be served; a failure after stock was reserved releases the reservation."""
-    order = await gw.checkout.place(body)
-    response.headers["Location"] = f"/api/v1/orders/{order.orderId}"
-    return order
+    the order cannot be served; a failure after stock was reserved releases the reservation. The order
+    is kept in the gateway's database before it is answered. With an ``Idempotency-Key``, a retry of the
+    same request answers with the order the first one made (``Idempotent-Replayed: true``) instead of
+    placing a second one; a failed attempt made nothing, so its retry runs the checkout again."""
+    placed = await gw.checkout.place(body, idempotency_key)
+    response.headers["Location"] = f"/api/v1/orders/{placed.order.orderId}"
+    if placed.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return placed.order
 
 
 @router.get(
@@ -43,7 +55,7 @@ async def place_order(body: OrderRequest, response: Response, gw: Annotated[Gate
 async def get_order(
     order_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], gw: Annotated[Gateway, Depends(gateway)]
 ) -> Order:
-    order = gw.orders.get(order_id)
+    order = await gw.db.run(gw.orders.get, order_id)
     if order is None:
         raise ApiError(404, "ORDER_NOT_FOUND", f"Order {order_id} does not exist.")
     return order

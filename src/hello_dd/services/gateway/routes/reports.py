@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.gateway.context import Gateway, gateway
+from hello_dd.services.gateway.idempotency import IDEMPOTENCY_ERRORS, REPLAYED_HEADER, IdempotencyKeyHeader
 from hello_dd.services.gateway.models import JobAccepted, JobStatus, ReportRequest
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -18,15 +19,24 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
     status_code=202,
     response_model=JobAccepted,
     summary="Start a report; answers at once with a job id to poll",
-    responses=error_responses({503: "The job store is full (TOO_MANY_JOBS)"}),
+    responses=error_responses({**IDEMPOTENCY_ERRORS, 503: "Too many reports are in progress (TOO_MANY_JOBS)"}),
 )
-async def generate(body: ReportRequest, response: Response, gw: Annotated[Gateway, Depends(gateway)]) -> JobAccepted:
+async def generate(
+    body: ReportRequest,
+    response: Response,
+    gw: Annotated[Gateway, Depends(gateway)],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JobAccepted:
     """Report types: ``inventory_summary`` (stock and stock value from inventory and pricing),
     ``pricing_summary`` (pricing analytics), ``sales_summary`` (orders placed through this gateway
-    between the dates). ``startDate`` must not be after ``endDate``."""
-    job = gw.reports.submit(body)
+    between the dates). ``startDate`` must not be after ``endDate``. Jobs are kept in the gateway's
+    database: one interrupted by a restart is run again when the gateway is back. With an
+    ``Idempotency-Key``, a retry of the same request answers with the job the first one started."""
+    job, replayed = await gw.reports.submit(body, idempotency_key)
     status_url = f"/api/v1/reports/status/{job.job_id}"
     response.headers["Location"] = status_url
+    if replayed:
+        response.headers[REPLAYED_HEADER] = "true"
     return JobAccepted(jobId=job.job_id, status="queued", statusUrl=status_url)
 
 
@@ -37,7 +47,7 @@ async def generate(body: ReportRequest, response: Response, gw: Annotated[Gatewa
     responses=error_responses({404: "No such job (JOB_NOT_FOUND)"}),
 )
 async def status(job_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], gw: Annotated[Gateway, Depends(gateway)]) -> JobStatus:
-    job = gw.jobs.get(job_id)
+    job = await gw.reports.get(job_id)
     if job is None:
         raise ApiError(404, "JOB_NOT_FOUND", f"Report job {job_id} does not exist.")
     return job.view()
