@@ -86,6 +86,7 @@ def _stack_from_args(args: argparse.Namespace) -> LocalStack:
         ports,
         workdir=args.state_dir,
         database_url=args.database_url,
+        gateway_database_url=args.gateway_database_url,
         redis_url=args.redis_url,
         tracer=args.tracer,
         agent_command=[str(args.agent)] if args.agent else None,
@@ -202,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the SQLite file STATE_DIR/inventory.db)",
     )
     up.add_argument(
+        "--gateway-database-url",
+        metavar="URL",
+        help="SQLAlchemy URL of api-gateway's database (orders, checkouts, report jobs), e.g. "
+        "postgresql://user:pass@host/db (default: the SQLite file STATE_DIR/gateway.db)",
+    )
+    up.add_argument(
         "--redis-url", metavar="URL", help="Redis URL for pricing-service's cache (default: an in-process cache)"
     )
     up.add_argument(
@@ -215,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path(".hello-dd"),
         metavar="DIR",
-        help="directory for the SQLite database and the logs (default: %(default)s)",
+        help="directory for the SQLite databases (inventory.db, gateway.db) and the logs; a stop and a start on "
+        "the same directory keep the stock, the orders and the report jobs (default: %(default)s)",
     )
     up.add_argument(
         "--start-timeout",

@@ -92,6 +92,7 @@ class LocalStack:
         ports: StackPorts | None = None,
         workdir: Path = Path(".hello-dd"),
         database_url: str | None = None,
+        gateway_database_url: str | None = None,
         redis_url: str | None = None,
         tracer: Tracer = "otel",
         agent_command: Sequence[str] | None = None,
@@ -103,7 +104,10 @@ class LocalStack:
         self.workdir = Path(workdir).resolve()
         self.no_agent = no_agent
         self.tracer: Tracer = "none" if no_agent else tracer
+        # Both default to SQLite files in the working directory, so a stop and a start on the same
+        # directory keep the stock, the orders and the report jobs.
         self.database_url = database_url or f"sqlite:///{self.workdir / 'inventory.db'}"
+        self.gateway_database_url = gateway_database_url or f"sqlite:///{self.workdir / 'gateway.db'}"
         self.redis_url = redis_url
         self.extra_env = dict(extra_env or {})
         self.proxies = dict(proxies or {})
@@ -151,6 +155,7 @@ class LocalStack:
             if self.redis_url:
                 env["REDIS_URL"] = self.redis_url
         elif name == GATEWAY:
+            env["DATABASE_URL"] = self.gateway_database_url
             env["INVENTORY_URL"] = self.gateway_route(INVENTORY)
             env["PRICING_URL"] = self.gateway_route(PRICING)
         env.update(self.extra_env)
@@ -233,6 +238,13 @@ class LocalStack:
         """Stop one process (a service or the agent); the rest keep running."""
         self._stopped_on_purpose.add(name)
         self._process(name).stop(timeout)
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL to one process's group, as a crash would end it: no shutdown code runs."""
+        self._stopped_on_purpose.add(name)
+        proc = self._process(name)
+        proc.signal(signal.SIGKILL)
+        proc.finish_stop()
 
     def start_service(self, name: str, timeout: float = 30.0) -> None:
         """Start a stopped process again on the same port and wait until it is ready."""

@@ -75,6 +75,10 @@ class StackProvider(ABC):
     def start_service(self, name: str) -> None:
         raise StackControlUnavailable(self._cannot("start services"))
 
+    def kill_service(self, name: str) -> None:
+        """End ``name`` at once with SIGKILL, as a crash would: none of its shutdown code runs."""
+        raise StackControlUnavailable(self._cannot("kill services"))
+
     def disconnect_service(self, name: str) -> None:
         """Cut ``name`` off the stack's network; it keeps running, but nothing reaches it."""
         raise StackControlUnavailable(f"stack={self.name} cannot cut a service off the network (stack=containers can)")

@@ -1,5 +1,5 @@
 """The stack in Docker containers, run with Testcontainers: the image built from this repository, the
-three services, PostgreSQL for inventory, Redis for pricing and Datadog's test agent, on a Docker
+three services, PostgreSQL for inventory and the gateway (a database each), Redis for pricing and Datadog's test agent, on a Docker
 network of the run's own, with a fault-injecting proxy container between the gateway and each of its
 dependencies. Every port the suite uses is published on 127.0.0.1 only. Everything the run created
 (containers, network) is removed at the end, also after a failure or Ctrl-C; the image is kept as a
@@ -41,6 +41,8 @@ PROXY_PORT, PROXY_CONTROL_PORT = 9000, 9100
 #: Label on everything a run creates, so leftovers of a killed run can be found and removed.
 RUN_LABEL = "org.hello-dd.spec.run"
 READY_TIMEOUT_SECONDS = 120.0
+POSTGRES_USER = POSTGRES_PASSWORD = "hello"
+INVENTORY_DATABASE, GATEWAY_DATABASE = "inventory", "gateway"
 
 
 class ContainersUnavailable(RuntimeError):
@@ -105,6 +107,7 @@ class DockerContainers(ProxiedFaults):
         self._ports = dict(zip(names, free_ports(len(names))))  # all distinct, published on 127.0.0.1
         _say(f"starting the stack on network {self._network.name} (run {self.run_id})")
         self._start("postgres", self._postgres())
+        self._create_database(GATEWAY_DATABASE)
         self._start("redis", self._redis())
         self._start(AGENT, self._agent())
         for service in ("inventory-service", "pricing-service"):
@@ -171,6 +174,13 @@ class DockerContainers(ProxiedFaults):
         self._stopped.append(name)
         self._wrapped(name).stop(timeout=5)
 
+    def kill_service(self, name: str) -> None:
+        """``docker kill``: SIGKILL to the container's process, no shutdown code runs."""
+        if name not in SERVICE_NAMES:
+            raise ValueError(f"unknown service {name!r}")
+        self._stopped.append(name)
+        self._wrapped(name).kill()
+
     def start_service(self, name: str) -> None:
         """``docker start``, then wait until the service is healthy again (same published port)."""
         self._wrapped(name).start()
@@ -223,9 +233,22 @@ class DockerContainers(ProxiedFaults):
     def _postgres(self):  # type: ignore[no-untyped-def]
         from testcontainers.postgres import PostgresContainer
 
-        container = PostgresContainer(POSTGRES_IMAGE, username="hello", password="hello", dbname="inventory", driver=None)
+        container = PostgresContainer(
+            POSTGRES_IMAGE, username=POSTGRES_USER, password=POSTGRES_PASSWORD, dbname=INVENTORY_DATABASE, driver=None
+        )
         container.ports.clear()
         return _publish_on_loopback(self._on_network(container, "postgres"), 5432, self._ports["postgres"])
+
+    def _create_database(self, name: str) -> None:
+        """A second database on the stack's PostgreSQL (the image makes only POSTGRES_DB)."""
+        sql = f'CREATE DATABASE "{name}"'
+        done = self._containers["postgres"].exec(["psql", "-U", POSTGRES_USER, "-d", INVENTORY_DATABASE, "-c", sql])  # type: ignore[attr-defined]
+        if done.exit_code != 0:
+            raise ContainersUnavailable(f"could not create database {name} on PostgreSQL: {done.output.decode(errors='replace')}")
+
+    @staticmethod
+    def _database_url(name: str) -> str:
+        return f"postgresql://{POSTGRES_USER}:{POSTGRES_PASSWORD}@postgres:5432/{name}"
 
     def _redis(self):  # type: ignore[no-untyped-def]
         from testcontainers.redis import RedisContainer
@@ -254,12 +277,13 @@ class DockerContainers(ProxiedFaults):
             DD_ENV="containers",
         )
         if name == "inventory-service":
-            container.with_env("DATABASE_URL", "postgresql://hello:hello@postgres:5432/inventory")
+            container.with_env("DATABASE_URL", self._database_url(INVENTORY_DATABASE))
             container.with_kwargs(labels={RUN_LABEL: self.run_id}, cap_add=["NET_ADMIN"])
         elif name == "pricing-service":
             container.with_env("REDIS_URL", "redis://redis:6379/0")
             container.with_kwargs(labels={RUN_LABEL: self.run_id}, cap_add=["NET_ADMIN"])
         else:
+            container.with_env("DATABASE_URL", self._database_url(GATEWAY_DATABASE))
             for service in PROXIED:
                 variable = service.split("-")[0].upper() + "_URL"
                 container.with_env(variable, f"http://{self._proxy_name(service)}:{PROXY_PORT}")

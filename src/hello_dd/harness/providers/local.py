@@ -49,6 +49,7 @@ class LocalProcesses(ProxiedFaults):
             stack_ports,
             workdir=self.reports_dir,
             database_url=f"sqlite:///{self._data_dir / 'inventory.db'}",
+            gateway_database_url=f"sqlite:///{self._data_dir / 'gateway.db'}",
             tracer=self.tracer,  # type: ignore[arg-type]
             proxies={name: proxy.port for name, proxy in self.proxies.items()},
         )
@@ -82,6 +83,12 @@ class LocalProcesses(ProxiedFaults):
             raise ValueError(f"unknown service {name!r}")
         self._stopped.append(name)
         self.stack.stop_service(name)
+
+    def kill_service(self, name: str) -> None:
+        if name not in SERVICE_NAMES:
+            raise ValueError(f"unknown service {name!r}")
+        self._stopped.append(name)
+        self.stack.kill_service(name)
 
     def start_service(self, name: str) -> None:
         self.stack.start_service(name)
