@@ -248,7 +248,7 @@ MUTANTS = [
     Mutant(
         "no-later-release", f"{GATEWAY}/maintenance.py",
         '            repeat("checkout recovery", s.checkout_recovery_seconds, self.checkout.recover, first_delay=0),\n', "",
-        ("chaos",),
+        ("chaos", "durability"),
         more=(("src/hello_dd/services/inventory/app.py",
                'async with running(repeat("the reservation expiry sweep", settings.reservation_sweep_seconds, expire)):',
                "async with running():"),),
@@ -257,6 +257,19 @@ MUTANTS = [
         "inventory-oversells", "src/hello_dd/services/inventory/stock.py",
         ".where(products.c.product_id == line.product_id, products.c.available >= line.quantity)",
         ".where(products.c.product_id == line.product_id)", ("chaos",),
+    ),
+    # Durability (features/durability.feature): what the gateway keeps across a restart or a crash.
+    Mutant(
+        "orders-forgotten-on-restart", f"{GATEWAY}/database.py", "        metadata.create_all(self.engine)\n",
+        "        metadata.drop_all(self.engine)\n        metadata.create_all(self.engine)\n", ("durability",),
+    ),
+    Mutant(
+        "idempotency-key-ignored", f"{GATEWAY}/routes/orders.py", "placed = await gw.checkout.place(body, idempotency_key)",
+        "placed = await gw.checkout.place(body)", ("durability",),
+    ),
+    Mutant(
+        "interrupted-reports-not-resumed", f"{GATEWAY}/maintenance.py",
+        "if resumed := await self.reports.resume_orphans():", "if resumed := 0:", ("durability",),
     ),
     # The harness's own protection: faults removed after every scenario.
     Mutant(

@@ -51,13 +51,11 @@ class UpProcess:
         return dict(re.findall(r"^\s+(\S+)\s+(http://127\.0\.0\.1:\d+)", "".join(self.output), re.MULTILINE))
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[tuple[UpProcess, StackPorts]]:
-    """``hello-dd up`` on free ports, started and ready; killed at the end if a test left it running."""
-    ports = StackPorts.free()
+def launch_up(state_dir: Path, ports: StackPorts, *options: str) -> UpProcess:
+    """``hello-dd up`` on ``ports`` with its state in ``state_dir``, its output read in a thread."""
     flags = [f"--{role.replace('_', '-')}-port={port}" for role, port in ports.as_dict().items()]
     process = subprocess.Popen(
-        [sys.executable, "-m", "hello_dd", "up", *flags, "--state-dir", str(tmp_path)],
+        [sys.executable, "-m", "hello_dd", "up", *flags, "--state-dir", str(state_dir), *options],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -65,13 +63,21 @@ def up(tmp_path: Path) -> Iterator[tuple[UpProcess, StackPorts]]:
     )
     running = UpProcess(process)
     threading.Thread(target=running.pump, daemon=True).start()
+    return running
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[tuple[UpProcess, StackPorts]]:
+    """``hello-dd up`` on free ports, started and ready; killed at the end if a test left it running."""
+    ports = StackPorts.free()
+    running = launch_up(tmp_path, ports)
     try:
         running.read_until(READY_LINE, START_TIMEOUT)
         yield running, ports
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait()
 
 
 def _health(url: str) -> int:

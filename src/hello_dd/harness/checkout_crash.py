@@ -47,6 +47,8 @@ class ShopperOutcome:
 @dataclass
 class StormResult:
     shoppers: list[ShopperOutcome] = field(default_factory=list)
+    # Units each shopper ordered.
+    quantity: int = 1
     confirmed_before_crash: int = 0
     in_flight_at_crash: int = 0
     crash_seconds: float = 0.0
@@ -107,7 +109,7 @@ class CheckoutCrash:
         return requests.post(self.url, json=body, headers={"Idempotency-Key": self.outcomes[index].key}, timeout=timeout)
 
     def run(self, crash: Callable[[], None], restart: Callable[[], None]) -> StormResult:
-        result = StormResult(shoppers=self.outcomes)
+        result = StormResult(shoppers=self.outcomes, quantity=self.quantity)
         confirmed = threading.Semaphore(0)
         answered = [0]
         lock = threading.Lock()

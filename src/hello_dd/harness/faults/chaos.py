@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from hello_dd.harness.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.providers.base import StackProvider
+
+if TYPE_CHECKING:
+    from hello_dd.harness.world import World
 
 
 def _now() -> str:
@@ -21,6 +25,13 @@ class Chaos:
         self.evidence = evidence
         self.started = time.monotonic()
         self.log: list[str] = []
+
+    @classmethod
+    def of(cls, world: World) -> Chaos:
+        """The scenario's one record of chaos, made by the first step that needs it."""
+        if "chaos" not in world.remembered:
+            world.remembered["chaos"] = cls(world.provider, world.evidence)
+        return world.remembered["chaos"]
 
     def _note(self, title: str, text: str) -> None:
         line = f"{_now()} (+{time.monotonic() - self.started:.2f} s) {text}"
@@ -36,6 +47,15 @@ class Chaos:
     def start(self, service: str) -> None:
         self.provider.start_service(service)
         self._note("healed", f"started {service} again")
+
+    def kill(self, service: str) -> None:
+        self.provider.kill_service(service)
+        self._note("injected", f"killed {service} (SIGKILL: no shutdown code ran)")
+
+    def restart(self, service: str) -> None:
+        """A stop (SIGTERM: the service shuts down as it would for a deployment) and a start."""
+        self.stop(service)
+        self.start(service)
 
     def disconnect(self, service: str) -> None:
         self.provider.disconnect_service(service)

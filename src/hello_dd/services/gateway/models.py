@@ -6,11 +6,24 @@ from datetime import date
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 ProductId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["123"])]
 CustomerId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", examples=["cust-789"])]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"])]
+
+
+def _date_text(value: Any) -> Any:
+    # pydantic would read a number as a Unix time (0 -> 1970-01-01): the contract says YYYY-MM-DD.
+    if isinstance(value, (str, date)):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+# Request fields whose JSON type is not converted: a number where a boolean or a date belongs is refused,
+# not read as false or 1970-01-01.
+StrictBool = Annotated[bool, Field(strict=True)]
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
 
 
 class StrictModel(BaseModel):
@@ -107,7 +120,7 @@ class Order(BaseModel):
 
 class BulkCheckRequest(StrictModel):
     productIds: list[ProductId] = Field(min_length=1)
-    includePricing: bool = False
+    includePricing: StrictBool = False
     currency: Currency = "USD"
 
 
@@ -157,8 +170,8 @@ class ReportType(str, Enum):
 
 class ReportRequest(StrictModel):
     reportType: ReportType
-    startDate: date
-    endDate: date
+    startDate: IsoDate
+    endDate: IsoDate
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "ReportRequest":

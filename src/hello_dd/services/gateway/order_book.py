@@ -151,13 +151,10 @@ class OrderBook:
 
     def placed_between(self, first: date, last: date) -> list[Order]:
         """Orders created on the days from ``first`` to ``last`` (UTC), both included."""
-        start = datetime.combine(first, time.min, tzinfo=UTC)
-        end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
-        query = (
-            select(orders.c.document)
-            .where(orders.c.created_at >= start, orders.c.created_at < end)
-            .order_by(orders.c.created_at)
-        )
+        query = select(orders.c.document).where(orders.c.created_at >= datetime.combine(first, time.min, tzinfo=UTC))
+        if last < date.max:  # the day after 9999-12-31 does not exist: no upper bound then
+            query = query.where(orders.c.created_at < datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC))
+        query = query.order_by(orders.c.created_at)
         with self.engine.connect() as conn:
             return [Order.model_validate_json(document) for document in conn.scalars(query)]
 

@@ -1,0 +1,103 @@
+"""Property-based tests generated from each service's own OpenAPI document (schemathesis): whatever a
+caller sends, no service answers with a server error, except where the contract says it may (the
+gateway's cascade demo and the services' simulate endpoints); every answer matches the documented
+status codes, content type and schema; every error is the documented error body with the request's
+correlation id. Bounded and reproducible: a fixed number of examples per operation, a fixed seed, no
+example database. Afterwards every service must still be healthy (test_services_are_healthy_afterwards).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, seed, settings
+from schemathesis import checks
+
+pytestmark = pytest.mark.integration
+
+# HELLO_DD_FUZZ_EXAMPLES and HELLO_DD_FUZZ_SEED widen a run by hand (say 500 examples, another seed);
+# make test uses these defaults.
+EXAMPLES = int(os.environ.get("HELLO_DD_FUZZ_EXAMPLES", "25"))
+SEED = int(os.environ.get("HELLO_DD_FUZZ_SEED", "20261201"))
+
+# Where the contract documents a server error on purpose: the induced failures.
+DOCUMENTED_5XX = ("/api/v1/health/cascade", "/simulate/")
+
+CHECKS = [
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+    checks.response_headers_conformance,
+    checks.negative_data_rejection,
+    checks.missing_required_header,
+    checks.unsupported_method,
+]
+
+
+def no_server_error_unless_documented(response, case) -> None:
+    if response.status_code >= 500 and not case.operation.path.startswith(DOCUMENTED_5XX):
+        raise AssertionError(f"{case.operation.label} answered {response.status_code}: {response.text[:500]}")
+
+
+def errors_use_the_documented_shape(response, case) -> None:
+    """{"error": {"code", "message", ["details"]}, "correlationId"} (the cascade demo's report adds its
+    own fields around the same two)."""
+    if response.status_code < 400:
+        return
+    body = response.json()
+    assert {"error", "correlationId"} <= set(body), body
+    assert isinstance(body["error"]["code"], str) and isinstance(body["error"]["message"], str), body
+    assert [body["correlationId"]] == response.headers.get("x-correlation-id"), (body, response.headers)
+
+
+def _fuzz(case: schemathesis.Case) -> None:
+    response = case.call(timeout=30)
+    no_server_error_unless_documented(response, case)
+    errors_use_the_documented_shape(response, case)
+    case.validate_response(response, checks=CHECKS)
+
+
+def _bounded(test):
+    return seed(SEED)(
+        settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))(test)
+    )
+
+
+gateway = schemathesis.pytest.from_fixture("gateway_schema")
+inventory = schemathesis.pytest.from_fixture("inventory_schema")
+pricing = schemathesis.pytest.from_fixture("pricing_schema")
+
+
+@gateway.exclude(path="/api/v1/health/cascade").parametrize()
+@_bounded
+def test_gateway(case):
+    _fuzz(case)
+
+
+# Last of the gateway's, in a test of its own: it opens the circuits to the dependencies on purpose.
+@gateway.include(path="/api/v1/health/cascade").parametrize()
+@_bounded
+def test_gateway_cascade_demo(case):
+    _fuzz(case)
+
+
+@inventory.parametrize()
+@_bounded
+def test_inventory(case):
+    _fuzz(case)
+
+
+@pricing.parametrize()
+@_bounded
+def test_pricing(case):
+    _fuzz(case)
+
+
+def test_services_are_healthy_afterwards(fuzz_stack):
+    for service in ("api-gateway", "inventory-service", "pricing-service"):
+        health = requests.get(fuzz_stack.urls[service] + "/health", timeout=5)
+        assert (health.status_code, health.json()["status"]) == (200, "ok"), health.text
+    assert fuzz_stack.exited() == {}
