@@ -92,7 +92,7 @@ MUTANTS = [
     ),
     Mutant(
         "quantity-not-validated", f"{GATEWAY}/models.py",
-        "quantity: int = Field(ge=1, le=1_000_000, strict=True)", "quantity: Any", ("checkout",),
+        "quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)", "quantity: Any", ("checkout",),
     ),
     Mutant(
         "order-not-kept", f"{GATEWAY}/checkout.py", "        await self.db.run(self.book.confirm, order_id, order)\n", "",

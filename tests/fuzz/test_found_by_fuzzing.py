@@ -1,9 +1,12 @@
 """Requests the OpenAPI fuzz tests (test_openapi_fuzz.py) found mishandled, kept as regression
 examples: each was answered wrongly before its fix, and must keep the answer the contract gives.
 
-Found with seed 20261201, 25 examples per operation, by the negative-data check (invalid input must
-be refused, not accepted): a JSON number where the schema says boolean or date was silently converted
-(``0`` -> ``false``, ``0`` -> 1970-01-01) and answered 200/202 instead of 422.
+- seed 20261201, 25 examples per operation, the negative-data check (invalid input must be refused,
+  not accepted): a JSON number where the schema says boolean or date was silently converted (``0`` ->
+  ``false``, ``0`` -> 1970-01-01) and answered 200/202 instead of 422;
+- seed 20261201, 150 examples per operation, the server-error check: an order whose lines for one
+  product add up to more than the largest quantity (1,000,000) was answered 502 DEPENDENCY_REJECTED,
+  a server error for bad input: the gateway adds such lines up and inventory refused the sum.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ FOUND = [
      {"currency": "USD", "includePricing": 0, "productIds": ["123"]}, "includePricing"),
     ("api-gateway", "POST", "/api/v1/reports/generate",
      {"endDate": "2000-01-01", "reportType": "sales_summary", "startDate": 0}, "startDate"),
+    ("api-gateway", "POST", "/api/v1/orders",
+     {"customerId": "0", "items": [{"productId": "0", "quantity": 1}, {"productId": "0000000", "quantity": 447731},
+                                   {"productId": "0000000", "quantity": 552270}]}, "quantit"),
 ]  # fmt: skip
 
 

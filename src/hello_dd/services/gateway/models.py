@@ -74,16 +74,32 @@ class ProductView(BaseModel):
 # --- pattern 2: checkout --------------------------------------------------------------------------
 
 
+# The most units of one product an order may hold (inventory's limit per reservation line).
+MAX_QUANTITY = 1_000_000
+
+
 class OrderLineRequest(StrictModel):
     productId: ProductId
-    quantity: int = Field(ge=1, le=1_000_000, strict=True)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)
 
 
 class OrderRequest(StrictModel):
-    items: list[OrderLineRequest] = Field(min_length=1, max_length=50)
+    items: list[OrderLineRequest] = Field(
+        min_length=1, max_length=50, description=f"Lines for the same product are added up: at most {MAX_QUANTITY} units of each"
+    )
     customerId: CustomerId
     discountCode: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] | None = None
     currency: Currency = "USD"
+
+    @model_validator(mode="after")
+    def _each_product_within_the_largest_quantity(self) -> "OrderRequest":
+        totals: dict[str, int] = {}
+        for line in self.items:
+            if isinstance(line.quantity, int):
+                totals[line.productId] = totals.get(line.productId, 0) + line.quantity
+        if over := [product for product, units in totals.items() if units > MAX_QUANTITY]:
+            raise ValueError(f"the quantities of product {', '.join(over)} add up to more than {MAX_QUANTITY}")
+        return self
 
 
 class OrderLine(BaseModel):
