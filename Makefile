@@ -11,7 +11,7 @@ AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec report test unit test-containers clean-containers compose-up compose-down mutants bench clean distclean
+.PHONY: help setup system-packages up spec rerun report test unit test-containers clean-containers compose-up compose-down mutants bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -46,6 +46,12 @@ up: setup ## Run the stack on this machine until Ctrl-C (options: ARGS="--no-age
 spec: setup ## Run the specification (behave) on the embedded stack; options: ARGS="--tags=@pattern-2"
 	$(VENV)/bin/behave $(ARGS)
 	@$(VENV)/bin/python -m hello_dd.harness.closing_line
+
+rerun: setup ## Run again only the scenarios that failed in the last run (listed in reports/rerun.txt)
+	@if [ -s reports/rerun.txt ]; then \
+		$(VENV)/bin/behave $(ARGS) @reports/rerun.txt; status=$$?; \
+		$(VENV)/bin/python -m hello_dd.harness.closing_line; exit $$status; \
+	else echo "make rerun: nothing to run again (reports/rerun.txt is absent: the last run had no failure)"; fi
 
 report: setup ## Build the Allure HTML report of the last run into reports/allure-report
 	$(VENV)/bin/python -m hello_dd.harness.allure_html
