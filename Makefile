@@ -49,7 +49,7 @@ spec: setup ## Run the specification (behave) on the embedded stack; options: AR
 
 rerun: setup ## Run again only the scenarios that failed in the last run (listed in reports/rerun.txt)
 	@if [ -s reports/rerun.txt ]; then \
-		$(VENV)/bin/behave $(ARGS) @reports/rerun.txt; status=$$?; \
+		$(VENV)/bin/behave $(ARGS) $$(grep -v '^#' reports/rerun.txt); status=$$?; \
 		$(VENV)/bin/python -m hello_dd.harness.closing_line; exit $$status; \
 	else echo "make rerun: nothing to run again (reports/rerun.txt is absent: the last run had no failure)"; fi
 
