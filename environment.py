@@ -18,6 +18,7 @@ from hello_dd.harness.http import HttpClient
 from hello_dd.harness.load import profile as load_profile
 from hello_dd.harness.policy import read_policy
 from hello_dd.harness.providers import ConfigurationError, provider_from_userdata
+from hello_dd.harness.reporting.run_environment import write_environment
 from hello_dd.harness.run_results import RunResults
 from hello_dd.harness.world import World
 
@@ -100,6 +101,7 @@ def before_all(context):
         context.policy = read_policy(http, userdata)
     finally:
         http.close()
+    write_environment(context.config, context.provider)  # the Allure report's environment view
     _say(f"verifying {context.stack_description}")
     _say(f"policy: {context.policy.describe()}")
 
