@@ -156,17 +156,27 @@ def test_the_history_keeps_every_run_once_and_marks_flaky_scenarios(tmp_path):
     assert rebuilt.history.earlier_runs == 2 and _history_of(rebuilt.index.parent)[flaky] == ["passed", "failed"]
 
 
-def test_a_retried_scenario_is_one_result_with_its_retry(tmp_path):
-    results = tmp_path / "allure-results"
-    only = "--name=The shop greets a shopper at the checkout"
-    run_fixture_spec(results, only, env={"REPORT_FIXTURE_FAIL": "The shop greets a shopper at the checkout"})
-    assert run_fixture_spec(results, only).returncode == 0  # the retry, into the same results
-    report = _build(results, tmp_path).index.parent
-    name = "The shop greets a shopper at the checkout"
+def _attempts(report: Path, name: str) -> tuple[list[tuple[bool, str, int]], list[tuple[str, int]]]:
+    """A scenario's results in the report (is it a retry, status, retries) and its entries in the tree."""
     shown = sorted((tr["isRetry"], tr["status"], tr["retriesCount"]) for tr in report_test_results(report) if tr["name"] == name)
+    leaves = [(leaf["status"], leaf["retriesCount"]) for leaf in widget(report, "tree.json")["leavesById"].values() if leaf["name"] == name]
+    return shown, leaves
+
+
+def test_behaves_retries_are_shown_as_retries_of_one_result(clean_run, tmp_path):
+    report = _build(clean_run, tmp_path).index.parent
+    shown, leaves = _attempts(report, "A check that fails once passes when behave retries it")
     assert shown == [(False, "passed", 1), (True, "failed", 0)]  # the last attempt is the result
-    leaves = [leaf for leaf in widget(report, "tree.json")["leavesById"].values() if leaf["name"] == name]
-    assert [(leaf["status"], leaf["retriesCount"]) for leaf in leaves] == [("passed", 1)]  # one entry in the tree
+    assert leaves == [("passed", 1)]  # one entry in the tree, marked as retried
+
+
+def test_a_scenario_run_again_into_the_same_results_is_a_retry(tmp_path):
+    results, name = tmp_path / "allure-results", "The shop greets a shopper at the checkout"
+    run_fixture_spec(results, f"--name={name}", env={"REPORT_FIXTURE_FAIL": name})
+    assert run_fixture_spec(results, f"--name={name}").returncode == 0  # as -D keep_results=true keeps them
+    shown, leaves = _attempts(_build(results, tmp_path).index.parent, name)
+    assert shown == [(False, "passed", 1), (True, "failed", 0)]
+    assert leaves == [("passed", 1)]
 
 
 @needs_chromium

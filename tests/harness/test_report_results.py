@@ -28,7 +28,7 @@ def results(run) -> dict[str, dict]:
 
 
 def test_every_result_has_epic_feature_story_and_a_link(results):
-    assert len(results) == 14
+    assert len(results) == 15
     for name, result in results.items():
         found = labels(result)
         assert {"epic", "feature", "story", "suite", "severity"} <= found.keys(), name
