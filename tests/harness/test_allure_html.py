@@ -156,11 +156,13 @@ def test_the_command_line_entry_builds_the_report(tmp_path, allure_results, caps
 
 def test_help_names_the_options():
     done = subprocess.run(
-        [sys.executable, "-m", "hello_dd.harness.reporting.build", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "hello_dd.harness.reporting.build", "--help"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "100"},  # no wrap inside a path
     )
     assert done.returncode == 0
     for option in (
-        "--results DIR", "--output DIR", "--history FILE", "--no-history", "--single-file", "--warn-only",
+        "--results DIR", "--output DIR", "--history FILE", "--history-limit N", "--no-history", "--single-file",
+        "--warn-only",
         "reports/allure-results", "reports/allure-report", "reports/allure-history.jsonl", "npm ci",
     ):  # fmt: skip
         assert option in done.stdout

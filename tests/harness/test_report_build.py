@@ -13,6 +13,8 @@ import pytest
 from hello_dd.harness.reporting.areas import AREA_EPICS
 from hello_dd.harness.reporting.build import EXIT_GATES_FAILED, build_allure_report, main
 from hello_dd.harness.reporting.categories import ENVIRONMENT, PRODUCT_DEFECT, TEST_DEFECT
+from hello_dd.harness.reporting.history import entry_ids
+from hello_dd.harness.reporting.history import result_ids as history_ids_of
 
 from .browser import CHROMIUM, CHROMIUM_FLAGS, needs_chromium
 from .report_support import CLEAN_RUN, needs_allure, report_test_results, run_fixture_spec, widget
@@ -154,6 +156,18 @@ def test_the_history_keeps_every_run_once_and_marks_flaky_scenarios(tmp_path):
     rebuilt = build_allure_report(tmp_path / "run-3", tmp_path / "report-3", history_file=history)
     assert len(history.read_text().splitlines()) == 3  # a rebuild replaces its run's line
     assert rebuilt.history.earlier_runs == 2 and _history_of(rebuilt.index.parent)[flaky] == ["passed", "failed"]
+
+
+def test_the_history_keeps_the_last_runs_up_to_its_limit(tmp_path):
+    history = tmp_path / "allure-history.jsonl"
+    for number in range(3):
+        results = tmp_path / f"run-{number}"
+        assert run_fixture_spec(results, "--tags=@blocker").returncode == 0
+        build_allure_report(results, tmp_path / "report", history_file=history, history_limit=2)
+    runs = [history_ids_of(tmp_path / f"run-{number}") for number in range(3)]
+    kept = [entry_ids(line) for line in history.read_text().splitlines()]
+    assert [bool(line & runs[1]) for line in kept] == [True, False]  # the first run was dropped
+    assert [bool(line & runs[2]) for line in kept] == [False, True]
 
 
 def _attempts(report: Path, name: str) -> tuple[list[tuple[bool, str, int]], list[tuple[str, int]]]:

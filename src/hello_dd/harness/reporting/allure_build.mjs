@@ -85,7 +85,7 @@ const config = await resolveConfig(
   {
     name: plan.name,
     output: plan.output,
-    ...(plan.historyPath ? { historyPath: plan.historyPath } : {}),
+    ...(plan.historyPath ? { historyPath: plan.historyPath, historyLimit: plan.historyLimit } : {}),
     categories: plan.categories,
     ...(rules.length
       ? { qualityGate: { rules, use: [...qualityGateDefaultRules, metricMaxWithFigures, maxSkippedSelectedRule, metricBelowRule] } }

@@ -49,6 +49,8 @@ RUNNER = Path(__file__).with_name("allure_build.mjs")
 GROUP_BY = ["epic", "feature", "story"]
 BUILD_TIMEOUT_S = 300
 EXIT_GATES_FAILED = 3
+# Runs the history keeps (about 0.1 MB each for the whole suite); older ones are dropped.
+DEFAULT_HISTORY_LIMIT = 100
 
 INSTALL_HINT = "run `npm ci` in the project root (needs Node.js 20 or newer; package.json pins the Allure 3 CLI)"
 
@@ -142,6 +144,7 @@ def build_allure_report(
     report_name: str = DEFAULT_REPORT_NAME,
     allure_cli: Path | None = None,
     history_file: Path | None = None,
+    history_limit: int = DEFAULT_HISTORY_LIMIT,
     single_file: bool = False,
 ) -> BuiltReport:
     """Builds the HTML report of ``results_dir`` into ``output_dir`` (replacing an earlier report
@@ -162,6 +165,7 @@ def build_allure_report(
             "output": str(staging),
             "name": report_name,
             "historyPath": str(history.copy) if history else None,
+            "historyLimit": history_limit,
             "singleFile": single_file,
             "groupBy": GROUP_BY,
             "categories": CATEGORIES,
@@ -223,11 +227,14 @@ def summary(report: BuiltReport) -> list[str]:
     lines = [f"Allure report: {report.index}"]
     if report.single_file:
         lines.append("  one self-contained file: open it from disk, or mail or attach it")
-    else:
+    elif report.index.parent.is_relative_to(Path.cwd()):
+        where = report.index.parent.relative_to(Path.cwd()).as_posix()
         lines.append(
-            "  view it over HTTP from the repository root (links to docs/ then work too):"
-            " python -m http.server --bind 127.0.0.1 8000, then open http://127.0.0.1:8000/reports/allure-report/"
+            "  view it over HTTP from here, so its links to docs/ work too: python -m http.server --bind 127.0.0.1 8000,"
+            f" then open http://127.0.0.1:8000/{where}/"
         )
+    else:
+        lines.append(f"  view it over HTTP: python -m http.server --bind 127.0.0.1 8000 -d {report.index.parent}")
     if report.history:
         lines.append(f"  history: this run and {report.history.earlier_runs} earlier run(s) in {report.history.history}")
     if report.not_run.get("not runnable here") or report.not_run.get("not selected"):
@@ -259,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",
-        help=f"where the HTML report goes (default: {DEFAULT_OUTPUT}); the links to docs/ are relative to that place",
+        help=f"where the report goes, the links to docs/ relative to it (default: {DEFAULT_OUTPUT})",
     )
     parser.add_argument(
         "--name", default=DEFAULT_REPORT_NAME, help=f"the report's title (default: {DEFAULT_REPORT_NAME!r})"
@@ -267,6 +274,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--history", type=Path, default=DEFAULT_HISTORY, metavar="FILE",
         help=f"Allure's history file, one line per run, kept across runs (default: {DEFAULT_HISTORY})",
+    )
+    parser.add_argument(
+        "--history-limit", type=int, default=DEFAULT_HISTORY_LIMIT, metavar="N",
+        help=f"runs the history keeps, the oldest dropped first (default: {DEFAULT_HISTORY_LIMIT})",
     )
     parser.add_argument("--no-history", action="store_true", help="build without reading or writing the history")
     parser.add_argument(
@@ -283,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.output,
             report_name=args.name,
             history_file=None if args.no_history else args.history,
+            history_limit=args.history_limit,
             single_file=args.single_file,
         )
     except AllureReportError as exc:

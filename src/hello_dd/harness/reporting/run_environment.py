@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import subprocess
+import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from importlib import metadata
@@ -143,7 +144,11 @@ def write_environment(config: Any, provider: Any, root: Path | None = None) -> l
     text = properties(describe_run(provider, config.userdata, root))
     written = []
     for directory in allure_results_dirs(config):
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / FILE_NAME).write_text(text, encoding="utf-8")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / FILE_NAME).write_text(text, encoding="utf-8")
+        except OSError as exc:  # the report loses its environment view; the run goes on
+            print(f"hello-dd report: could not write {directory / FILE_NAME}: {exc}", file=sys.stderr)
+            continue
         written.append(directory / FILE_NAME)
     return written
