@@ -22,7 +22,7 @@ from hello_dd.harness.reporting.build import find_allure_cli
 FIXTURE_SPEC = Path(__file__).parent / "fixtures" / "report_spec"
 FORMATTER = "hello_dd.harness.reporting.formatter:AllureFormatter"
 # The fixture's features that pass, or are skipped on purpose (no failures, no half-way skip).
-CLEAN_RUN = ["--tags=not @error-propagation and not @skips"]
+CLEAN_RUN = ["--tags=not @errors and not @skips"]
 
 needs_allure = pytest.mark.skipif(
     find_allure_cli() is None or shutil.which("node") is None,

@@ -76,7 +76,7 @@ def test_the_tree_reads_epic_feature_story(clean_run, tmp_path):
 
     epics = {groups[i]["name"]: groups[i] for i in tree["root"]["groups"]}
     # Scenarios the run's tags left out are in the tree too, as skipped: the report shows the whole spec.
-    assert set(epics) == {AREA_EPICS[tag] for tag in ("pattern-2", "health", "load", "error-propagation")}
+    assert set(epics) == {AREA_EPICS[tag] for tag in ("pattern-2", "health", "load", "errors")}
     checkout = epics[AREA_EPICS["pattern-2"]]
     assert names(checkout["groups"]) == ["Order checkout"]
     stories = names(groups[checkout["groups"][0]]["groups"])
@@ -111,22 +111,31 @@ def test_a_selected_scenario_that_did_not_run_fails_the_gate_unless_warn_only(fu
 
 def test_the_load_thresholds_are_quality_gates_on_the_runs_figures(clean_run, tmp_path):
     built = _build(clean_run, tmp_path / "short")
-    assert built.load_profiles == ["short"]
+    assert built.load_scenarios == ["Mixed shopping traffic for a short while"]
+    load = "load: Mixed shopping traffic for a short while"
     assert {gate.rule: gate.success for gate in built.gates} == {
         "no skipped scenario/maxSkippedSelected": True,
-        "load short/metricMax": True,
-        "load short/metricBelow": True,
+        f"{load}/metricMax": True,
+        f"{load}/metricBelow": True,
+        f"{load}: answers that succeeded/metricMin": True,
+        f"{load}: answers that came within 500 ms/metricMin": True,
     }
     metrics = {m["key"]: m["value"] for m in widget(built.index.parent, "metrics.json")["current"]}
-    assert metrics["load.short.p95_ms"] == 120 and metrics["load.short.error_rate_pct"] == 2
-    assert metrics["load.short.p95_ms.GET /api/v1/products/{id}"] == 120
+    key = "load.mixed-shopping-traffic-for-a-short-while."
+    assert (metrics[key + "p95_ms"], metrics[key + "error_rate_pct"], metrics[key + "check.under_500ms_pct"]) == (120, 2, 99)
+    assert metrics[key + "p95_ms.GET /api/v1/products/{id}"] == 120
 
     slow = tmp_path / "slow-results"
     assert run_fixture_spec(slow, "--tags=@load", "-D", "load_profile=slow").returncode == 0
     failed = {gate.rule: gate.message for gate in _build(slow, tmp_path / "slow").failed_gates}
+    load = "load: A run slower than its thresholds"
     assert failed == {
-        "load slow/metricMax": "p95 latency 900 ms exceeds the allowed maximum 500 ms",
-        "load slow/metricBelow": "error rate 12 % is not below 10 %",
+        f"{load}/metricMax": "p95 latency 900 ms exceeds the allowed maximum 500 ms",
+        f"{load}/metricBelow": "error rate 12 % is not below 10 %",
+        f"{load}: answers that succeeded/metricMin": "answers that succeeded 88 % is below the required minimum 95 %",
+        f"{load}: answers that came within 500 ms/metricMin": (
+            "answers that came within 500 ms 60 % is below the required minimum 98 %"
+        ),
     }
 
 
@@ -151,7 +160,8 @@ def test_the_history_keeps_every_run_once_and_marks_flaky_scenarios(tmp_path):
     assert third[flaky] == ["passed", "failed"]
     flags = {tr["name"]: tr["flaky"] for tr in report_test_results(reports[2].index.parent)}
     assert flags[flaky] is True and not any(flag for name, flag in flags.items() if name != flaky)
-    assert widget(reports[2].index.parent, "metrics.json")["history"][0]["metrics"]["load.short.p95_ms"] == 120
+    earlier = widget(reports[2].index.parent, "metrics.json")["history"]
+    assert [point["metrics"]["load.mixed-shopping-traffic-for-a-short-while.p95_ms"] for point in earlier] == [120, 120]
 
     rebuilt = build_allure_report(tmp_path / "run-3", tmp_path / "report-3", history_file=history)
     assert len(history.read_text().splitlines()) == 3  # a rebuild replaces its run's line

@@ -17,7 +17,7 @@ from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.reporting.areas import AREA_EPICS, NO_AREA, epic_of
 from hello_dd.harness.reporting.categories import ENVIRONMENT_ERRORS
 from hello_dd.harness.reporting.history import entry_ids, prepare, result_ids
-from hello_dd.harness.reporting.links import contract_ids, contract_titles, github_slug
+from hello_dd.harness.reporting.links import DocumentLinks
 from hello_dd.harness.reporting.run_environment import properties, service_version
 from hello_dd.harness.traces import Span, Trace, waterfall_svg
 from hello_dd.harness.traces.render import tick_label, time_axis
@@ -29,27 +29,23 @@ def test_the_epic_is_the_first_area_tag_written_on_the_feature():
     assert epic_of(["slow"]) == NO_AREA and "@pattern-1" in NO_AREA
 
 
-def test_contract_anchors_are_found_under_headings_and_explicit_ids():
-    markdown = (
-        "# Contract\n\n"
-        "## 1. Product query: stock and price together\n\n"
-        '<a id="order-total"></a>\n'
-        "### A customer pays the priced lines\n\n"
-        "### Stock is never oversold {#no-oversell}\n"
-        '## <a name="inline"></a>Inline anchor\n'
-        '<a id="orphan"></a>\nsome text\n### Later heading\n'
+def test_contract_links_are_named_after_their_items_and_unknown_ids_are_noted(tmp_path):
+    (tmp_path / "docs").mkdir()
+    statement = "A customer pays the priced lines minus discounts plus tax, " + "rounded to cents " * 8
+    (tmp_path / "docs" / "contract.md").write_text(
+        f"## Checkout\n\n- <a id=\"p2-total\"></a>**p2-total** — {statement}.\n", encoding="utf-8"
     )
-    titles = contract_titles(markdown)
-    assert titles["1-product-query-stock-and-price-together"] == "1. Product query: stock and price together"
-    assert titles["order-total"] == "A customer pays the priced lines"
-    assert titles["no-oversell"] == "Stock is never oversold"
-    assert titles["inline"] == "Inline anchor"
-    assert "orphan" not in titles  # an anchor followed by text, not a heading, names nothing
-    assert github_slug("Checkout: `POST /orders` (saga)") == "checkout-post-orders-saga"
-
-
-def test_contract_ids_come_from_contract_tags_in_order_each_once():
-    assert contract_ids(["contract:b", "critical", "contract:a", "contract:b", "contract:", "contractor"]) == ["b", "a"]
+    links = DocumentLinks.from_userdata({}, tmp_path)
+    found = links.for_tags(["contract:p2-total", "critical", "contract:nowhere", "contract:p2-total", "contract:"])
+    assert [link.url for link in found] == [
+        "../../docs/contract.md#p2-total", "../../docs/contract.md#nowhere", "../../features/README.md"
+    ]
+    assert found[0].name.startswith("Contract p2-total: A customer pays") and found[0].name.endswith("…")
+    assert len(found[0].name) < 120 and found[1].name == "Contract nowhere"
+    assert links.unknown_ids == {"nowhere"}
+    without = DocumentLinks.from_userdata({"contract_url": "https://example.org/c.md"}, tmp_path / "no-docs")
+    assert [link.name for link in without.for_tags(["contract:x"])] == ["Contract x", "Glossary and policy"]
+    assert without.unknown_ids == set()  # without the contract, nothing can be called unknown
 
 
 def test_an_exchange_is_named_by_method_path_status_and_correlation_id():

@@ -58,11 +58,15 @@ def test_the_nearest_severity_tag_wins_and_normal_is_the_default(results):
     assert len(set(severity.values())) == 5
 
 
-def test_contract_tags_link_to_their_items_named_after_the_headings(results):
+def test_contract_tags_link_to_their_items_named_after_their_statements(results):
     links = {link["name"]: link["url"] for link in results["A customer orders two units of product 123"]["links"]}
     assert links == {
-        "Contract checkout-stock: A confirmed order takes its stock": "../../docs/contract.md#checkout-stock",
-        "Contract checkout-total: A customer pays the priced lines minus discounts plus tax": "../../docs/contract.md#checkout-total",
+        "Contract checkout-stock: A confirmed order takes its units out of the available stock": (
+            "../../docs/contract.md#checkout-stock"
+        ),
+        "Contract checkout-total: A customer pays the priced lines minus discounts plus tax": (
+            "../../docs/contract.md#checkout-total"
+        ),
         "Glossary and policy": "../../features/README.md",
     }
     for name, result in results.items():

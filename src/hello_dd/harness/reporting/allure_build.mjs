@@ -16,8 +16,14 @@ const plan = JSON.parse(await readFile(argv[2], "utf8"));
 // The libraries are those of the project's node_modules (plan.projectRoot), wherever this file is.
 const fromProject = createRequire(join(plan.projectRoot, "package.json"));
 const load = async (name) => import(pathToFileURL(fromProject.resolve(name)).href);
-const { AllureReport, filterFailedQualityGateResults, metricMaxRule, qualityGateDefaultRules, resolveConfig } =
-  await load("@allurereport/core");
+const {
+  AllureReport,
+  filterFailedQualityGateResults,
+  metricMaxRule,
+  metricMinRule,
+  qualityGateDefaultRules,
+  resolveConfig,
+} = await load("@allurereport/core");
 const { default: AwesomePlugin } = await load("@allurereport/plugin-awesome");
 
 // Allure 3.18's quality gate calls Iterator.prototype.toArray(), new in Node.js 22; Node.js 20 lacks it.
@@ -54,12 +60,13 @@ const maxSkippedSelectedRule = {
 const metricOf = (metrics, key) => metrics.find((metric) => metric.key === key);
 const formatValue = (value, unit) => `${Number.isFinite(value) ? Number(value.toFixed(3)) : "n/a"}${unit ? ` ${unit}` : ""}`;
 
-// Allure's metricMax ("at most"), with a success message that shows the figures.
-const metricMaxWithFigures = {
-  ...metricMaxRule,
+// Allure's metricMax ("at most") and metricMin ("at least"), with success messages that show the figures.
+const withFigures = (rule, relation) => ({
+  ...rule,
   successMessage: ({ actual, expected }) =>
-    `${actual.title ?? actual.key} ${formatValue(actual.value, expected.unit)} is within ${formatValue(expected.value, expected.unit)}`,
-};
+    `${actual.title ?? actual.key} ${formatValue(actual.value, expected.unit)} is ${relation} ${formatValue(expected.value, expected.unit)}`,
+});
+const metricRulesWithFigures = [withFigures(metricMaxRule, "at most"), withFigures(metricMinRule, "at least")];
 
 // Like metricMax, but the metric must stay strictly below the limit ("fewer than 10 %").
 const metricBelowRule = {
@@ -88,7 +95,7 @@ const config = await resolveConfig(
     ...(plan.historyPath ? { historyPath: plan.historyPath, historyLimit: plan.historyLimit } : {}),
     categories: plan.categories,
     ...(rules.length
-      ? { qualityGate: { rules, use: [...qualityGateDefaultRules, metricMaxWithFigures, maxSkippedSelectedRule, metricBelowRule] } }
+      ? { qualityGate: { rules, use: [...qualityGateDefaultRules, ...metricRulesWithFigures, maxSkippedSelectedRule, metricBelowRule] } }
       : {}),
   },
   { plugins: {} },

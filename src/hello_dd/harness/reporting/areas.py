@@ -1,4 +1,5 @@
-"""The spec's areas as the report's epics: one table from a feature's area tag to the epic's title.
+"""The spec's areas as the report's epics: one table from a feature's area tag (features/README.md,
+"Tags") to the epic's title.
 
 A feature's epic is its first tag, in the order written, that this table knows; a feature without one
 lands under ``NO_AREA``, which says what to add.
@@ -16,7 +17,7 @@ AREA_EPICS: dict[str, str] = {
     "pattern-5": "Request pattern 5: cascading failures",
     "tracing": "Distributed tracing",
     "correlation": "Correlation ids",
-    "error-propagation": "Error handling",
+    "errors": "Error handling",
     "observability": "Metrics and logs",
     "resilience": "Resilience",
     "chaos": "Chaos",

@@ -76,7 +76,7 @@ class BuiltReport:
     single_file: bool
     gates: list[GateResult]
     history: WorkingHistory | None
-    load_profiles: list[str]
+    load_scenarios: list[str]
     not_run: Counter[str]
 
     @property
@@ -199,7 +199,7 @@ def build_allure_report(
         single_file=single_file,
         gates=gates,
         history=history,
-        load_profiles=[run.profile for run in runs],
+        load_scenarios=[run.name for run in runs],
         not_run=not_run(results_dir),
     )
 

@@ -5,26 +5,22 @@ By default the links are relative to the HTML report in ``reports/allure-report/
 the repository root), so they work when the report is opened from the repository: as the single-file
 report from disk, or served over HTTP from the repository root. For a report read elsewhere, give web
 addresses: ``-D contract_url=https://.../docs/contract.md`` and ``-D glossary_url=https://.../features/README.md``.
-A link is named after the contract item's heading when ``docs/contract.md`` has one for its anchor.
+A link is named after its contract item (the first sentence of its statement, ``harness.contract``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CONTRACT_TAG_PREFIX = "contract:"
-CONTRACT_DOC = Path("docs/contract.md")
-GLOSSARY_DOC = Path("features/README.md")
+from hello_dd.harness.contract import CONTRACT_PATH, ContractError, contract_ids, load_contract
+
+GLOSSARY_PATH = Path("features/README.md")
 # From reports/allure-report/index.html to the repository root.
 REPORT_TO_ROOT = "../../"
 GLOSSARY_NAME = "Glossary and policy"
-
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
-_HTML_ANCHOR = re.compile(r"""<a\s+(?:id|name)\s*=\s*["'](?P<id>[^"']+)["']\s*>\s*</a>""", re.I)
-_ATTRIBUTE_ANCHOR = re.compile(r"\s*\{#(?P<id>[^}\s]+)\}\s*$")
+TITLE_CHARS = 90
 
 
 @dataclass(frozen=True)
@@ -34,75 +30,38 @@ class Link:
     type: str = "link"
 
 
-def contract_ids(tags: Iterable[str]) -> list[str]:
-    """The contract item ids of ``@contract:<id>`` tags, in order, each once."""
-    ids: list[str] = []
-    for tag in tags:
-        if tag.startswith(CONTRACT_TAG_PREFIX) and (item := tag[len(CONTRACT_TAG_PREFIX) :].strip()):
-            if item not in ids:
-                ids.append(item)
-    return ids
-
-
-def github_slug(heading: str) -> str:
-    """The anchor GitHub (and most Markdown renderers) give a heading."""
-    text = re.sub(r"[`*_~\[\]()]", "", heading).strip().lower()
-    return re.sub(r"\s", "-", re.sub(r"[^\w\- ]", "", text))
-
-
-def contract_titles(markdown: str) -> dict[str, str]:
-    """Anchor id -> heading text: every heading under its GitHub slug, and explicit anchors
-    (``<a id="x"></a>`` on or just before a heading, or ``{#x}`` after it) under their own id."""
-    titles: dict[str, str] = {}
-    pending: list[str] = []
-    for line in markdown.splitlines():
-        anchors = [m.group("id") for m in _HTML_ANCHOR.finditer(line)]
-        text = _HTML_ANCHOR.sub("", line)
-        heading = _HEADING.match(text)
-        if heading is None:
-            if text.strip():
-                pending = []
-            pending += anchors
-            continue
-        title = heading.group("text")
-        explicit = _ATTRIBUTE_ANCHOR.search(title)
-        if explicit:
-            anchors.append(explicit.group("id"))
-            title = title[: explicit.start()].strip()
-        for anchor in (*pending, *anchors, github_slug(title)):
-            titles.setdefault(anchor, title)
-        pending = []
-    return titles
+def _shorten(text: str) -> str:
+    return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
 
 
 @dataclass
 class DocumentLinks:
     contract_url: str
     glossary_url: str
-    titles: dict[str, str] = field(default_factory=dict)
-    #: True when docs/contract.md was read, so unknown ids can be told apart.
-    contract_known: bool = False
+    #: Contract item id -> its title; None when docs/contract.md could not be read.
+    titles: dict[str, str] | None = None
     unknown_ids: set[str] = field(default_factory=set)
 
     @classmethod
     def from_userdata(cls, userdata: Mapping[str, str], root: Path) -> DocumentLinks:
-        contract = root / CONTRACT_DOC
-        known = contract.is_file()
+        try:
+            titles = {item.id: item.title for item in load_contract(root / CONTRACT_PATH)}
+        except ContractError:
+            titles = None  # links still point at the anchors; they are named by id only
         return cls(
-            contract_url=userdata.get("contract_url") or REPORT_TO_ROOT + CONTRACT_DOC.as_posix(),
-            glossary_url=userdata.get("glossary_url") or REPORT_TO_ROOT + GLOSSARY_DOC.as_posix(),
-            titles=contract_titles(contract.read_text(encoding="utf-8")) if known else {},
-            contract_known=known,
+            contract_url=userdata.get("contract_url") or REPORT_TO_ROOT + CONTRACT_PATH.as_posix(),
+            glossary_url=userdata.get("glossary_url") or REPORT_TO_ROOT + GLOSSARY_PATH.as_posix(),
+            titles=titles,
         )
 
     def for_tags(self, tags: Iterable[str]) -> list[Link]:
-        """The contract links of these tags, then the glossary link."""
+        """The contract links of these tags (each item once, in order), then the glossary link."""
         links = []
-        for item in contract_ids(tags):
-            if self.contract_known and item not in self.titles:
+        for item in dict.fromkeys(i for i in contract_ids(tags) if i):
+            title = (self.titles or {}).get(item)
+            if self.titles is not None and title is None:
                 self.unknown_ids.add(item)
-            title = self.titles.get(item)
-            name = f"Contract {item}: {title}" if title else f"Contract {item}"
+            name = f"Contract {item}: {_shorten(title)}" if title else f"Contract {item}"
             links.append(Link(name=name, url=f"{self.contract_url.split('#', 1)[0]}#{item}"))
         links.append(Link(name=GLOSSARY_NAME, url=self.glossary_url))
         return links

@@ -2,10 +2,11 @@
 their earlier values (the history file keeps each run's) and quality gates can check them.
 
 Nothing new is recorded during the run: a load scenario attaches its results (a JSON file with
-``profile``, ``overall`` and ``endpoints``, see ``harness.load.runner``) and its thresholds table
-(``| measure | limit |``) to its steps. They are read back here from the run's Allure results, so the
-figures and the thresholds are exactly those of the scenario that ran, also when a run chose another
-profile (``-D load_profile=seed``), and stale files from older runs never count.
+``profile``, ``overall``, ``endpoints`` and ``checks``, see ``harness.load.runner``) and its thresholds
+table (``| measure | limit |``, read by ``harness.load.profile.thresholds_from_table``) to its steps.
+They are read back here from the run's Allure results, so the figures and the thresholds are exactly
+those of the scenario that ran, whichever profile the run chose, and stale files from older runs
+never count. Each load scenario (one per Examples row) keeps metrics of its own, keyed by its name.
 """
 
 from __future__ import annotations
@@ -13,37 +14,54 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hello_dd.harness.load.profile import Thresholds, thresholds_from_table
-from hello_dd.harness.test_report import ERROR_RATE_LIMIT, P95_LIMIT_MS
+from hello_dd.harness.load.profile import CHECKS, Thresholds, thresholds_from_table
 
-# The seed's thresholds, used when a load scenario's thresholds table is not found.
-SEED_THRESHOLDS = Thresholds(p95_ms=P95_LIMIT_MS, error_rate=ERROR_RATE_LIMIT)
 RAN = {"passed", "failed", "broken"}
+# behave names an outline's scenarios "<name> -- @<row> <examples name>"; the name alone is stable.
+_OUTLINE_ROW = re.compile(r"\s+--\s+@\d.*$")
+
+
+def scenario_name(result_name: str) -> str:
+    return _OUTLINE_ROW.sub("", result_name).strip()
+
+
+def check_shares(checks: dict[str, int]) -> dict[str, float]:
+    """The share (0..1) of a run's answers that passed each check, by the words of ``CHECKS``."""
+    counted = checks.get("requests", 0)
+    return {name: (checks.get(key, 0) / counted if counted else 0.0) for name, (key, _) in CHECKS.items()}
 
 
 @dataclass(frozen=True)
 class LoadRun:
-    """One load scenario's figures (the runner's JSON) and thresholds, with when it ran."""
+    """One load scenario's figures (the runner's JSON) and thresholds (None: no table found)."""
 
-    profile: str
+    name: str
     figures: dict[str, Any]
-    thresholds: Thresholds
+    thresholds: Thresholds | None
     start_ms: int
     stop_ms: int
 
+    @property
+    def profile(self) -> str:
+        return str(self.figures["profile"].get("name", "custom"))
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+
     def key(self, measure: str) -> str:
-        return f"load.{self.profile}.{measure}"
+        return f"load.{self.slug}.{measure}"
 
     def metrics(self) -> list[dict[str, Any]]:
-        """Allure metric samples: overall p95, p99, average, error rate and throughput, and each
-        endpoint's p95."""
+        """Allure metric samples: overall p95, p99, average, error rate and throughput, the share of
+        answers passing each check, and each endpoint's p95."""
         overall = self.figures["overall"]
-        group = {"group": f"load-{self.profile}", "groupTitle": f"Load, {self.profile} profile"}
         rows = [
             ("p95_ms", "p95 latency", overall["p95_ms"], "ms", "lower"),
             ("p99_ms", "p99 latency", overall["p99_ms"], "ms", "lower"),
@@ -51,13 +69,19 @@ class LoadRun:
             ("error_rate_pct", "error rate", round(100.0 * overall["error_rate"], 2), "%", "lower"),
             ("throughput_rps", "throughput", round(overall["throughput_rps"], 1), "req/s", "higher"),
         ]
+        if self.figures.get("checks", {}).get("requests"):
+            rows += [
+                (f"check.{CHECKS[name][0]}_pct", name, round(100.0 * share, 2), "%", "higher")
+                for name, share in check_shares(self.figures["checks"]).items()
+            ]
         rows += [
             (f"p95_ms.{endpoint['name']}", f"p95 latency of {endpoint['name']}", endpoint["p95_ms"], "ms", "lower")
             for endpoint in self.figures.get("endpoints", [])
         ]
+        group = {"group": f"load-{self.slug}", "groupTitle": f"Load: {self.name}"}
         return [
             {
-                "id": f"load-{self.profile}",
+                "id": f"load-{self.slug}",
                 "key": self.key(measure),
                 "title": title,
                 "value": float(value),
@@ -116,13 +140,6 @@ def load_runs(results_dir: Path) -> list[LoadRun]:
             else:
                 thresholds = _thresholds(text) or thresholds
         if figures is not None:
-            runs.append(
-                LoadRun(
-                    profile=str(figures["profile"].get("name", "custom")),
-                    figures=figures,
-                    thresholds=thresholds or SEED_THRESHOLDS,
-                    start_ms=int(result.get("start", 0)),
-                    stop_ms=int(result.get("stop", result.get("start", 0))),
-                )
-            )
+            start = int(result.get("start", 0))
+            runs.append(LoadRun(scenario_name(result.get("name", "load")), figures, thresholds, start, int(result.get("stop", start))))
     return runs
