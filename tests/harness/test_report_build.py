@@ -182,9 +182,10 @@ def test_the_history_keeps_the_last_runs_up_to_its_limit(tmp_path):
 
 def _attempts(report: Path, name: str) -> tuple[list[tuple[bool, str, int]], list[tuple[str, int]]]:
     """A scenario's results in the report (is it a retry, status, retries) and its entries in the tree."""
-    shown = sorted((tr["isRetry"], tr["status"], tr["retriesCount"]) for tr in report_test_results(report) if tr["name"] == name)
-    leaves = [(leaf["status"], leaf["retriesCount"]) for leaf in widget(report, "tree.json")["leavesById"].values() if leaf["name"] == name]
-    return shown, leaves
+    results = [tr for tr in report_test_results(report) if tr["name"] == name]
+    leaves = [leaf for leaf in widget(report, "tree.json")["leavesById"].values() if leaf["name"] == name]
+    shown = sorted((tr["isRetry"], tr["status"], tr["retriesCount"]) for tr in results)
+    return shown, [(leaf["status"], leaf["retriesCount"]) for leaf in leaves]
 
 
 def test_behaves_retries_are_shown_as_retries_of_one_result(clean_run, tmp_path):

@@ -56,7 +56,8 @@ def test_an_exchange_is_named_by_method_path_status_and_correlation_id():
     assert exchange_title(exchange("http://127.0.0.1:8000/api/v1/products/123", 200, "abc")) == (
         "GET /api/v1/products/123 → 200 OK · correlation id abc"
     )
-    assert exchange_title(exchange("http://h/convert?amount=1&from=USD", 404)) == "GET /convert?amount=1&from=USD → 404 Not Found"
+    with_query = exchange_title(exchange("http://h/convert?amount=1&from=USD", 404))
+    assert with_query == "GET /convert?amount=1&from=USD → 404 Not Found"
     assert exchange_title(exchange("http://h/x", 599)) == "GET /x → 599"
     long = exchange_title(exchange("http://h/" + "a" * 200, 200))
     assert len(long) < 100 and "…" in long

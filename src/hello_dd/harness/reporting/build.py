@@ -148,9 +148,10 @@ def build_allure_report(
     single_file: bool = False,
 ) -> BuiltReport:
     """Builds the HTML report of ``results_dir`` into ``output_dir`` (replacing an earlier report
-    there), reading and extending ``history_file`` (None: no history). Raises ``AllureReportError`` when there
-    are no results, the Allure CLI or Node.js is missing, ``output_dir`` holds something other than
-    a report, or the build fails. A failed quality gate does not raise: see ``failed_gates``."""
+    there), reading and extending ``history_file`` (None: no history). Raises ``AllureReportError``
+    when there are no results, the Allure CLI or Node.js is missing, ``output_dir`` holds something
+    other than a report, or the build fails. A failed quality gate does not raise: see
+    ``failed_gates``."""
     results_dir, output_dir = Path(results_dir).resolve(), Path(output_dir).resolve()
     cli = _check_inputs(results_dir, output_dir, allure_cli if allure_cli is not None else find_allure_cli())
     runs = load_runs(results_dir)
@@ -180,9 +181,11 @@ def build_allure_report(
             raise AllureReportError(f"the Allure build finished but wrote no index.html into {staging}")
         index.write_text(strip_analytics(index.read_text(encoding="utf-8")), encoding="utf-8")
         if single_file:  # only the page: Allure's summary files for CI tools would only confuse a reader
-            for extra in staging.iterdir():
-                if extra != index:
-                    shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
+            for extra in (path for path in staging.iterdir() if path != index):
+                if extra.is_dir():
+                    shutil.rmtree(extra)
+                else:
+                    extra.unlink()
         gates = [
             GateResult(rule=item["rule"], success=bool(item["success"]), message=_ANSI.sub("", item["message"]))
             for item in json.loads((scratch / "quality-gate.json").read_text(encoding="utf-8"))["results"]

@@ -141,5 +141,6 @@ def load_runs(results_dir: Path) -> list[LoadRun]:
                 thresholds = _thresholds(text) or thresholds
         if figures is not None:
             start = int(result.get("start", 0))
-            runs.append(LoadRun(scenario_name(result.get("name", "load")), figures, thresholds, start, int(result.get("stop", start))))
+            name = scenario_name(result.get("name", "load"))
+            runs.append(LoadRun(name, figures, thresholds, start, int(result.get("stop", start))))
     return runs
