@@ -11,7 +11,7 @@ AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec report test unit test-containers clean-containers compose-up compose-down mutants bench clean distclean
+.PHONY: help setup system-packages up spec rerun report test unit test-containers clean-containers compose-up compose-down mutants bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -47,8 +47,14 @@ spec: setup ## Run the specification (behave) on the embedded stack; options: AR
 	$(VENV)/bin/behave $(ARGS)
 	@$(VENV)/bin/python -m hello_dd.harness.closing_line
 
-report: setup ## Build the Allure HTML report of the last run into reports/allure-report
-	$(VENV)/bin/python -m hello_dd.harness.allure_html
+rerun: setup ## Run again only the scenarios that failed in the last run (listed in reports/rerun.txt)
+	@if [ -s reports/rerun.txt ]; then \
+		$(VENV)/bin/behave $(ARGS) $$(grep -v '^#' reports/rerun.txt); status=$$?; \
+		$(VENV)/bin/python -m hello_dd.harness.closing_line; exit $$status; \
+	else echo "make rerun: nothing to run again (reports/rerun.txt is absent: the last run had no failure)"; fi
+
+report: setup ## Build the Allure report of the last run into reports/allure-report, keeping history; fails on a failed quality gate; options: ARGS="--warn-only --single-file"
+	$(VENV)/bin/python -m hello_dd.harness.reporting.build $(ARGS)
 
 unit: setup ## Run the pytest tests only; options: ARGS="-k stack -x"
 	@$(VENV)/bin/pytest $(ARGS); status=$$?; \
@@ -79,8 +85,8 @@ mutants: setup ## Break the stack on purpose, one way at a time, and show which 
 	$(VENV)/bin/python scripts/mutation_check.py $(ARGS)
 
 clean: ## Remove the run state (.hello-dd/), reports and caches; keep the installed environments
-	rm -rf .hello-dd .pytest_cache reports/allure-results reports/allure-report reports/junit reports/logs reports/test_report.md
+	rm -rf .hello-dd .pytest_cache reports/allure-results reports/allure-report reports/junit reports/logs reports/test_report.md reports/screenshots
 	find . \( -path ./$(VENV) -o -path ./$(AGENT_VENV) -o -path ./.git \) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-distclean: clean ## Like clean, and remove .venv, .venv-agent and node_modules too
-	rm -rf $(VENV) $(AGENT_VENV) node_modules
+distclean: clean ## Like clean, and remove .venv, .venv-agent, node_modules and the report history too
+	rm -rf $(VENV) $(AGENT_VENV) node_modules reports/allure-history.jsonl

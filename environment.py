@@ -1,5 +1,6 @@
-"""behave hooks: start the stack once per run, give each scenario its clients and evidence, skip
-what the stack cannot do with a stated reason, and write reports/test_report.md at the end."""
+"""behave hooks: start the stack once per run and read its policy, give each scenario its clients and
+evidence, run the fixtures its tags name, skip what the stack cannot do with a stated reason, and write
+reports/test_report.md and reports/spec-map.md at the end."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ import signal
 import sys
 from pathlib import Path
 
+from behave.fixture import use_fixture_by_tag
+
 from hello_dd.harness import gherkin_types
+from hello_dd.harness.contract import ContractError, load_contract
 from hello_dd.harness.evidence import Evidence
+from hello_dd.harness.fixtures import FIXTURES, ensure_circuits_closed
+from hello_dd.harness.http import HttpClient
 from hello_dd.harness.load import profile as load_profile
+from hello_dd.harness.policy import read_policy
 from hello_dd.harness.providers import ConfigurationError, provider_from_userdata
+from hello_dd.harness.reporting.run_environment import write_environment
 from hello_dd.harness.run_results import RunResults
 from hello_dd.harness.world import World
 
@@ -31,6 +39,10 @@ NEEDS = {
         " run ddtrace (-D tracer=ddtrace), -D otlp_url=... (the agent's OTLP port)",
     ),
 }
+
+
+def _say(text: str) -> None:
+    print(f"hello-dd spec: {text}", file=sys.stderr, flush=True)
 
 
 def _clear_previous_results(context) -> None:
@@ -64,25 +76,34 @@ def before_all(context):
     context.reports_dir = Path(userdata.get("reports_dir", "reports"))
     _clear_previous_results(context)
     context.run_results = RunResults()
+    context.previous_scenario = None
     try:
+        context.contract = load_contract()
         load_profile.check_profile_name(userdata.get("load_profile"))
         context.provider = provider_from_userdata(userdata, context.reports_dir)
-    except (ConfigurationError, ValueError) as exc:
+    except (ConfigurationError, ContractError, ValueError) as exc:
         # behave reports a failing hook without its message: say it here first.
-        print(f"hello-dd spec: {exc}", file=sys.stderr, flush=True)
+        _say(str(exc))
         raise SystemExit(2) from exc
-    print(f"hello-dd spec: starting the {context.provider.name} stack ...", file=sys.stderr, flush=True)
+    _say(f"starting the {context.provider.name} stack ...")
     try:
         context.provider.start()
     except Exception as exc:
-        print(f"hello-dd spec: the {context.provider.name} stack did not start: {exc}", file=sys.stderr, flush=True)
+        _say(f"the {context.provider.name} stack did not start: {exc}")
         context.provider.stop()
         raise SystemExit(2) from exc
     except BaseException:
         context.provider.stop()
         raise
     context.stack_description = context.provider.describe()
-    print(f"hello-dd spec: verifying {context.stack_description}", file=sys.stderr, flush=True)
+    http = HttpClient(context.provider.urls.gateway)
+    try:
+        context.policy = read_policy(http, userdata)
+    finally:
+        http.close()
+    write_environment(context.config, context.provider)  # the Allure report's environment view
+    _say(f"verifying {context.stack_description}")
+    _say(f"policy: {context.policy.describe()}")
 
 
 def before_scenario(context, scenario):
@@ -93,8 +114,13 @@ def before_scenario(context, scenario):
     if reason := load_profile.skip_reason(scenario.effective_tags, context.config.userdata.get("load_profile")):
         scenario.skip(reason=reason)
         return
+    ensure_circuits_closed(context, context.previous_scenario)
+    # Fixtures named by the scenario's tags or its feature's (@fixture.<name>), for this scenario's lifetime.
+    for tag in scenario.effective_tags:
+        if tag in FIXTURES:
+            use_fixture_by_tag(tag, context, FIXTURES)
     context.evidence = Evidence()
-    context.world = World(context.provider, context.config.userdata, context.evidence)
+    context.world = World(context.provider, context.config.userdata, context.evidence, context.policy)
     if "tracing" in scenario.effective_tags:
         context.world.traces.start()  # a test-agent session of its own (harness.traces.reader)
 
@@ -105,9 +131,11 @@ def after_scenario(context, scenario):
         world.close()
         context.world = None
     context.run_results.add(scenario)
+    context.previous_scenario = f"{scenario.location.filename}:{scenario.location.line} ({scenario.name})"
     # No fault outlives its scenario, also a failed one: faults removed, stopped services started again.
+    # (Fixtures' clean-ups, such as waiting for circuits to close, run after this.)
     for undone in context.provider.clear_faults():
-        print(f"hello-dd spec: after {scenario.name!r}: {undone}", file=sys.stderr, flush=True)
+        _say(f"after {scenario.name!r}: {undone}")
 
 
 def after_all(context):
@@ -116,7 +144,7 @@ def after_all(context):
         if provider is not None:
             provider.stop()
     finally:
-        if hasattr(context, "run_results"):
+        if hasattr(context, "run_results") and hasattr(context, "contract"):
             stack = getattr(context, "stack_description", "the stack did not start")
-            path = context.run_results.write(context.reports_dir / "test_report.md", stack=stack)
-            print(f"hello-dd spec: wrote {path}", file=sys.stderr, flush=True)
+            for path in context.run_results.write(context.reports_dir, context.contract, stack=stack):
+                _say(f"wrote {path}")

@@ -1,45 +1,54 @@
-@pattern-5 @resilience
+@pattern-5 @fixture.stack-recovered
 Feature: Cascading failures are contained
-  When inventory or pricing fails, the gateway must not fail slowly or take the others down with it:
-  it retries what is safe to retry, gives up on time, and after repeated failures stops calling the
-  failing service for a while (the circuit opens), answering at once instead. The cascade endpoint
-  induces these failures on purpose so they can be watched.
+  For the team that runs the shop. When inventory or pricing fails, the gateway must not fail slowly
+  or take the others down with it: it retries what is safe to retry, gives up on time, and after
+  repeated failures stops calling the failing service for a while (its circuit opens), answering at
+  once instead. The cascade endpoint induces these failures on purpose so they can be watched.
+  Attempts, timeouts, the failure threshold, the cool-down and the time budget are in
+  features/README.md and are read from the running gateway.
 
-  Rule: Each failure is answered within its time budget and names the failing service
+  Rule: Each failure is answered within the time budget and names the failing service
 
-    @retry
-    Scenario Outline: A <mode> failure is retried, then reported
+    @retry @contract:p5-failure-reported
+    Scenario Outline: An induced <mode> failure is retried, then reported
       When the operator induces a "<mode>" failure through the cascade endpoint
-      Then the gateway answers 502 within 3 seconds
-      And the answer names <service> as failing after 3 attempts
-      And the answer shows the other service healthy
-      And the answer shows the circuit to <service> still closed after those 3 failures
+      Then the gateway answers 502 within the time budget
+      And the answer names <service> as failing after every attempt, and the other service as healthy
+      And the circuit to <service> stays closed, the attempts being fewer than the failure threshold
 
       Examples:
         | mode      | service           |
         | inventory | inventory-service |
         | pricing   | pricing-service   |
 
-    @timeout
-    Scenario: A dependency that is too slow is given up on after its timeout
+    @timeout @contract:p5-timeout
+    Scenario: A dependency that is too slow is given up on after its timeout, without a retry
       When the operator induces a "timeout" failure through the cascade endpoint
-      Then the gateway answers 504 within 3 seconds
-      And the answer names inventory-service as failing after 1 attempt
+      Then the gateway answers 504 within the time budget
+      And the answer names inventory-service as too slow after 1 attempt
 
-    Scenario: Random failures are always answered within the budget
+    @contract:p5-random
+    Scenario: Random failures are always answered within the time budget
       When the operator induces 5 "random" failures through the cascade endpoint
-      Then every answer came within 3 seconds and reports the state of both services
-      And once the cool-down of any open circuit has passed, product 123 is fully served again
-      And the gateway reports a closed circuit to inventory-service and to pricing-service
+      Then every answer came within the time budget and reports the state of both services
 
-  Rule: Repeated failures open the circuit, which fails fast and then recovers
+  Rule: Repeated failures open the circuit, which fails fast, then tries again and closes
 
-    @circuit-breaker
-    Scenario: Ten concurrent inventory failures open the inventory circuit
+    @circuit-breaker @critical @contract:p5-circuit-opens
+    Scenario: Ten concurrent inventory failures open the circuit to inventory-service
       When the operator induces 10 concurrent "inventory" failures through the cascade endpoint
       Then the gateway reports the circuit to inventory-service open
-      And looking up product 123 fails fast with the circuit open
+      And product lookups fail at once because the circuit is open
+
+    @circuit-breaker @contract:p5-circuit-opens
+    Scenario: An open circuit answers at once with a fallback, without calling the dependency
+      Given the circuit to inventory-service has been opened by repeated failures
       When the operator induces an "inventory" failure through the cascade endpoint
       Then the gateway answers at once that the circuit to inventory-service is open, with a fallback
-      And once the cool-down of any open circuit has passed, product 123 is fully served again
-      And the gateway reports a closed circuit to inventory-service and to pricing-service
+
+    @circuit-breaker @critical @contract:p5-circuit-recovers
+    Scenario: After its cool-down the circuit half-opens, and a successful trial closes it
+      Given the circuit to inventory-service has been opened by repeated failures
+      When the circuit's cool-down has passed
+      Then the gateway reports the circuit to inventory-service half-open, no sooner than the cool-down after it opened
+      And the next lookup of product 123 is served in full and closes the circuit

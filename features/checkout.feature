@@ -1,55 +1,55 @@
 @pattern-2
 Feature: Order checkout
-  Checkout runs in sequence: check stock, price the order with its discounts, reserve the stock, and
-  finalize the price with tax. A customer pays exactly the priced lines minus discounts plus tax, and
-  stock is only taken for orders that are confirmed.
+  For shoppers and the product owner. A checkout checks the stock, prices the order with its
+  discounts, reserves the stock and finalizes the price with tax, in that order. A customer pays
+  exactly the goods at their list price, less discounts, plus tax at the shop's rate, and stock is only
+  taken for orders that are confirmed. Prices and the tax rate are in features/README.md; the stock
+  each scenario starts from is set by its first step and put back afterwards.
 
   Rule: A confirmed order is priced correctly and takes its stock
 
-    Scenario: A customer checks out two products
-      Given the current stock of products 123 and 456
-      When customer "cust-789" orders:
-        | product | quantity |
-        | 123     | 2        |
-        | 456     | 1        |
-      Then the order is confirmed with an order id and a total
-      And the total is the priced lines minus discounts plus tax
-      And 2 units of product 123 and 1 unit of product 456 are now reserved
+    @critical @contract:p2-confirmed @contract:p2-total @contract:p2-stock-taken
+    Scenario: A customer pays for the goods plus tax, and the units leave the stock
+      Given product 123 sells at $29.99 and has 50 units in stock
+      And product 456 sells at $49.99 and has 20 units in stock
+      When customer cust-789 orders 2 of product 123 and 1 of product 456
+      Then the order is confirmed: $109.97 for the goods, plus tax at the shop's rate
+      And product 123 has 48 units in stock and product 456 has 19
 
-    Scenario: A discount code lowers the total
-      When customer "cust-789" orders 2 units of product 123 with discount code "SAVE10"
-      Then the order is confirmed with an order id and a total
-      And the order has a discount of 10% of its subtotal
-      And the total is the priced lines minus discounts plus tax
+    @contract:p2-discount @contract:p2-total
+    Scenario: The discount code SAVE10 takes 10 % off the goods
+      Given product 123 sells at $29.99
+      When customer cust-789 orders 2 of product 123 with discount code SAVE10
+      Then the order is confirmed: $59.98 for the goods, less $6.00 discount, plus tax at the shop's rate
 
-    Scenario: A confirmed order can be looked up again
-      When customer "cust-789" orders 1 unit of product 789
-      Then the order is confirmed with an order id and a total
-      And looking the order up again gives the same order
+    @critical @contract:p2-lookup
+    Scenario: A confirmed order reads back unchanged
+      Given customer cust-789 has ordered 1 of product 789
+      When the customer looks the order up
+      Then the customer sees the same order, with the same total
 
   Rule: An order that cannot be served is refused and takes nothing
 
+    @critical @contract:p2-insufficient
     Scenario: An order for more than the stock is refused
-      Given the current stock of product 123
-      When customer "cust-789" orders 9999 units of product 123
+      Given product 123 has 50 units in stock
+      When customer cust-789 orders 9999 of product 123
       Then the order is refused because there is not enough stock
-      And the stock of product 123 is unchanged
+      And product 123 still has 50 units in stock
 
-    @error-propagation
-    Scenario: An order for an unknown product is refused
-      Given the current stock of product 123
-      When customer "cust-789" orders:
-        | product     | quantity |
-        | 123         | 1        |
-        | nonexistent | 1        |
+    @error-propagation @contract:p2-invalid
+    Scenario: An order that names an unknown product is refused as a whole
+      Given product 123 has 50 units in stock
+      When customer cust-789 orders 1 of product 123 and 1 of product nonexistent
       Then the order is refused because product nonexistent is unknown
-      And the stock of product 123 is unchanged
+      And product 123 still has 50 units in stock
 
-    Scenario Outline: An order with an invalid quantity is refused
-      Given the current stock of product 123
-      When customer "cust-789" orders <quantity> units of product 123
+    @contract:p2-invalid
+    Scenario Outline: An order for <quantity> units is refused as invalid
+      Given product 123 has 50 units in stock
+      When customer cust-789 orders <quantity> of product 123
       Then the order is refused as invalid, naming the quantity
-      And the stock of product 123 is unchanged
+      And product 123 still has 50 units in stock
 
       Examples:
         | quantity |

@@ -1,44 +1,44 @@
 @durability @chaos @needs-stack-control
 Feature: Nothing the shop confirmed is lost when it restarts or crashes
-  For shoppers, and for the team that runs the shop. Every shopper reaches the shop through its
+  For shoppers, and for the team that runs the shop. Every customer reaches the shop through its
   gateway, and the gateway can stop at any moment: a new version is rolled out, or it crashes in the
-  middle of the day's busiest minute. Whatever happens to it, a shopper who was told an order is
-  confirmed finds that order again with the same total; a shopper who never saw the answer and tries
+  middle of the day's busiest minute. Whatever happens to it, a customer who was told an order is
+  confirmed finds that order again with the same total; a customer who never saw the answer and tries
   again gets one order and pays once; stock set aside for a checkout that never finished goes back on
-  the shelf by itself; and a report the team asked for is delivered, not lost.
+  the shelf by itself; and a report an analyst asked for is delivered, not lost.
 
   Rule: A confirmed order outlives a restart of the shop
 
-    @critical @pattern-2
-    Scenario: A shopper's confirmed order is still there after the shop restarts
-      Given customer "cust-789" has a confirmed order for 2 units of product 123
+    @critical @pattern-2 @contract:p2-lookup
+    Scenario: A customer's confirmed order is still there after the shop restarts
+      Given customer cust-789 has ordered 2 of product 123
       When the shop restarts
-      Then the shopper's order reads back as confirmed, with the same total
+      Then the customer finds the same order, with the same total
 
   Rule: A checkout tried again after a lost answer places one order
 
-    @critical @pattern-2
-    Scenario: A shopper who never saw the confirmation tries again and pays once
-      Given the current stock of product 456
-      And the shopper's checkout of 1 unit of product 456 takes so long that the shopper gives up waiting
-      When the shopper tries the same checkout again
-      Then the shopper has exactly one order for 1 unit of product 456
-      And the stock of product 456 went down by 1 unit, once
+    @critical @pattern-2 @contract:p2-stock-taken
+    Scenario: A customer who never saw the confirmation tries again and pays once
+      Given product 456 has 50 units in stock
+      And customer cust-789 gave up waiting for the answer to an order of 1 of product 456
+      When the customer tries the same order again
+      Then the customer has the one order the first try placed
+      And product 456 has 49 units in stock
 
   Rule: Stock held for a checkout that never finished goes back on the shelf
 
-    @critical @pattern-2
+    @critical @pattern-2 @contract:p2-compensation
     Scenario: The shop crashes in the middle of 60 checkouts and every held unit belongs to a confirmed order
-      Given product 505 has exactly 100 units available
-      When the shop crashes while 60 shoppers each check out 1 unit of product 505, and they all try again once it is back
-      Then every shopper has exactly one order
-      And within 60 seconds every unit held for product 505 belongs to a confirmed order
+      Given product 505 has 100 units in stock
+      When the shop crashes while 60 customers each order 1 of product 505, and they all try again once it is back
+      Then every customer has exactly one order
+      And within 60 seconds the only units held for product 505 are those of the 60 orders
 
-  Rule: A report the team asked for is delivered, even across a restart
+  Rule: A report an analyst asked for is delivered, even across a restart
 
-    @normal @pattern-4
+    @normal @pattern-4 @contract:p4-accepted
     Scenario: A report requested just before the shop restarts is still delivered
       Given gathering stock figures for reports is slow
-      And the team has asked for an inventory summary report
+      And an analyst has requested an inventory summary report for 2024-01-01 to 2024-12-31
       When the shop restarts before the report is ready
-      Then the team receives the inventory summary report
+      Then the job completes with a result within the report deadline

@@ -1,19 +1,18 @@
 @pattern-1
 Feature: Product query
-  A shopper looking at a product page needs its stock and its price in one answer. The gateway asks
-  inventory and pricing at the same time, so the page is as quick as the slower of the two, not
-  their sum, and what it shows is exactly what those two services hold.
+  For shoppers and the product owner. A product page needs the product's stock and its price in one
+  answer. The shop asks the stock-keeping service (inventory-service) and the pricing service
+  (pricing-service) at the same time, so the page is as quick as the slower of the two, and what it
+  shows is exactly what those two services hold. The products and their prices are listed in the
+  catalogue (features/README.md).
 
-  Rule: A product page shows stock and price together
+  Rule: A product page shows stock and price together, as the services hold them
 
-    Scenario: A shopper looks up a product
-      When a shopper looks up product 123
-      Then the product is shown with its stock and its price
-
-    Scenario Outline: The product page agrees with the services that own the data
+    @critical @contract:p1-one-answer @contract:p1-agrees
+    Scenario Outline: A shopper sees the stock and the price of product <product>
       When a shopper looks up product <product>
-      Then the stock shown is what inventory-service holds for product <product>
-      And the price shown is what pricing-service holds for product <product>
+      Then the page shows the stock inventory-service holds for product <product>
+      And the page shows the price pricing-service holds for product <product>
 
       Examples:
         | product |
@@ -21,18 +20,19 @@ Feature: Product query
         | 456     |
         | 789     |
 
+    @contract:p1-out-of-stock
     Scenario: A product that has run out is shown as out of stock
       When a shopper looks up product 404
       Then the product is shown as out of stock
 
-    Scenario: A shopper sees prices in another currency
+    @minor @contract:p1-currency
+    Scenario: A shopper sees prices in euros
       When a shopper looks up product 123 priced in EUR
-      Then the price is shown in EUR
+      Then the price is shown in EUR, converted from the dollar price at the published rate
 
   Rule: An unknown product is reported as not found
 
-    @error-propagation
+    @error-propagation @contract:p1-not-found
     Scenario: A shopper asks for a product that does not exist
       When a shopper looks up product nonexistent
-      Then the shopper is told the product was not found
-      And the answer carries the request's correlation id
+      Then the shopper is told the product was not found, with a reference to quote to support

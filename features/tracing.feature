@@ -1,89 +1,88 @@
 @tracing
 Feature: Every request is one trace across the services it touched
-  hello-dd exists to show distributed tracing. An echoed correlation id is not proof that tracing
-  works: these scenarios read each request's spans back from the trace collector (Datadog's APM test
-  agent) and check the shape of the trace - one trace per request, every span linked to the span that
-  caused it, parallel work overlapping and sequential work in order, failures marked where they
-  happen. They hold whichever tracer the services run: OpenTelemetry or Datadog's ddtrace.
+  For the engineers who run and change the services. hello-dd exists to show distributed tracing, and
+  an echoed correlation id is not proof that tracing works: these scenarios read each request's spans
+  back from the trace collector and check the trace's shape. One trace per request, every span linked
+  to the span that caused it, parallel work overlapping and sequential work in order, failures marked
+  where they happen. They hold whichever tracer the services run, OpenTelemetry or Datadog's ddtrace.
   Each scenario's report shows the trace as a tree and as a waterfall.
 
   Rule: Each request is one trace, with every span linked to the span that caused it
 
-    @pattern-1
+    @critical @contract:trace-one-per-request
     Scenario: A product query is one trace across all three services
       When a shopper looks up product 123
       Then the request is one trace spanning api-gateway, inventory-service and pricing-service
       And every service's work hangs under the gateway's call to it, with no orphaned span
 
-    @pattern-2
+    @contract:trace-one-per-request
     Scenario: An order checkout is one trace across all three services
-      When the shopper orders 1 unit of product 456
+      When customer cust-789 orders 1 of product 456
       Then the request is one trace spanning api-gateway, inventory-service and pricing-service
       And every service's work hangs under the gateway's call to it, with no orphaned span
 
-    @pattern-3
-    Scenario: A bulk stock and price check is one trace, however many chunks it is split into
-      When a buyer checks the stock and prices of products 123, 456, 789, 101, 202, 303, 404, 505
+    @contract:trace-one-per-request @contract:p3-one-result-each
+    Scenario: A bulk check of 45 products is one trace, its chunks checked at the same time
+      When a buyer checks the stock and prices of 45 catalogue products
       Then the request is one trace spanning api-gateway, inventory-service and pricing-service
       And every service's work hangs under the gateway's call to it, with no orphaned span
+      And the chunks were checked by inventory-service at the same time
 
-    @pattern-4
-    Scenario: The work of an async report belongs to the trace of the request that asked for it
-      When an analyst requests a "inventory_summary" report for 2024-01-01 to 2024-12-31
-      And the job completes with a result within 10 seconds
+    @contract:trace-one-per-request
+    Scenario: The work of a report belongs to the trace of the request that asked for it
+      When an analyst's inventory summary report has completed
       Then the report's work is in the same trace as the request that asked for it
       And every service's work hangs under the gateway's call to it, with no orphaned span
 
   Rule: Parallel calls overlap in time, sequential steps do not
 
-    @pattern-1
+    @contract:p1-parallel
     Scenario: A product query asks inventory and pricing at the same time
       When a shopper looks up product 123
       Then inventory-service and pricing-service were called in parallel
 
-    @pattern-2
+    @contract:p2-sequence
     Scenario: The checkout steps run one after another
-      When the shopper orders 1 unit of product 123
+      When customer cust-789 orders 1 of product 123
       Then the checkout steps ran in order: check stock, price, reserve, finalize
 
   Rule: A caller's trace context is continued, not replaced
 
+    @critical @contract:trace-continued
     Scenario: A caller's trace continues through every service
-      Given a shopper's request is part of a trace the caller started
-      When the shopper looks up product 123
+      Given the caller's request is part of a trace the caller started
+      When a shopper looks up product 123
       Then the request's spans are in the caller's trace, under the caller's span
       And every service received the caller's tracestate and baggage
 
-    @correlation
+    @correlation @contract:trace-correlation
     Scenario: The correlation id is recorded on every service's span
-      Given a shopper's request carries its own correlation id and request id
-      When the shopper looks up product 123
+      Given the caller sets its own correlation id and request id
+      When a shopper looks up product 123
       Then the spans of api-gateway, inventory-service and pricing-service record that correlation id
 
   Rule: A failure shows in the trace where it happened, and how the gateway coped
 
-    @pattern-5 @error-propagation
+    @error-propagation @fixture.stack-recovered @contract:trace-errors
     Scenario: A failing inventory marks its own spans, and the error reaches the gateway's span
-      Given inventory-service is answering normally
       When the operator induces a "inventory" failure through the cascade endpoint
       Then the trace marks inventory-service's spans as errors, and pricing-service's not
       And the error propagates up to the gateway's span for the request
 
-    @pattern-5 @retry
+    @retry @fixture.stack-recovered @contract:trace-retries
     Scenario: Retries show as repeated calls in the trace
-      Given inventory-service is answering normally
       When the operator induces a "inventory" failure through the cascade endpoint
-      Then the trace shows 3 calls from api-gateway to inventory-service, one after another
+      Then the trace shows one call from api-gateway to inventory-service per attempt, one after another
 
-    @pattern-5 @circuit-breaker
+    @circuit-breaker @fixture.stack-recovered @contract:trace-retries
     Scenario: An open circuit makes no call to the failing service
       Given the circuit to inventory-service has been opened by repeated failures
       When a shopper looks up product 123
       Then the trace shows no call to inventory-service
-      And once the cool-down of any open circuit has passed, product 123 is fully served again
 
-  Rule: The trace collector finds nothing wrong with the traces it received
+  Rule: The trace collector finds nothing wrong with the traces it receives
 
-    @needs-datadog-traces
-    Scenario: The trace agent's own checks report no violation
-      Then the trace agent's own checks found no violation in the traces of this run
+    @needs-datadog-traces @contract:trace-valid
+    Scenario: The trace collector's own checks find no violation
+      When a shopper looks up product 123
+      Then the trace collector's own checks found no violation in the traces of this run

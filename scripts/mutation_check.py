@@ -37,6 +37,8 @@ class Mutant:
     features: tuple[str, ...]
     # Further (path, old, new) edits, for breaks that need two layers broken at once.
     more: tuple[tuple[str, str, str], ...] = ()
+    # behave -D options the features need to notice it (a load profile that is not run by default).
+    userdata: tuple[str, ...] = ()
 
 
 MUTANTS = [
@@ -120,6 +122,15 @@ MUTANTS = [
         "if len(body.productIds) > settings.bulk_max_ids:", "if False:", ("bulk_check",),
     ),
     Mutant(
+        "bulk-partial-failure-fails-all", f"{GATEWAY}/bulk.py",
+        "        if isinstance(outcome, DependencyError):\n            failed.update",
+        "        if isinstance(outcome, DependencyError):\n            raise outcome\n            failed.update", ("bulk_check",),
+    ),
+    Mutant(
+        "bulk-chunks-one-at-a-time", f"{COMMON}/settings.py", "bulk_concurrency: int = 4", "bulk_concurrency: int = 1",
+        ("tracing",),
+    ),
+    Mutant(
         "bulk-page-ignored", f"{GATEWAY}/routes/products.py", "wanted = bulk.page_of(distinct, page, pageSize)",
         "wanted = distinct", ("bulk_check",),
     ),
@@ -127,6 +138,10 @@ MUTANTS = [
         "report-fails", f"{GATEWAY}/reports.py",
         "result = await self.builders.for_type(job.request.reportType)(job.request)",
         "raise RuntimeError('broken report')", ("async_reports",),
+    ),
+    Mutant(
+        "report-failure-reported-as-success", f"{GATEWAY}/reports.py",
+        'error = {"code": exc.code, "message": exc.message}', "result = {}", ("async_reports",),
     ),
     Mutant(
         "report-counts-wrong", f"{GATEWAY}/reports.py", '"products": len(stock),', '"products": len(stock) - 1,',
@@ -316,6 +331,18 @@ MUTANTS = [
         ("load",),
     ),
     Mutant(
+        "some-answers-slow", f"{GATEWAY}/routes/products.py",
+        "    stock, price = await asyncio.gather(",
+        "    if __import__('random').random() < 0.05:\n        await asyncio.sleep(0.6)\n    stock, price = await asyncio.gather(",
+        ("load",),
+    ),
+    Mutant(
+        "product-456-fails", f"{GATEWAY}/routes/products.py",
+        "    stock, price = await asyncio.gather(",
+        "    if product_id == '456':\n        raise RuntimeError('broken')\n    stock, price = await asyncio.gather(",
+        ("load",), userdata=("load_profile=seed", "--tags=@load-seed"),
+    ),
+    Mutant(
         "trace-propagation-off", f"{COMMON}/telemetry.py",
         "        propagate.inject(headers, context=trace.set_span_in_context(self.span))\n", "", ("tracing",),
     ),
@@ -356,6 +383,11 @@ MUTANTS = [
     Mutant(
         "obs-circuit-gauge-stuck", f"{GATEWAY}/resilience.py", "CIRCUIT_STATE.labels(name).set(_STATE_VALUES.get(state, -1))",
         "CIRCUIT_STATE.labels(name).set(0)", ("observability",),
+    ),
+    Mutant(
+        "obs-no-stock-warning", "src/hello_dd/services/inventory/routes/inventory.py",
+        '            log.warning(\n                "not enough stock for product', '            log.info(\n                "not enough stock for product',
+        ("observability",),
     ),
     Mutant(
         "obs-plain-text-log-lines", f"{COMMON}/json_logging.py", "    root.handlers[:] = [handler]",
@@ -419,11 +451,15 @@ def apply(mutant: Mutant, project: Path) -> None:
         path.write_text(text.replace(old, new))
 
 
-def run_suite(project: Path, features: tuple[str, ...], label: str) -> tuple[set[str], set[str], int]:
-    """Runs the features; returns (passed, failed) scenario names and behave's exit status."""
+def run_suite(
+    project: Path, features: tuple[str, ...], label: str, userdata: tuple[str, ...] = ()
+) -> tuple[set[str], set[str], int]:
+    """Runs the features (with extra ``-D name=value`` or ``--tags=`` options); returns (passed, failed)
+    scenario names and behave's exit status."""
     reports = project / "reports" / label
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "HELLO_DD_TEST_AGENT": str(ROOT / ".venv-agent/bin/ddapm-test-agent")}
     command = [str(ROOT / ".venv/bin/behave"), "-f", "null", "-D", f"reports_dir={reports}", "--junit-directory", str(reports / "junit")]
+    command += [option if option.startswith("--") else f"-D{option}" for option in userdata]
     command += [f"features/{name}.feature" for name in features]
     run = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600)
     passed, failed = set(), set()
@@ -463,7 +499,7 @@ def main() -> int:
             project = workdir / mutant.name
             copy_project(project)
             apply(mutant, project)
-            _, failed, _ = run_suite(project, mutant.features, mutant.name)
+            _, failed, _ = run_suite(project, mutant.features, mutant.name, mutant.userdata)
             print(f"{mutant.name:32} {len(failed):3} scenario(s) red", flush=True)
             if not failed:
                 survivors.append(mutant.name)

@@ -1,57 +1,70 @@
-from behave import then, when
-from hamcrest import assert_that, contains_inanyorder, equal_to, greater_than, has_entries, none, not_none
+"""Bulk checks (pattern 3): one result per product, in order, bounded, paged, and partial failures."""
+
+from behave import given, then, when
+from hamcrest import assert_that, contains_inanyorder, equal_to, greater_than, has_entries, is_not, none, not_none
 
 from hello_dd.harness import expect
-from hello_dd.harness.bulk_order import product_order
+from hello_dd.harness.bulk_order import chunk_holding, product_order
+
+BULK_CHECK = "POST /inventory/bulk"
 
 
 def _results(context) -> dict:
-    exchange = context.world.answer
-    expect.status(exchange, 200)
-    return {r["productId"]: r for r in exchange.body["results"]}
+    expect.status(context.world.answer, 200)
+    return {r["productId"]: r for r in context.world.answer.body["results"]}
+
+
+def _check(context, products, **options):
+    context.world.requested = products
+    context.world.gateway.bulk_check(products, **options)
+
+
+@given("inventory-service fails whenever it is asked about product {product:ProductId}")
+def fails_for_product(context, product):
+    context.world.chaos.reset("inventory-service", request_prefix=BULK_CHECK, containing=f'"{product}"')
 
 
 @when("a buyer checks the stock of products {products:ProductIds}")
 def check_stock(context, products):
-    context.world.remembered["requested"] = products
-    context.world.gateway.bulk_check(products)
+    _check(context, products)
 
 
 @when("a buyer checks the stock and prices of products {products:ProductIds}")
 def check_stock_and_prices(context, products):
-    context.world.remembered["requested"] = products
-    context.world.gateway.bulk_check(products, include_pricing=True)
+    _check(context, products, include_pricing=True)
 
 
-@when("a buyer checks more products than the bulk limit in one request")
+@when("a buyer checks the stock of {count:d} catalogue products")
+def check_catalogue(context, count):
+    _check(context, context.world.inventory.catalogue_ids(count))
+
+
+@when("a buyer checks the stock and prices of {count:d} catalogue products")
+def check_catalogue_with_prices(context, count):
+    _check(context, context.world.inventory.catalogue_ids(count), include_pricing=True)
+
+
+@when("a buyer checks one product more than the bulk limit")
 def check_too_many(context):
-    limit = int(context.config.userdata.get("bulk_max_ids", 200))
-    context.world.remembered["limit"] = limit
-    context.world.gateway.bulk_check([f"p{i}" for i in range(limit + 1)])
+    _check(context, [f"p{i}" for i in range(context.world.policy.bulk_max_ids + 1)])
 
 
 @when("a buyer checks {count:d} catalogue products, {size:d} per page, asking for page {page:d}")
 def check_paged(context, count, size, page):
-    listing = context.world.inventory.http.get("/inventory", params={"limit": count})
-    expect.status(listing, 200)
-    ids = [item["productId"] for item in listing.body["items"]]
-    assert_that(len(ids), equal_to(count), "the catalogue has enough products for this check")
-    context.world.remembered["requested"] = ids
-    context.world.gateway.bulk_check(ids, page=page, page_size=size)
+    _check(context, context.world.inventory.catalogue_ids(count), page=page, page_size=size)
 
 
-@then("there is one result for each of those products")
-@then("there is one result for each of products {products:ProductIds}")
-def one_result_each(context, products=None):
-    wanted = products or context.world.remembered["requested"]
+@then("there is one result for each of those products, in product order")
+def one_result_each_in_order(context):
     ids = [r["productId"] for r in context.world.answer.body["results"]]
-    assert_that(ids, contains_inanyorder(*dict.fromkeys(wanted)), "one result per distinct product, none missing or extra")
+    assert_that(ids, equal_to(sorted(dict.fromkeys(context.world.requested), key=product_order)), "one result per product, sorted")
 
 
-@then("the results are in product id order")
-def in_order(context):
+@then("there is one result for each of products {products:ProductIds}, and {count:d} duplicate is reported")
+def one_result_each_and_duplicates(context, products, count):
     ids = [r["productId"] for r in context.world.answer.body["results"]]
-    assert_that(ids, equal_to(sorted(ids, key=product_order)), "results sorted by product id")
+    assert_that(ids, contains_inanyorder(*products), "one result per distinct product, none missing or extra")
+    assert_that(context.world.answer.body["summary"], has_entries(duplicates=count))
 
 
 @then("product {product:ProductId} is reported out of stock")
@@ -71,18 +84,11 @@ def reported_with_stock(context, products):
         assert_that(results[product], has_entries(found=True, available=greater_than(-1)), f"product {product}")
 
 
-@then("the check reports {count:d} duplicate")
-@then("the check reports {count:d} duplicates")
-def duplicates(context, count):
-    assert_that(context.world.answer.body["summary"], has_entries(duplicates=count))
-
-
 @then("product {product:ProductId} is reported with its price")
 def with_price(context, product):
     result = _results(context)[product]
-    listed = context.world.pricing.price(product).body
     assert_that(result.get("pricing"), not_none(), f"product {product}: {result}")
-    assert_that(result["pricing"]["finalPrice"], equal_to(listed["finalPrice"]), "the price pricing-service holds")
+    expect.same_fields(result["pricing"], context.world.pricing.price(product), ("finalPrice",))
 
 
 @then("product {product:ProductId} is reported without a price")
@@ -90,10 +96,10 @@ def without_price(context, product):
     assert_that(_results(context)[product].get("pricing"), none())
 
 
-@then("the check is refused because the batch is too large")
+@then("the check is refused as too large, stating the limit")
 def refused_too_large(context):
     error = expect.error(context.world.answer, 400, "BATCH_TOO_LARGE")
-    limit = context.world.remembered["limit"]
+    limit = context.world.policy.bulk_max_ids
     assert_that(str(limit) in error["message"], equal_to(True), f"the message states the limit of {limit}: {error}")
 
 
@@ -101,6 +107,25 @@ def refused_too_large(context):
 def page_holds(context, page, pages, count):
     body = context.world.answer.body
     expect.status(context.world.answer, 200)
-    assert_that(body["pagination"], has_entries(page=page, totalPages=pages, totalResults=len(context.world.remembered["requested"])))
-    expected = sorted(context.world.remembered["requested"], key=product_order)[-count:]
+    assert_that(body["pagination"], has_entries(page=page, totalPages=pages, totalResults=len(context.world.requested)))
+    expected = sorted(context.world.requested, key=product_order)[-count:]
     assert_that([r["productId"] for r in body["results"]], equal_to(expected))
+
+
+@then("the check is answered as partial")
+def answered_partial(context):
+    expect.status(context.world.answer, 200)
+    assert_that(context.world.answer.body, has_entries(partial=True), context.world.answer.describe())
+
+
+@then("the products checked together with product {product:ProductId} are flagged as not checked, the others have their stock")
+def chunk_flagged(context, product):
+    results = _results(context)
+    failing = chunk_holding(context.world.requested, product, context.world.policy.bulk_chunk_size)
+    context.world.evidence.note("the chunk inventory-service failed for", ", ".join(failing))
+    for pid, result in results.items():
+        if pid in failing:
+            assert_that(result, has_entries(found=False, error=is_not(none())), f"product {pid}, checked with {product}")
+            assert_that(result["error"], is_not(equal_to("PRODUCT_NOT_FOUND")), f"product {pid} is not unknown")
+        else:
+            assert_that(result, has_entries(found=True, available=greater_than(-1)), f"product {pid}")

@@ -1,3 +1,5 @@
+"""Errors: clear 4xx answers for bad input, the error format, and hostile correlation ids."""
+
 import uuid
 
 from behave import then, when
@@ -34,18 +36,25 @@ def invalid_naming(context, field):
     expect.invalid_naming(context.world.answer, field)
 
 
-@when("a caller sends {bad_input} to the order endpoint")
+@when("a caller sends {bad_input} as an order")
 def send_bad_order(context, bad_input):
     context.world.gateway.http.post("/api/v1/orders", data=BAD_ORDER_BODIES[bad_input], headers=JSON)
 
 
-@then("the caller gets a {status:d} answer with error code {code}")
+@then("the caller gets a {status:d} answer with error code {code}, revealing nothing of the server's internals")
 def answer_with_code(context, status, code):
     expect.error(context.world.answer, status, code)
+    expect.no_internals(context.world.answer)
 
 
 @then("the answer reveals nothing of the server's internals")
 def reveals_nothing(context):
+    expect.no_internals(context.world.answer)
+
+
+@then("the answer carries the request's correlation id and nothing of the server's internals")
+def correlation_id_and_no_internals(context):
+    expect.carries_correlation_id(context.world.answer)
     expect.no_internals(context.world.answer)
 
 
@@ -72,7 +81,7 @@ SMUGGLING_HEADERS = {
 @when("a shopper looks up product {product:ProductId} with a correlation id that {hostility}")
 def look_up_with_hostile_id(context, product, hostility):
     hostile = HOSTILE_IDS[hostility]
-    context.world.remembered["sent_ids"] = [hostile]
+    context.world.sent_ids = [hostile]
     context.world.gateway.product(product, headers={"X-Correlation-Id": hostile})
 
 
@@ -82,22 +91,22 @@ def smuggle(context, trick):
     header = SMUGGLING_HEADERS[trick](marker.encode())
     answer = send_raw(context.world.provider.urls.gateway, "GET", "/api/v1/products/123", [header])
     context.world.evidence.note("raw exchange", f"sent header: {header!r}\nanswer: {answer}")
-    context.world.remembered.update(marker=marker, raw_answer=answer)
+    context.world.raw_answer, context.world.smuggled_marker = answer, marker
 
 
-@then("the answer is either refused by the server or carries a newly made correlation id")
+@then("the answer is either refused or carries a newly made correlation id")
 def refused_or_replaced(context):
-    answer = context.world.remembered["raw_answer"]
+    answer = context.world.raw_answer
     if answer.status is not None and 400 <= answer.status < 500:
         return
     assert_that(answer.status, is_in([200]), f"answer: {answer}")
     correlation_id = answer.header("X-Correlation-Id") or ""
     assert_that(correlation_id, matches_regexp(expect.VALID_ID), str(answer))
-    assert_that(context.world.remembered["marker"] in correlation_id or correlation_id == "abc", equal_to(False), str(answer))
+    assert_that(context.world.smuggled_marker in correlation_id or correlation_id == "abc", equal_to(False), str(answer))
 
 
 @then("no service logged the smuggled text")
 def smuggled_text_absent(context):
-    marker = context.world.remembered["marker"]
+    marker = context.world.smuggled_marker
     for name, lines in context.world.log_lines().items():
         assert_that([line.raw for line in containing(lines, marker)], equal_to([]), f"{name} logged the smuggled text")

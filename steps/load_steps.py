@@ -1,44 +1,36 @@
+"""Load (load.feature): stages and thresholds from the scenario, run by Locust (harness.load), and the
+figures kept for the test report."""
+
 from behave import given, then, when
-from hamcrest import assert_that, less_than, less_than_or_equal_to
+from hamcrest import assert_that, equal_to
 
-from hello_dd.harness.load.profile import PROFILE_TAG_PREFIX, profile_from_table, thresholds_from_table
+from hello_dd.harness.load.profile import parse_stages, thresholds_from_table, user_class_for
 from hello_dd.harness.load.runner import run_load
-from hello_dd.harness.test_report import LoadFigures
 
 
-def _rows(table):
-    return [dict(zip(table.headings, row.cells)) for row in table]
+@given("shoppers arrive in stages {stages}")
+def stages(context, stages):
+    name = context.active_outline["profile"] if context.active_outline else "custom"
+    context.world.load_profile = parse_stages(name, stages)
 
 
-@given("shoppers arrive in these stages:")
-def stages(context):
-    name = next((t.removeprefix(PROFILE_TAG_PREFIX) for t in context.scenario.effective_tags if t.startswith(PROFILE_TAG_PREFIX)), "custom")
-    context.world.remembered["profile"] = profile_from_table(name, _rows(context.table))
-
-
-@when("they look up products, check stock in bulk and check out")
-def run(context):
-    profile = context.world.remembered["profile"]
-    result = run_load(profile, context.world.provider.urls.gateway, context.reports_dir / "load", f"load-{profile.name}")
-    context.world.remembered["load"] = result
-    overall = result.overall
-    context.run_results.load = LoadFigures(
-        requests=overall.requests,
-        average_ms=overall.average_ms,
-        p95_ms=overall.p95_ms,
-        p99_ms=overall.p99_ms,
-        error_rate=overall.error_rate,
-        throughput_rps=overall.throughput_rps,
-    )
-    context.world.evidence.note(f"load figures ({profile.name})", result.summary())
-    context.world.evidence.file(f"load results ({profile.name}).json", result.json_path)
+@when("they {traffic}")
+def run(context, traffic):
+    world = context.world
+    profile = world.load_profile
+    label = f"load-{profile.name}-{user_class_for(traffic).lower()}"
+    result = run_load(profile, world.provider.urls.gateway, context.reports_dir / "load", label, user_class=user_class_for(traffic))
+    world.load_result = result
+    world.evidence.note(f"load figures ({label})", result.summary())
+    world.evidence.file(f"load results ({label}).json", result.json_path)
     if result.chart_path:
-        context.world.evidence.file(f"latency over time ({profile.name})", result.chart_path)
+        world.evidence.file(f"latency and users over time ({label})", result.chart_path)
 
 
 @then("the load run meets these thresholds:")
-def thresholds(context):
-    limits = thresholds_from_table(_rows(context.table))
-    result = context.world.remembered["load"]
-    assert_that(result.overall.p95_ms, less_than_or_equal_to(limits.p95_ms), f"p95 latency (ms)\n{result.summary()}")
-    assert_that(result.overall.error_rate, less_than(limits.error_rate), f"error rate\n{result.summary()}")
+def meets_thresholds(context):
+    limits = thresholds_from_table([dict(zip(context.table.headings, row.cells)) for row in context.table])
+    result = context.world.load_result
+    context.run_results.add_load(result, limits)
+    breaches = limits.breaches(result.overall.p95_ms, result.overall.error_rate, result.check_shares)
+    assert_that(breaches, equal_to([]), f"thresholds ({limits.describe()}) broken\n{result.summary()}")

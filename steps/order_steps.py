@@ -1,102 +1,106 @@
-from decimal import ROUND_HALF_UP, Decimal
+"""Checkout (pattern 2): what an order costs, what it takes from the stock, and why one is refused."""
 
 from behave import given, then, when
 from hamcrest import assert_that, equal_to, has_entries, matches_regexp
 
 from hello_dd.harness import expect
-
-CENT = Decimal("0.01")
-
-
-def _money(value) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+from hello_dd.harness.clients import order_lines, put_back_stock
+from hello_dd.harness.money import cents, check_order_bill
 
 
-def _order(context, customer, lines, discount_code=None):
-    headers = context.world.remembered.get("headers")
-    context.world.gateway.place_order(lines, customer, discount_code=discount_code, headers=headers)
+def _place(context, customer, lines, discount_code=None):
+    return context.world.gateway.place_order(
+        order_lines(*lines), customer, discount_code=discount_code, headers=context.world.caller_headers
+    )
 
 
-@given("the current stock of product {product:ProductId}")
-@given("the current stock of products {products:ProductIds}")
-def note_stock(context, product=None, products=None):
-    stock = context.world.remembered.setdefault("stock", {})
-    for pid in products or [product]:
-        stock[pid] = context.world.inventory.stock_levels(pid)
+def _set_stock(context, product, units):
+    inventory = context.world.inventory
+    before = inventory.stock_levels(product)["available"]
+    # Put back after the scenario, so every scenario finds the catalogue's stock.
+    context.add_cleanup(put_back_stock, inventory.http.base_url, product, before)
+    context.world.stock_before[product] = inventory.set_available(product, units)
 
 
-@when('customer "{customer}" orders:')
-def order_table(context, customer):
-    lines = [{"productId": row["product"], "quantity": int(row["quantity"])} for row in context.table]
-    _order(context, customer, lines)
+def _check_price(context, product, price):
+    listed = context.world.pricing.price(product)
+    expect.status(listed, 200)
+    expect.precondition(
+        context,
+        cents(listed.body["finalPrice"]) == price,
+        f"this example needs product {product} at ${price}; the stack lists it at ${listed.body['finalPrice']}",
+    )
 
 
-@when('customer "{customer}" orders {quantity:JsonValue} units of product {product:ProductId}')
-@when('customer "{customer}" orders {quantity:JsonValue} unit of product {product:ProductId}')
-def order_one_line(context, customer, quantity, product):
-    _order(context, customer, [{"productId": product, "quantity": quantity}])
+@given("product {product:ProductId} sells at {price:Money} and has {units:d} units in stock")
+def price_and_stock(context, product, price, units):
+    _check_price(context, product, price)
+    _set_stock(context, product, units)
 
 
-@when('customer "{customer}" orders {quantity:d} units of product {product:ProductId} with discount code "{code}"')
-def order_with_code(context, customer, quantity, product, code):
-    _order(context, customer, [{"productId": product, "quantity": quantity}], discount_code=code)
+@given("product {product:ProductId} sells at {price:Money}")
+def sells_at(context, product, price):
+    _check_price(context, product, price)
 
 
-@when("the shopper orders {quantity:d} unit of product {product:ProductId}")
-@when("the shopper orders {quantity:d} units of product {product:ProductId}")
-def shopper_orders(context, quantity, product):
-    _order(context, "cust-789", [{"productId": product, "quantity": quantity}])
+@given("product {product:ProductId} has {units:d} units in stock")
+def has_stock(context, product, units):
+    _set_stock(context, product, units)
 
 
-@then("the order is confirmed with an order id and a total")
-def order_confirmed(context):
-    exchange = context.world.answer
-    expect.status(exchange, 201)
-    assert_that(exchange.body, has_entries(orderId=matches_regexp(r"\S+"), status="confirmed"), exchange.describe())
-    assert_that(isinstance(exchange.body.get("total"), (int, float)), equal_to(True), "the total is a number")
-    context.world.remembered["order"] = exchange.body
+@given("customer {customer:CustomerId} has ordered {lines:OrderLines}")
+def has_ordered(context, customer, lines):
+    context.world.order = expect.confirmed_order(_place(context, customer, lines))
 
 
-@then("the total is the priced lines minus discounts plus tax")
-def total_adds_up(context):
-    order = context.world.remembered["order"]
-    subtotal = Decimal(0)
-    for line in order["items"]:
-        listed = context.world.pricing.price(line["productId"]).body
-        assert_that(_money(line["unitPrice"]), equal_to(_money(listed["finalPrice"])), f"unit price of {line['productId']}")
-        assert_that(_money(line["lineTotal"]), equal_to(_money(Decimal(str(line["unitPrice"])) * line["quantity"])), str(line))
-        subtotal += _money(line["lineTotal"])
-    discounts = sum((_money(d["amount"]) for d in order["discounts"]), Decimal(0))
-    assert_that(_money(order["subtotal"]), equal_to(subtotal), "subtotal = sum of the line totals")
-    assert_that(_money(order["discountTotal"]), equal_to(discounts), "discountTotal = sum of the discounts")
-    taxable = subtotal - discounts
-    tax = _money(taxable * Decimal(str(order["taxRate"])))
-    assert_that(_money(order["tax"]), equal_to(tax), f"tax = {taxable} x {order['taxRate']}")
-    assert_that(_money(order["total"]), equal_to(taxable + tax), "total = subtotal - discounts + tax")
+@when("customer {customer:CustomerId} orders {lines:OrderLines}")
+def orders(context, customer, lines):
+    _place(context, customer, lines)
 
 
-@then("the order has a discount of {percent:d}% of its subtotal")
-def discount_of(context, percent):
-    order = context.world.remembered["order"]
-    expected = _money(Decimal(str(order["subtotal"])) * percent / 100)
-    assert_that(_money(order["discountTotal"]), equal_to(expected), f"discounts: {order['discounts']}")
+@when("customer {customer:CustomerId} orders {lines:OrderLines} with discount code {code}")
+def orders_with_code(context, customer, lines, code):
+    _place(context, customer, lines, discount_code=code)
 
 
-@then("{first:d} units of product {p1:ProductId} and {second:d} unit of product {p2:ProductId} are now reserved")
-def now_reserved(context, first, p1, second, p2):
-    before = context.world.remembered["stock"]
-    for product, units in ((p1, first), (p2, second)):
-        now = context.world.inventory.stock_levels(product)
-        expected = {"available": before[product]["available"] - units, "reserved": before[product]["reserved"] + units}
-        assert_that(now, equal_to(expected), f"stock of product {product} before the order: {before[product]}")
+@when("the customer looks the order up")
+def look_order_up(context):
+    context.world.gateway.order(context.world.order["orderId"])
 
 
-@then("looking the order up again gives the same order")
-def order_lookup(context):
-    order = context.world.remembered["order"]
-    exchange = context.world.gateway.http.get(f"/api/v1/orders/{order['orderId']}")
-    expect.status(exchange, 200)
-    assert_that(exchange.body, equal_to(order))
+@when("{count:d} customers each order {quantity:d} of product {product:ProductId} at the same time")
+def race(context, count, quantity, product):
+    context.world.answers = context.world.gateway.race_orders(product, quantity, count)
+    statuses = sorted(answer.status for answer in context.world.answers)
+    context.world.evidence.note("what the customers were told", f"{count} concurrent orders answered: {statuses}")
+
+
+@then("the order is confirmed: {goods:Money} for the goods, plus tax at the shop's rate")
+@then("the order is confirmed: {goods:Money} for the goods, less {discount:Money} discount, plus tax at the shop's rate")
+def confirmed_at(context, goods, discount=0):
+    order = expect.confirmed_order(context.world.answer)
+    bill = check_order_bill(order, goods, discount)
+    expect.lines_at_list_price(order, context.world.pricing)
+    context.world.evidence.note("the bill", bill.describe())
+
+
+@then("the customer sees the same order, with the same total")
+def same_order(context):
+    expect.status(context.world.answer, 200)
+    assert_that(context.world.answer.body, equal_to(context.world.order))
+
+
+@then("product {product:ProductId} has {units:d} units in stock")
+@then("product {product:ProductId} still has {units:d} units in stock")
+def stock_is(context, product, units):
+    now = context.world.inventory.stock_levels(product)
+    assert_that(now["available"], equal_to(units), f"units of product {product} in stock (was {context.world.stock_before.get(product)})")
+
+
+@then("product {p1:ProductId} has {n1:d} units in stock and product {p2:ProductId} has {n2:d}")
+def two_stocks(context, p1, n1, p2, n2):
+    stock_is(context, p1, n1)
+    stock_is(context, p2, n2)
 
 
 @then("the order is refused because there is not enough stock")
@@ -107,7 +111,7 @@ def refused_insufficient(context):
 @then("the order is refused because product {product:ProductId} is unknown")
 def refused_unknown(context, product):
     error = expect.error(context.world.answer, 400, "UNKNOWN_PRODUCT")
-    assert_that(product in error["message"], equal_to(True), f"the message names product {product}: {error}")
+    assert_that(error["message"], matches_regexp(rf"\b{product}\b"), f"the message names product {product}")
 
 
 @then("the order is refused as invalid, naming the {field}")
@@ -115,7 +119,13 @@ def refused_invalid(context, field):
     expect.invalid_naming(context.world.answer, field)
 
 
-@then("the stock of product {product:ProductId} is unchanged")
-def stock_unchanged(context, product):
-    before = context.world.remembered["stock"][product]
-    assert_that(context.world.inventory.stock_levels(product), equal_to(before), f"stock of product {product}")
+@then("{confirmed:d} orders are confirmed and {refused:d} are refused for lack of stock")
+def confirmed_and_refused(context, confirmed, refused):
+    answers = context.world.answers
+    ok = [a for a in answers if a.status == 201]
+    assert_that(len(ok), equal_to(confirmed), f"confirmed orders; answers: {sorted(a.status for a in answers)}")
+    for answer in (a for a in answers if a.status != 201):
+        expect.error(answer, 400, "INSUFFICIENT_STOCK")
+    assert_that(len(answers) - len(ok), equal_to(refused), "refused orders")
+    for answer in ok:
+        assert_that(answer.body, has_entries(status="confirmed"))

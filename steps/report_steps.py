@@ -1,12 +1,41 @@
+"""Asynchronous reports (pattern 4): a job to follow, its result, or the reason it failed."""
+
 from behave import then, when
-from hamcrest import assert_that, equal_to, has_entries, has_item, instance_of, matches_regexp
+from hamcrest import assert_that, equal_to, has_entries, has_item, instance_of, matches_regexp, none
 
 from hello_dd.harness import expect
 
 
-@when('an analyst requests a "{report_type}" report for {start} to {end}')
+def _report_type(words: str) -> str:
+    """How an analyst names a report type ("inventory summary") as the API names it (inventory_summary)."""
+    return words.strip().replace(" ", "_")
+
+
+def _finished(context, status="completed") -> dict:
+    job_id = context.world.job_id or context.world.answer.body["jobId"]
+    final = context.world.gateway.wait_for_report(job_id, timeout=context.world.policy.report_deadline_seconds)
+    expect.status(final, 200)
+    assert_that(final.body, has_entries(status=status), final.describe())
+    return final.body
+
+
+@when("an analyst requests an {report_type} report for {start} to {end}")
+@when("an analyst requests a {report_type} report for {start} to {end}")
 def request_report(context, report_type, start, end):
-    context.world.gateway.request_report(report_type, start, end)
+    answer = context.world.gateway.request_report(_report_type(report_type), start, end)
+    if answer.status == 202:
+        context.world.job_id = answer.body["jobId"]
+
+
+@when("an analyst's {report_type} report has completed")
+def report_completed(context, report_type):
+    request_report(context, report_type, "2024-01-01", "2024-12-31")
+    _finished(context)
+
+
+@when('an analyst follows report job "{job_id}"')
+def follow_job(context, job_id):
+    context.world.gateway.report_status(job_id)
 
 
 @then("the request is accepted with a job to follow")
@@ -14,39 +43,34 @@ def accepted(context):
     exchange = context.world.answer
     expect.status(exchange, 202)
     assert_that(exchange.body, has_entries(jobId=matches_regexp(r"\S+"), status="queued"), exchange.describe())
-    context.world.remembered["job"] = exchange.body["jobId"]
 
 
-@when("the job completes with a result within {seconds:d} seconds")
-@then("the job completes with a result within {seconds:d} seconds")
-def completes(context, seconds):
-    job_id = context.world.remembered.get("job") or context.world.answer.body["jobId"]
-    final = context.world.gateway.wait_for_report(job_id, timeout=seconds)
-    expect.status(final, 200)
-    assert_that(final.body, has_entries(status="completed", result=instance_of(dict)), final.describe())
-    context.world.remembered["report"] = final.body["result"]
+@then("the job completes with a result within the report deadline")
+def completes(context):
+    assert_that(_finished(context), has_entries(result=instance_of(dict)))
 
 
-@then("the report counts every product inventory-service holds")
+@then("the finished report counts every product inventory-service holds")
 def counts_every_product(context):
-    listing = context.world.inventory.http.get("/inventory", params={"limit": 1})
-    expect.status(listing, 200)
-    assert_that(context.world.remembered["report"].get("products"), equal_to(listing.body["total"]))
+    report = _finished(context)["result"]
+    assert_that(report.get("products"), equal_to(context.world.inventory.product_count()), "products in the report")
 
 
-@then("the report lists product {product:ProductId} as out of stock")
+@then("the finished report lists product {product:ProductId} as out of stock")
 def lists_out_of_stock(context, product):
-    assert_that(context.world.remembered["report"].get("outOfStock", []), has_item(product))
+    assert_that(_finished(context)["result"].get("outOfStock", []), has_item(product))
+
+
+@then("the job ends failed, naming {service:Service} as the reason, with no result")
+def ends_failed(context, service):
+    job = _finished(context, status="failed")
+    assert_that(job.get("result"), none(), f"a failed job has no result: {job}")
+    assert_that(job.get("error"), has_entries(code=matches_regexp(r"\S+"), message=matches_regexp(service)), f"the reason: {job}")
 
 
 @then("the report request is refused as invalid, naming the {field}")
 def refused(context, field):
     expect.invalid_naming(context.world.answer, *{"dates": ("startDate", "endDate")}.get(field, (field,)))
-
-
-@when('an analyst follows report job "{job_id}"')
-def follow_job(context, job_id):
-    context.world.gateway.report_status(job_id)
 
 
 @then("the analyst is told the job was not found")

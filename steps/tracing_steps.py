@@ -7,6 +7,7 @@ from hamcrest import (
     contains_string,
     empty,
     equal_to,
+    greater_than,
     only_contains,
     has_entries,
     has_length,
@@ -22,19 +23,17 @@ GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-servi
 CHECKOUT_STEPS = {"check stock": "checkout.check_stock", "price": "checkout.price", "reserve": "checkout.reserve", "finalize": "checkout.finalize"}
 
 
-def _traced(context, services=(GATEWAY,), exchange=None, **kwargs):
+def _traced(context, services=(GATEWAY,), **kwargs):
     """The complete trace(s) of the scenario's request (by default the gateway's last answer)."""
     world = context.world
-    exchange = exchange or world.remembered.get("traced_exchange") or world.answer
-    allowed_parent = world.remembered["caller"].span_id if "caller" in world.remembered else None
-    found = world.traces.of(exchange, services, allowed_parent=allowed_parent, **kwargs)
-    world.remembered["traces"] = found
-    return found
+    exchange = world.traced_exchange or world.answer
+    allowed_parent = world.caller_trace.span_id if world.caller_trace else None
+    world.found_traces = world.traces.of(exchange, services, allowed_parent=allowed_parent, **kwargs)
+    return world.found_traces
 
 
 def _trace(context):
-    found = context.world.remembered.get("traces") or _traced(context)
-    return found.only()
+    return (context.world.found_traces or _traced(context)).only()
 
 
 # -- one trace per request ------------------------------------------------------------------------------
@@ -50,7 +49,7 @@ def one_trace_spanning(context, services):
 @then("every service's work hangs under the gateway's call to it, with no orphaned span")
 def linked(context):
     trace = _trace(context)
-    caller = context.world.remembered.get("caller")
+    caller = context.world.caller_trace
     assert_that(trace.orphans(caller.span_id if caller else None), empty(), f"spans whose parent is missing\n{trace}")
     assert_that(trace.roots, has_length(1), f"exactly one top span: {[str(s) for s in trace.roots]}")
     assert_that(trace.roots[0], has_properties(service=GATEWAY, kind="server"), "the top span is the gateway's")
@@ -60,7 +59,7 @@ def linked(context):
 @then("the report's work is in the same trace as the request that asked for it")
 def report_in_request_trace(context):
     request = next(e for e in context.world.evidence.exchanges if e.method == "POST" and "/reports/generate" in e.url)
-    context.world.remembered["traced_exchange"] = request
+    context.world.traced_exchange = request
     found = _traced(
         context,
         (GATEWAY, INVENTORY, PRICING),
@@ -106,20 +105,28 @@ def http_calls_under(trace, span):
     return [s for s in trace.descendants(span) if s in http_calls(trace)]
 
 
+@then("the chunks were checked by {service:Service} at the same time")
+def chunks_in_parallel(context, service):
+    calls = calls_to(_trace(context), service)
+    assert_that(len(calls), greater_than(1), f"calls to {service}, one per chunk")
+    alone = [call for call in calls if not any(call.overlaps(other) for other in calls if other is not call)]
+    assert_that(alone, empty(), "chunk calls that overlapped no other chunk's call:\n" + "\n".join(map(str, calls)))
+
+
 # -- propagation -------------------------------------------------------------------------------------------
 
 
-@given("a shopper's request is part of a trace the caller started")
+@given("the caller's request is part of a trace the caller started")
 def caller_trace(context):
     caller = CallerContext.new()
-    context.world.remembered["caller"] = caller
-    context.world.remembered["headers"] = caller.headers
-    context.evidence.note("caller's trace context", "\n".join(f"{k}: {v}" for k, v in caller.headers.items()))
+    context.world.caller_trace = caller
+    context.world.caller_headers = caller.headers
+    context.world.evidence.note("caller's trace context", "\n".join(f"{k}: {v}" for k, v in caller.headers.items()))
 
 
 @then("the request's spans are in the caller's trace, under the caller's span")
 def continued(context):
-    caller = context.world.remembered["caller"]
+    caller = context.world.caller_trace
     found = _traced(context, (GATEWAY, INVENTORY, PRICING))
     assert_that(found.trace_ids, equal_to([caller.trace_id]), "the request's trace ids")
     trace = found.only()
@@ -129,7 +136,7 @@ def continued(context):
 
 @then("every service received the caller's tracestate and baggage")
 def context_passed_through(context):
-    caller = context.world.remembered["caller"]
+    caller = context.world.caller_trace
     trace = _trace(context)
     for service in (GATEWAY, INVENTORY, PRICING):
         for span in trace.server_spans(service):
@@ -144,7 +151,7 @@ def context_passed_through(context):
 
 @then("the spans of {services:Services} record that correlation id")
 def spans_record_correlation_id(context, services):
-    sent = context.world.remembered["headers"]["X-Correlation-Id"]
+    sent = context.world.caller_headers["X-Correlation-Id"]
     trace = _traced(context, services).only()
     for service in services:
         entry = trace.entry_span(service)
@@ -153,12 +160,6 @@ def spans_record_correlation_id(context, services):
 
 
 # -- failures ----------------------------------------------------------------------------------------------
-
-
-@given("{service:Service} is answering normally")
-def answering_normally(context, service):
-    # An earlier scenario may have left a circuit open: wait for its cool-down, as a shopper would.
-    context.world.gateway.wait_until_fully_served("123")
 
 
 @then("the trace marks {failing:Service}'s spans as errors, and {healthy:Service}'s not")
@@ -186,22 +187,13 @@ def error_propagates(context):
         assert_that(chain[-1], equal_to(entry), f"{span} hangs under the gateway's span")
 
 
-@then("the trace shows {count:d} calls from api-gateway to {service:Service}, one after another")
-def repeated_calls(context, count, service):
+@then("the trace shows one call from api-gateway to {service:Service} per attempt, one after another")
+def repeated_calls(context, service):
+    count = context.world.policy.retry_attempts
     trace = _traced(context, (GATEWAY, service), until=lambda f: len(calls_to(f.traces[0], service)) >= count).only()
     calls = calls_to(trace, service)
     assert_that(calls, has_length(count), f"calls to {service}")
     assert_that(in_order(calls), equal_to(True), "each retry started after the previous attempt ended")
-
-
-@given("the circuit to {service:Service} has been opened by repeated failures")
-def circuit_opened(context, service):
-    mode = {INVENTORY: "inventory", PRICING: "pricing"}[service]
-    for _ in range(3):
-        context.world.gateway.cascade(mode)
-        if context.world.gateway.health().body["dependencies"][service]["circuit"] == "open":
-            return
-    raise AssertionError(f"the circuit to {service} did not open: {context.world.gateway.health().describe()}")
 
 
 @then("the trace shows no call to {service:Service}")
@@ -216,11 +208,12 @@ def no_call(context, service):
 # -- the agent's own checks ---------------------------------------------------------------------------------
 
 
-@then("the trace agent's own checks found no violation in the traces of this run")
+@then("the trace collector's own checks found no violation in the traces of this run")
 def agent_checks(context):
+    _traced(context, (GATEWAY, INVENTORY, PRICING))  # the request's trace has reached the agent
     reader = context.world.traces.reader
     summary = reader.trace_check_summary()
-    context.evidence.note("trace agent check summary", str(summary) or "{}")
+    context.world.evidence.note("trace agent check summary", str(summary) or "{}")
     # Runs only with Datadog-format traces (@needs-datadog-traces): the agent does not check OTLP ones.
     assert_that(summary, is_not(empty()), "the agent ran its checks on the Datadog payloads it received")
     assert_that(reader.trace_check_failures(), none(), "trace check failures reported by the test agent")

@@ -1,46 +1,22 @@
-"""The Allure HTML report: built by the Allure 3 CLI from real behave results, rendered in a browser."""
+"""The Allure HTML report: built with the Allure 3 libraries from real behave results, rendered in a
+browser; the command line's options and errors."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import shutil
 import subprocess
 import sys
-import threading
 import uuid
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from hello_dd.harness.allure_html import AllureReportError, build_allure_report, find_allure_cli, main
+from hello_dd.harness.reporting.build import AllureReportError, build_allure_report, main
 
-ALLURE_CLI = find_allure_cli()
-CHROMIUM = next(
-    (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), None
-)
-needs_allure = pytest.mark.skipif(
-    ALLURE_CLI is None or shutil.which("node") is None,
-    reason="the Allure 3 CLI is not installed (node_modules/.bin/allure): run `npm ci` in the project root",
-)
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium to render the report (apt-get install chromium)"
-)
+from .browser import CHROMIUM, CHROMIUM_FLAGS, needs_chromium
+from .report_support import needs_allure, serve  # noqa: F401 - a fixture
 
-# Chromium, headless and quiet: no sandbox (root in containers), nothing fetched in the background.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Tried in turn: the report is a single-page app that fetches its data, so give it time on slow machines.
 VIRTUAL_TIME_BUDGETS_MS = (10_000, 30_000)
 
@@ -95,24 +71,6 @@ def allure_results(tmp_path: Path, feature_name: str) -> Path:
     return results
 
 
-@pytest.fixture
-def serve() -> Iterator:
-    """Serves a directory over HTTP on a free loopback port; returns its base URL."""
-    servers = []
-
-    def start(directory: Path) -> str:
-        quiet = type("QuietHandler", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(quiet, directory=str(directory)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
 def chromium(tmp_path: Path, url: str, *, budget_ms: int, extra: list[str]) -> subprocess.CompletedProcess:
     home = tmp_path / "chromium-home"
     home.mkdir(exist_ok=True)
@@ -157,7 +115,7 @@ def visible_texts(dom: str) -> list[str]:
 @needs_chromium
 def test_the_report_renders_the_features_of_a_real_run(tmp_path, allure_results, feature_name, serve):
     output = tmp_path / "reports" / "allure-report"
-    index = build_allure_report(allure_results, output)
+    index = build_allure_report(allure_results, output).index
 
     assert index == output.resolve() / "index.html"
     raw = index.read_text(encoding="utf-8")
@@ -182,7 +140,7 @@ def test_a_second_build_replaces_the_first_report_entirely(tmp_path, allure_resu
     output = tmp_path / "allure-report"
     build_allure_report(allure_results, output)
     (output / "left-over.txt").write_text("from an older report", encoding="utf-8")
-    index = build_allure_report(allure_results, output, report_name="second build")
+    index = build_allure_report(allure_results, output, report_name="second build").index
     assert not (output / "left-over.txt").exists()
     assert "<title> second build </title>" in index.read_text(encoding="utf-8")
     assert [p.name for p in output.parent.iterdir() if p.name.startswith(".allure-report-")] == []  # no staging left
@@ -191,17 +149,22 @@ def test_a_second_build_replaces_the_first_report_entirely(tmp_path, allure_resu
 @needs_allure
 def test_the_command_line_entry_builds_the_report(tmp_path, allure_results, capsys):
     output = tmp_path / "out"
-    assert main(["--results", str(allure_results), "--output", str(output)]) == 0
+    assert main(["--results", str(allure_results), "--output", str(output), "--history", str(tmp_path / "h.jsonl")]) == 0
     assert (output / "index.html").is_file()
     assert f"Allure report: {output.resolve() / 'index.html'}" in capsys.readouterr().out
 
 
 def test_help_names_the_options():
     done = subprocess.run(
-        [sys.executable, "-m", "hello_dd.harness.allure_html", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "hello_dd.harness.reporting.build", "--help"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "100"},  # no wrap inside a path
     )
     assert done.returncode == 0
-    for option in ("--results DIR", "--output DIR", "reports/allure-results", "reports/allure-report", "npm ci"):
+    for option in (
+        "--results DIR", "--output DIR", "--history FILE", "--history-limit N", "--no-history", "--single-file",
+        "--warn-only",
+        "reports/allure-results", "reports/allure-report", "reports/allure-history.jsonl", "npm ci",
+    ):  # fmt: skip
         assert option in done.stdout
 
 

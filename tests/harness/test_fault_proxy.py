@@ -85,6 +85,17 @@ def test_reset_after_forwarding_loses_the_answer_of_a_write_that_happened(proxy)
     assert request(proxy.port, "POST", "/write", '{"n": 2}')[0] == 200
 
 
+def test_reset_only_requests_holding_a_text_in_their_body(proxy):
+    proxy.reset(request_prefix="POST /write", containing='"1020"')
+    assert request(proxy.port, "POST", "/write", '{"ids": ["1000", "1001"]}')[0] == 200
+    for _ in range(2):
+        with pytest.raises(CONNECTION_LOST):
+            request(proxy.port, "POST", "/write", '{"ids": ["1019", "1020"]}')
+    assert TinyService.writes == ['{"ids": ["1000", "1001"]}']
+    assert "holding '\"1020\"'" in proxy.describe()
+    assert proxy.snapshot()["resets"] == 2
+
+
 def test_every_request_is_reset_until_healed(proxy):
     proxy.reset()
     for _ in range(3):

@@ -9,17 +9,19 @@ import pytest
 
 from hello_dd.harness.load.profile import (
     LoadProfile,
-    check_profile_name,
     Stage,
+    Thresholds,
+    check_profile_name,
     parse_duration,
-    profile_from_table,
+    parse_stages,
     skip_reason,
     thresholds_from_table,
+    user_class_for,
 )
 from hello_dd.harness.load.runner import draw_chart, read_stats
 
 FIXTURES = Path(__file__).with_name("fixtures")
-SEED = [{"duration": "30s", "users": "10"}, {"duration": "1m", "users": "100"}, {"duration": "30s", "users": "0"}]
+SEED = "30s→10, 1m→100, 30s→0"
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("1m", 60), ("1m30s", 90), ("10m", 600), (" 5s ", 5)])
@@ -34,7 +36,7 @@ def test_a_bad_duration_says_what_a_good_one_looks_like(text):
 
 
 def test_the_seed_profile_ramps_linearly_like_k6_stages():
-    profile = profile_from_table("seed", SEED)
+    profile = parse_stages("seed", SEED)
     assert profile.seconds == 120
     assert [profile.users_at(t) for t in (0, 15, 29.9, 30, 60, 89.9, 105, 119.9)] == [0, 5, 10, 10, 55, 100, 50, 0]
     assert profile.users_at(120) is None
@@ -45,14 +47,43 @@ def test_a_profile_survives_the_trip_to_the_load_process():
     assert LoadProfile.from_json(profile.to_json()) == profile
 
 
-def test_stages_need_positive_durations():
+def test_stages_may_be_written_with_an_ascii_arrow():
+    assert parse_stages("x", "5s->20, 10s -> 0") == LoadProfile("x", (Stage(5, 20), Stage(10, 0)))
+
+
+@pytest.mark.parametrize("text", ["0s→5", "30s", "30s→ten", "", "30s→10,"])
+def test_a_bad_stage_is_refused_saying_what_a_good_one_looks_like(text):
     with pytest.raises(ValueError):
-        profile_from_table("bad", [{"duration": "0s", "users": "5"}])
+        parse_stages("bad", text)
 
 
 def test_thresholds_read_from_their_table():
-    limits = thresholds_from_table([{"measure": "p95 latency", "limit": "500 ms"}, {"measure": "error rate", "limit": "10 %"}])
-    assert (limits.p95_ms, limits.error_rate) == (500, 0.10)
+    limits = thresholds_from_table(
+        [
+            {"measure": "p95 latency", "limit": "500 ms"},
+            {"measure": "error rate", "limit": "10 %"},
+            {"measure": "answers that came within 500 ms", "limit": "95 %"},
+        ]
+    )
+    assert limits == Thresholds(500, 0.10, (("answers that came within 500 ms", 0.95),))
+
+
+def test_an_unknown_measure_is_refused_naming_the_known_ones():
+    with pytest.raises(ValueError, match="answers that succeeded"):
+        thresholds_from_table([{"measure": "p95 latency", "limit": "500 ms"}, {"measure": "p90", "limit": "1 ms"}])
+
+
+def test_breaches_name_every_threshold_the_figures_broke():
+    limits = Thresholds(500, 0.10, (("answers that succeeded", 0.9), ("answers that came within 500 ms", 0.95)))
+    assert limits.breaches(400, 0.01, {"answers that succeeded": 0.99, "answers that came within 500 ms": 0.97}) == []
+    broken = limits.breaches(650, 0.10, {"answers that succeeded": 0.89, "answers that came within 500 ms": 0.97})
+    assert len(broken) == 3 and "p95 latency 650.0 ms" in broken[0] and "answers that succeeded" in broken[2]
+
+
+def test_the_traffic_a_scenario_names_chooses_the_locust_user():
+    assert user_class_for("look up products 123 and 456, a second apart") == "ContractShopper"
+    with pytest.raises(ValueError, match="unknown traffic"):
+        user_class_for("browse around")
 
 
 def test_a_missing_threshold_is_named():

@@ -127,6 +127,10 @@ def test_stop_kills_what_ignores_sigterm_and_whatever_it_spawned(tmp_path, pid_a
     grandchild = int(proc.log_tail().strip())
     proc.stop(timeout=0.5)
     assert proc.exit_code == -signal.SIGKILL
+    # SIGKILL has been sent to the whole group; the kernel ends the grandchild a moment later.
+    deadline = time.monotonic() + 5
+    while pid_alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert not pid_alive(grandchild)
     proc.stop()  # idempotent
 

@@ -6,13 +6,25 @@ docs/services-api.md), so the suite works against any implementation of it.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypedDict
 
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.polling import poll
 
 FINISHED_JOB_STATES = ("completed", "failed")
+
+
+class StockLevels(TypedDict):
+    available: int
+    reserved: int
+
+
+def order_lines(*lines: tuple[Any, str]) -> list[dict[str, Any]]:
+    """``(quantity, product)`` pairs as the order's items."""
+    return [{"productId": product, "quantity": quantity} for quantity, product in lines]
 
 
 class Gateway:
@@ -79,6 +91,21 @@ class Gateway:
             what=f"product {product_id} to be served with stock and price again",
         )
 
+    def order(self, order_id: str) -> Exchange:
+        return self.http.get(f"/api/v1/orders/{order_id}")
+
+    def race_orders(self, product_id: str, quantity: int, customers: int) -> list[Exchange]:
+        """``customers`` orders of ``quantity`` units of one product, sent at the same moment (a barrier
+        releases them together), each by its own customer; the answers in customer order."""
+        start = threading.Barrier(customers)
+
+        def order(i: int) -> Exchange:
+            start.wait(timeout=30)
+            return self.place_order(order_lines((quantity, product_id)), f"cust-race-{i}")
+
+        with ThreadPoolExecutor(max_workers=customers) as pool:
+            return list(pool.map(order, range(customers)))
+
     def cascade(self, failure_mode: str | None = None, *, headers: dict[str, str] | None = None) -> Exchange:
         params = {"failure_mode": failure_mode} if failure_mode else None
         return self.http.get("/api/v1/health/cascade", params=params, headers=headers)
@@ -91,11 +118,34 @@ class Inventory:
     def stock(self, product_id: str) -> Exchange:
         return self.http.get(f"/inventory/{product_id}")
 
-    def stock_levels(self, product_id: str) -> dict[str, int]:
+    def stock_levels(self, product_id: str) -> StockLevels:
         exchange = self.stock(product_id)
         if exchange.status != 200:
             raise AssertionError(f"could not read the stock of product {product_id}: {exchange}")
         return {"available": exchange.body["available"], "reserved": exchange.body["reserved"]}
+
+    def set_available(self, product_id: str, units: int) -> StockLevels:
+        """A stock count: ``units`` available from now on (the reserved units stay as they are)."""
+        exchange = self.http.call("PUT", f"/inventory/{product_id}/stock", json={"available": units})
+        if exchange.status != 200:
+            raise AssertionError(f"could not set the stock of product {product_id} to {units}: {exchange}")
+        return {"available": exchange.body["available"], "reserved": exchange.body["reserved"]}
+
+    def catalogue_ids(self, count: int) -> list[str]:
+        """The first ``count`` product ids of the catalogue, in the inventory's order."""
+        listing = self.http.get("/inventory", params={"limit": count})
+        if listing.status != 200:
+            raise AssertionError(f"could not list the catalogue: {listing}")
+        ids = [item["productId"] for item in listing.body["items"]]
+        if len(ids) != count:
+            raise AssertionError(f"the catalogue has {len(ids)} products, the scenario needs {count}")
+        return ids
+
+    def product_count(self) -> int:
+        listing = self.http.get("/inventory", params={"limit": 1})
+        if listing.status != 200:
+            raise AssertionError(f"could not list the catalogue: {listing}")
+        return int(listing.body["total"])
 
 
 class Pricing:
@@ -104,3 +154,12 @@ class Pricing:
 
     def price(self, product_id: str, currency: str = "USD") -> Exchange:
         return self.http.get(f"/prices/{product_id}", params={"currency": currency})
+
+
+def put_back_stock(inventory_url: str, product_id: str, units: int) -> None:
+    """Sets a product's available stock back (a scenario's clean-up, after its own clients are closed)."""
+    http = HttpClient(inventory_url)
+    try:
+        Inventory(http).set_available(product_id, units)
+    finally:
+        http.close()

@@ -3,7 +3,10 @@ exchange that came back."""
 
 from __future__ import annotations
 
-from hamcrest import assert_that, equal_to, has_entries, has_key, instance_of, is_in, matches_regexp
+from decimal import Decimal
+from typing import Any
+
+from hamcrest import any_of, assert_that, close_to, equal_to, has_entries, has_key, instance_of, is_in, is_not, less_than, matches_regexp
 
 from hello_dd.harness.exchange import Exchange
 
@@ -54,3 +57,91 @@ def no_internals(exchange: Exchange) -> None:
 
 def one_of(value: object, allowed: list[object], what: str) -> None:
     assert_that(value, is_in(allowed), what)
+
+
+def served_in_full(exchange: Exchange) -> dict:
+    """A product page with both sections and not degraded; returns the page."""
+    status(exchange, 200)
+    assert_that(exchange.body, has_entries(inventory=has_key("available"), pricing=has_key("finalPrice")), exchange.describe())
+    assert_that(exchange.body.get("degraded"), is_not(True), f"a complete answer, not a degraded fallback:\n{exchange.describe()}")
+    return exchange.body
+
+
+def same_fields(shown: dict, held: Exchange, names: tuple[str, ...]) -> None:
+    """What the gateway showed agrees, field by field, with what the owning service answered."""
+    status(held, 200)
+    for name in names:
+        assert_that(shown.get(name), equal_to(held.body.get(name)), f"{name}: the gateway showed {shown}, the service holds {held.body}")
+
+
+def converted_price(shown: dict, pricing: Any, product_id: str, currency: str) -> None:
+    """The price shown is in ``currency``: the dollar price converted at pricing-service's published rate."""
+    assert_that(shown.get("currency"), equal_to(currency), f"the currency of the price shown: {shown}")
+    usd = pricing.price(product_id, "USD").body
+    converted = pricing.http.get("/convert", params={"amount": usd["finalPrice"], "from": "USD", "to": currency})
+    status(converted, 200)
+    assert_that(Decimal(str(shown["finalPrice"])), close_to(Decimal(str(converted.body["converted"])), Decimal("0.01")), str(shown))
+
+
+def carries_correlation_id(exchange: Exchange) -> str:
+    """The answer names its correlation id (header, and body for an error); returns it."""
+    assert_that(exchange.correlation_id, matches_regexp(VALID_ID), exchange.describe())
+    if exchange.error is not None:
+        assert_that(exchange.body.get("correlationId"), equal_to(exchange.correlation_id), "correlationId in the error body")
+    return str(exchange.correlation_id)
+
+
+def degraded_without_price(exchange: Exchange, *codes: str) -> dict:
+    """A product page shown with its stock but without its price, for one of ``codes``."""
+    status(exchange, 200)
+    assert_that(exchange.body, has_entries(degraded=True), exchange.describe())
+    assert_that(exchange.body["inventory"], has_entries(productId=exchange.body["productId"]), exchange.describe())
+    assert_that(exchange.body["pricing"], has_entries(available=False), exchange.describe())
+    assert_that(exchange.body["pricing"]["error"]["code"], is_in(codes), exchange.describe())
+    return exchange.body
+
+
+def confirmed_order(exchange: Exchange) -> dict:
+    """A confirmed order with an id and a total; returns the order."""
+    status(exchange, 201)
+    assert_that(exchange.body, has_entries(orderId=matches_regexp(r"\S+"), status="confirmed"), exchange.describe())
+    assert_that(exchange.body.get("total"), any_of(instance_of(int), instance_of(float)), "the total is a number")
+    return exchange.body
+
+
+def lines_at_list_price(order: dict, pricing: Any) -> None:
+    """Every line of the order is priced at what pricing-service lists the product at."""
+    for line in order["items"]:
+        listed = pricing.price(line["productId"]).body
+        assert_that(line["unitPrice"], equal_to(listed["finalPrice"]), f"unit price of product {line['productId']}")
+
+
+def precondition(context: Any, holds: bool, why: str) -> None:
+    """An example's data must hold on the stack: on a stack the suite runs itself it is a failure; on an
+    external deployment whose data differs, the scenario is skipped with ``why`` (it cannot say anything)."""
+    if holds:
+        return
+    if context.world.provider.controls_stack:
+        raise AssertionError(f"precondition not met: {why}")
+    context.scenario.skip(reason=f"precondition not met on this deployment: {why}")
+
+
+#: "At once": an answer that did not wait for any dependency (an open circuit, a refused call).
+AT_ONCE_MS = 500
+
+
+def at_once(exchange: Exchange) -> None:
+    assert_that(exchange.elapsed_ms, less_than(AT_ONCE_MS), f"answered at once (ms):\n{exchange.describe()}")
+
+
+def within_budget(exchange: Exchange, policy: Any) -> None:
+    """Answered within the time budget: twice the longest dependency timeout."""
+    budget_ms = policy.time_budget_seconds * 1000
+    assert_that(exchange.elapsed_ms, less_than(budget_ms), f"answered within the {budget_ms:g} ms time budget:\n{exchange.describe()}")
+
+
+def circuit_state(health: Exchange, service: str, state: str) -> None:
+    """The gateway's health answer shows the circuit to ``service`` in ``state``."""
+    status(health, 200)
+    circuit = health.body.get("dependencies", {}).get(service, {}).get("circuit")
+    assert_that(circuit, equal_to(state), f"the circuit to {service}:\n{health.describe()}")

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 from behave import register_type
 
 PRODUCT_ID = r"[A-Za-z0-9_-]+"
 _SEPARATOR = re.compile(r",\s*|\s+and\s+")
+# A quantity as a customer might send it: 2, -1, 2.5 or "two" (invalid ones are refused by the shop).
+_QUANTITY = r'-?\d+(?:\.\d+)?|"[^"]*"'
+_ORDER_LINE = rf"(?:{_QUANTITY}) of product {PRODUCT_ID}"
+_ORDER_LINE_PARTS = re.compile(rf"({_QUANTITY}) of product ({PRODUCT_ID})")
 
 
 def parse_product_ids(text: str) -> list[str]:
@@ -25,6 +30,11 @@ def parse_json_literal(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def parse_order_lines(text: str) -> list[tuple[Any, str]]:
+    """``2 of product 123 and 1 of product 456`` -> [(2, "123"), (1, "456")]."""
+    return [(parse_json_literal(quantity), product) for quantity, product in _ORDER_LINE_PARTS.findall(text)]
 
 
 def _typed(pattern: str):
@@ -60,6 +70,21 @@ def _services(text: str) -> list[str]:
     return parse_product_ids(text)
 
 
+@_typed(rf"{_ORDER_LINE}(?:(?:,\s*|\s+and\s+){_ORDER_LINE})*")
+def _order_lines(text: str) -> list[tuple[Any, str]]:
+    return parse_order_lines(text)
+
+
+@_typed(r"[A-Za-z0-9_.@-]+")
+def _customer_id(text: str) -> str:
+    return text
+
+
+@_typed(r"\$\d+(?:\.\d{2})?")
+def _money(text: str) -> Decimal:
+    return Decimal(text.removeprefix("$"))
+
+
 def register() -> None:
     register_type(
         ProductId=_product_id,
@@ -67,4 +92,7 @@ def register() -> None:
         JsonValue=_json_value,
         Service=_service,
         Services=_services,
+        OrderLines=_order_lines,
+        CustomerId=_customer_id,
+        Money=_money,
     )

@@ -1,11 +1,16 @@
-"""Collects each scenario's outcome during a behave run and writes reports/test_report.md from them."""
+"""Collects each scenario's outcome during a behave run and writes reports/test_report.md and
+reports/spec-map.md from them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from hello_dd.harness.test_report import LoadFigures, ScenarioOutcome, write_test_report
+from hello_dd.harness.contract import ContractItem
+from hello_dd.harness.load.profile import Thresholds
+from hello_dd.harness.load.runner import LoadResult
+from hello_dd.harness.spec_map import write_spec_map
+from hello_dd.harness.test_report import LoadRun, ScenarioOutcome, write_test_report
 
 # behave's statuses in the report's four terms.
 _FAILED = {"failed", "error", "hook_error", "cleanup_error", "undefined", "pending", "pending_warn", "xpassed"}
@@ -47,10 +52,17 @@ def outcome_of(scenario: Any) -> ScenarioOutcome:
 class RunResults:
     def __init__(self) -> None:
         self.outcomes: list[ScenarioOutcome] = []
-        self.load: LoadFigures | None = None
+        self.load: LoadRun | None = None
 
     def add(self, scenario: Any) -> None:
         self.outcomes.append(outcome_of(scenario))
 
-    def write(self, path: Path, *, stack: str) -> Path:
-        return write_test_report(path, self.outcomes, self.load, stack=stack)
+    def add_load(self, result: LoadResult, thresholds: Thresholds) -> None:
+        """A load scenario's figures and its own thresholds (the last one of the run is reported)."""
+        self.load = LoadRun(result.overall, result.check_shares, thresholds)
+
+    def write(self, reports_dir: Path, contract: list[ContractItem], *, stack: str) -> list[Path]:
+        return [
+            write_test_report(reports_dir / "test_report.md", self.outcomes, self.load, stack=stack),
+            write_spec_map(reports_dir / "spec-map.md", contract, self.outcomes, stack=stack),
+        ]

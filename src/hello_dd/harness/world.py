@@ -1,4 +1,5 @@
-"""What one scenario works with: the clients of the stack under test and what earlier steps left."""
+"""What one scenario works with: the clients of the stack under test, the policy it runs with, and the
+facts earlier steps established, each a typed attribute (None or empty until a step sets it)."""
 
 from __future__ import annotations
 
@@ -6,26 +7,64 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from hello_dd.harness.clients import Gateway, Inventory, Pricing
+from hello_dd.harness.checkout_crash import StormResult
+from hello_dd.harness.clients import Gateway, Inventory, Pricing, StockLevels
 from hello_dd.harness.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
+from hello_dd.harness.faults.chaos import Chaos
 from hello_dd.harness.http import HttpClient
+from hello_dd.harness.load.runner import LoadResult
+from hello_dd.harness.load.profile import LoadProfile
 from hello_dd.harness.logs import LogLine
+from hello_dd.harness.metrics import MetricsSnapshot
+from hello_dd.harness.policy import Policy
 from hello_dd.harness.providers.base import SERVICE_NAMES, StackControlUnavailable, StackProvider
-from hello_dd.harness.traces.reader import TraceReader, trace_format_for
-from hello_dd.harness.traces.scenario import ScenarioTraces
+from hello_dd.harness.raw_http import RawAnswer
+from hello_dd.harness.traces.reader import RequestTraces, TraceReader, trace_format_for
+from hello_dd.harness.traces.scenario import CallerContext, ScenarioTraces
 
 
 class World:
-    def __init__(self, provider: StackProvider, userdata: Mapping[str, str], evidence: Evidence):
+    def __init__(self, provider: StackProvider, userdata: Mapping[str, str], evidence: Evidence, policy: Policy):
         self.provider = provider
         self.userdata = userdata
         self.evidence = evidence
+        self.policy = policy
         self._http: list[HttpClient] = []
-        urls = provider.urls
-        self.gateway = Gateway(self._client(urls.gateway))
-        # Facts earlier steps established, by name (stock before an order, ids sent, ...).
-        self.remembered: dict[str, Any] = {}
+        self.gateway = Gateway(self._client(provider.urls.gateway))
+
+        # What the caller sends with its requests.
+        self.caller_headers: dict[str, str] = {}  # its own correlation id, request id or trace context
+        self.caller_trace: CallerContext | None = None
+        self.sent_ids: list[str] = []  # ids the caller sent: a newly made one must differ from them
+
+        # What earlier steps established.
+        self.stock_before: dict[str, StockLevels] = {}  # product -> its stock when the scenario set or noted it
+        self.order: dict[str, Any] | None = None  # the confirmed order
+        self.job_id: str | None = None  # the report job being followed
+        self.requested: list[str] = []  # the product ids a bulk check asked for
+        self.answers: list[Exchange] = []  # the answers of a When that made many requests
+        self.circuit_opened_at: float | None = None  # time.monotonic() when a circuit was seen open
+
+        # A checkout sent again with its idempotency key, and many checkouts a crash interrupted.
+        self.retried_checkout: dict[str, Any] | None = None  # {"key", "body"} of the first try
+        self.storm: StormResult | None = None
+
+        # Faults and what they did.
+        self.traffic_before: dict[str, dict[str, Any]] = {}  # service -> its fault proxy's counts before the When
+        self.injected_resets = 0
+
+        # Metrics, logs, raw HTTP.
+        self.metrics_before: dict[str, MetricsSnapshot] = {}
+        self.metrics_read: MetricsSnapshot | None = None  # the last metrics the operator read
+        self.raw_answer: RawAnswer | None = None
+        self.smuggled_marker: str | None = None
+
+        # Load and traces.
+        self.load_profile: LoadProfile | None = None
+        self.load_result: LoadResult | None = None
+        self.found_traces: RequestTraces | None = None
+        self.traced_exchange: Exchange | None = None  # the request whose trace is asked about (default: the last answer)
 
     def _client(self, base_url: str) -> HttpClient:
         client = HttpClient(base_url, recorder=self.evidence.record)
@@ -41,13 +80,18 @@ class World:
         return Pricing(self._client(self.provider.urls.service("pricing-service")))
 
     @cached_property
+    def chaos(self) -> Chaos:
+        """Faults injected through the provider, each written down for the report."""
+        return Chaos(self.provider, self.evidence)
+
+    @cached_property
     def traces(self) -> ScenarioTraces:
         """The traces this scenario's requests left in the trace agent (see harness.traces)."""
         urls = self.provider.urls
         if not urls.trace_agent:
             raise StackControlUnavailable("no trace agent is known: pass -D trace_agent_url=... (and -D otlp_url=...)")
-        tracer = getattr(self.provider, "tracer", "otel")
-        return ScenarioTraces(TraceReader(urls.trace_agent, urls.otlp, trace_format_for(tracer)))
+        reader = TraceReader(urls.trace_agent, urls.otlp, trace_format_for(self.provider.tracer), settle=self.provider.trace_settle_seconds)
+        return ScenarioTraces(reader)
 
     def service_client(self, name: str) -> HttpClient:
         return self._client(self.provider.urls.service(name))

@@ -3,16 +3,17 @@ and what the caller saw. The provider does the work; this keeps the record."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TypeVar, cast
 
 from hello_dd.harness.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.providers.base import StackProvider
 
-if TYPE_CHECKING:
-    from hello_dd.harness.world import World
+T = TypeVar("T")
 
 
 def _now() -> str:
@@ -25,13 +26,6 @@ class Chaos:
         self.evidence = evidence
         self.started = time.monotonic()
         self.log: list[str] = []
-
-    @classmethod
-    def of(cls, world: World) -> Chaos:
-        """The scenario's one record of chaos, made by the first step that needs it."""
-        if "chaos" not in world.remembered:
-            world.remembered["chaos"] = cls(world.provider, world.evidence)
-        return world.remembered["chaos"]
 
     def _note(self, title: str, text: str) -> None:
         line = f"{_now()} (+{time.monotonic() - self.started:.2f} s) {text}"
@@ -79,12 +73,43 @@ class Chaos:
         self.provider.refuse_connections(service)
         self._note("injected", f"connections from the gateway to {service} refused")
 
-    def reset(self, service: str, *, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False) -> None:
-        self.provider.reset_connections(service, count=count, request_prefix=request_prefix, after_forwarding=after_forwarding)
+    def reset(
+        self,
+        service: str,
+        *,
+        count: int | None = None,
+        request_prefix: str | None = None,
+        after_forwarding: bool = False,
+        containing: str | None = None,
+    ) -> None:
+        self.provider.reset_connections(
+            service, count=count, request_prefix=request_prefix, after_forwarding=after_forwarding, containing=containing
+        )
         which = "every request" if count is None else f"the next {count} request(s)"
         scope = f" starting {request_prefix!r}" if request_prefix else ""
+        scope += f" holding {containing!r}" if containing else ""
         how = "reach it, then the answer is lost (TCP reset)" if after_forwarding else "are reset (TCP RST) before reaching it"
         self._note("injected", f"{which}{scope} from the gateway to {service} {how}")
+
+    def stop_during(self, service: str, request_prefix: str, action: Callable[[], T], hold_ms: int = 1000) -> T:
+        """Runs ``action`` (a request to the gateway) and stops ``service`` while the gateway's request
+        starting ``request_prefix`` is on its way to it: such requests are held back ``hold_ms`` so the
+        service can be stopped meanwhile. Returns what ``action`` returned."""
+        mark = cast(int, self.provider.fault_report(service)["requests"])
+        self.slow_requests(service, hold_ms, request_prefix=request_prefix)
+        result: list[T] = []
+        worker = threading.Thread(target=lambda: result.append(action()), daemon=True)
+        worker.start()
+        try:
+            arrived = self.provider.wait_for_request(service, request_prefix, timeout=10, after=mark)
+            if not arrived:
+                raise AssertionError(f"no request starting {request_prefix!r} reached {service} within 10 s")
+            self.stop(service)
+        finally:
+            worker.join(timeout=30)
+        if not result:
+            raise AssertionError(f"the request made while {service} was stopped did not finish within 30 s")
+        return result[0]
 
     def heal(self) -> None:
         undone = self.provider.clear_faults()

@@ -72,6 +72,8 @@ class Reset:
     #: How many more requests to reset; None: every matching request.
     remaining: int | None = None
     request_prefix: bytes | None = None
+    #: Only requests whose first chunk (head, and the body when it came with it) holds these bytes.
+    containing: bytes | None = None
     #: Forward the request, then reset instead of delivering the answer (the write happened, the
     #: answer is lost).
     after_forwarding: bool = False
@@ -89,6 +91,8 @@ class Faults:
             parts.append("refusing connections")
         if self.reset is not None:
             scope = f"requests starting {self.reset.request_prefix.decode()!r}" if self.reset.request_prefix else "requests"
+            if self.reset.containing:
+                scope += f" holding {self.reset.containing.decode()!r}"
             count = "every one of the" if self.reset.remaining is None else f"the next {self.reset.remaining}"
             how = "answer lost after forwarding" if self.reset.after_forwarding else "reset before forwarding"
             parts.append(f"{count} {scope}: {how}")
@@ -255,6 +259,8 @@ class _Connection:
         rule = faults.reset
         if rule is None or (rule.request_prefix is not None and not chunk.startswith(rule.request_prefix)):
             return "forward"
+        if rule.containing is not None and rule.containing not in chunk:
+            return "forward"
         if rule.remaining is not None:
             left = rule.remaining - 1
             faults.reset = replace(rule, remaining=left) if left > 0 else None
@@ -408,10 +414,19 @@ class FaultProxy:
     def refuse(self) -> None:
         self._call(self._refuse())
 
-    def reset(self, count: int | None = None, request_prefix: str | bytes | None = None, after_forwarding: bool = False) -> None:
+    def reset(
+        self,
+        count: int | None = None,
+        request_prefix: str | bytes | None = None,
+        after_forwarding: bool = False,
+        containing: str | bytes | None = None,
+    ) -> None:
+        """Reset the next ``count`` requests (None: all) starting with ``request_prefix`` and holding
+        ``containing`` (e.g. a product id in a JSON body sent with the head); with ``after_forwarding``
+        the request reaches the service and its answer is lost."""
         if count is not None and not 1 <= int(count) <= MAX_COUNT:
             raise FaultProxyError(f"count must be between 1 and {MAX_COUNT}, not {count}")
-        rule = Reset(None if count is None else int(count), _prefix(request_prefix), after_forwarding)
+        rule = Reset(None if count is None else int(count), _prefix(request_prefix), _prefix(containing), after_forwarding)
         self._call(self._set(reset=rule))
 
     def heal(self) -> None:

@@ -64,8 +64,19 @@ class RemoteFaultProxy:
     def refuse(self) -> None:
         self._call("POST", "/faults/refuse")
 
-    def reset(self, count: int | None = None, request_prefix: str | bytes | None = None, after_forwarding: bool = False) -> None:
-        body = {"count": count, "request_prefix": _text(request_prefix), "after_forwarding": after_forwarding}
+    def reset(
+        self,
+        count: int | None = None,
+        request_prefix: str | bytes | None = None,
+        after_forwarding: bool = False,
+        containing: str | bytes | None = None,
+    ) -> None:
+        body = {
+            "count": count,
+            "request_prefix": _text(request_prefix),
+            "after_forwarding": after_forwarding,
+            "containing": _text(containing),
+        }
         self._call("POST", "/faults/reset", json=body)
 
     def heal(self) -> None:

@@ -17,7 +17,7 @@ Control API (JSON in, JSON out):
     GET  /faults              FaultProxy.snapshot() plus "describe"
     POST /faults/latency      {"to_service_ms": 0, "to_client_ms": 0, "request_prefix": null}
     POST /faults/refuse       no body (or {})
-    POST /faults/reset        {"count": null, "request_prefix": null, "after_forwarding": false}
+    POST /faults/reset        {"count": null, "request_prefix": null, "after_forwarding": false, "containing": null}
     POST /faults/heal         no body (or {})
     GET  /requests/wait?prefix=P&timeout=S[&after=N]        {"seen": true | false}
 
@@ -65,7 +65,7 @@ example (in a container on the run's Docker network):
 control API (JSON in, JSON out; 400 on bad input, 409 when the proxy cannot do it now):
   GET  /health            GET  /faults           POST /faults/heal      POST /faults/refuse
   POST /faults/latency    {"to_service_ms": 0, "to_client_ms": 0, "request_prefix": null}
-  POST /faults/reset      {"count": null, "request_prefix": null, "after_forwarding": false}
+  POST /faults/reset      {"count": null, "request_prefix": null, "after_forwarding": false, "containing": null}
   GET  /requests/wait?prefix=POST%20/quotes&timeout=10&after=N    -> {"seen": true|false}
 
 exit status: 0 after SIGTERM or SIGINT, 1 if an address cannot be listened on, 2 on bad usage.
@@ -295,13 +295,14 @@ class ControlApi:
         return await self._answer(request)
 
     async def reset(self, request: web.Request) -> web.Response:
-        data = await _json_body(request, ("count", "request_prefix", "after_forwarding"))
+        data = await _json_body(request, ("count", "request_prefix", "after_forwarding", "containing"))
         count = _whole_number(data, "count", None, 1, MAX_COUNT)
         prefix = _request_prefix(data.get("request_prefix"))
+        containing = _request_prefix(data.get("containing"), "containing")
         after_forwarding = data.get("after_forwarding", False)
         if not isinstance(after_forwarding, bool):
             raise _BadRequest("invalid_argument", f"after_forwarding must be true or false, not {json.dumps(after_forwarding)}")
-        await asyncio.to_thread(self.proxy.reset, count, prefix, after_forwarding)
+        await asyncio.to_thread(self.proxy.reset, count, prefix, after_forwarding, containing)
         return await self._answer(request)
 
     async def heal(self, request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 
+import gevent
 from locust import FastHttpUser, LoadTestShape, between, constant, events, task
 
 from hello_dd.harness.load.profile import LoadProfile
@@ -75,6 +76,19 @@ class Shopper(_Client):
         self._expect("POST", "/api/v1/orders", 201, "POST /api/v1/orders", json=body)
 
 
+class ContractShopper(_Client):
+    """The contract's load script: each user looks up products 123 and 456 together (k6's http.batch:
+    both requests at once), then pauses a second."""
+
+    wait_time = constant(1)
+
+    @task
+    def product_pair(self):
+        gevent.joinall(
+            [gevent.spawn(self._expect, "GET", f"/api/v1/products/{p}", 200, "GET /api/v1/products/{id}") for p in ("123", "456")]
+        )
+
+
 class ProductQuery(_Client):
     """One endpoint, no think time: each user is one connection asking for product 123 again as soon
     as it has the answer, as ``hey -c USERS`` does. For comparing Locust's figures with another tool."""
@@ -97,4 +111,5 @@ class ProfileShape(LoadTestShape):
         users = PROFILE.users_at(self.get_run_time())
         if users is None:
             return None
-        return users, SPAWN_RATE, [{"Shopper": Shopper, "ProductQuery": ProductQuery}[USER_CLASS_NAME]]
+        user_classes = {"Shopper": Shopper, "ContractShopper": ContractShopper, "ProductQuery": ProductQuery}
+        return users, SPAWN_RATE, [user_classes[USER_CLASS_NAME]]

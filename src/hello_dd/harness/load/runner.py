@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hello_dd.harness.load.profile import LoadProfile
+from hello_dd.harness.load.profile import CHECKS, LoadProfile
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
@@ -44,6 +44,12 @@ class LoadResult:
     json_path: Path
     chart_path: Path | None
 
+    @property
+    def check_shares(self) -> dict[str, float]:
+        """The share of answers (0..1) that passed each check, by the words of profile.CHECKS."""
+        counted = self.checks.get("requests", 0)
+        return {name: (self.checks.get(key, 0) / counted if counted else 0.0) for name, (key, _) in CHECKS.items()}
+
     def summary(self) -> str:
         lines = [f"load profile {self.profile.name}: {self.overall.requests} requests in {self.profile.seconds:g} s"]
         for f in (*self.endpoints, self.overall):
@@ -51,7 +57,8 @@ class LoadResult:
                 f"  {f.name:36} n={f.requests:6} avg={f.average_ms:7.1f} p50={f.p50_ms:6.0f} p95={f.p95_ms:6.0f} "
                 f"p99={f.p99_ms:6.0f} max={f.max_ms:6.0f} ms  errors={f.error_rate:6.2%}  {f.throughput_rps:7.1f} req/s"
             )
-        lines.append(f"  checks: {self.checks}")
+        shares = ", ".join(f"{name} {share:.2%}" for name, share in self.check_shares.items())
+        lines.append(f"  checks of {self.checks.get('requests', 0)} answers: {shares}")
         return "\n".join(lines)
 
 

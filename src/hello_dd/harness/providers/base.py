@@ -10,6 +10,16 @@ from hello_dd.harness.logs import LogLine
 
 SERVICE_NAMES = ("api-gateway", "inventory-service", "pricing-service")
 
+#: Settings the suite gives the stacks it starts itself (the embedded stack, containers), so a run that
+#: opens circuits a dozen times and reads back many traces stays short: a 3 s circuit cool-down instead
+#: of 10 s, and spans exported 0.1 s after they end instead of 0.5 s. The scenarios read the cool-down
+#: from the running gateway (features/README.md); `hello-dd up`, Compose and external stacks keep theirs.
+SPEC_STACK_SETTINGS = {
+    "BREAKER_RESET_SECONDS": "3",
+    "TRACE_EXPORT_DELAY_MS": "100",
+    "OTEL_BSP_SCHEDULE_DELAY": "100",
+}
+
 
 class StackControlUnavailable(Exception):
     """This provider cannot do what a scenario asks (stop a service, inject a fault, read logs).
@@ -61,6 +71,13 @@ class StackProvider(ABC):
     tracer: str = "otel"
 
     @property
+    def trace_settle_seconds(self) -> float:
+        """How long a trace must stay unchanged to count as complete: longer than the services wait
+        before exporting spans (0.5 s by default; 0.1 s under SPEC_STACK_SETTINGS, but ddtrace's writer
+        flushes about once a second whatever the settings)."""
+        return 0.8 if self.tracer == "ddtrace" or not self.controls_stack else 0.4
+
+    @property
     def sends_datadog_traces(self) -> bool:
         """True when the services send Datadog-format traces, the only ones the test agent checks."""
         return self.tracer == "ddtrace"
@@ -103,10 +120,17 @@ class StackProvider(ABC):
         raise StackControlUnavailable(self._cannot("refuse connections"))
 
     def reset_connections(
-        self, name: str, *, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False
+        self,
+        name: str,
+        *,
+        count: int | None = None,
+        request_prefix: str | None = None,
+        after_forwarding: bool = False,
+        containing: str | None = None,
     ) -> None:
         """The next ``count`` requests (None: all) to ``name`` are answered with a TCP reset; with
-        ``after_forwarding`` they reach the service first and only the answer is lost."""
+        ``after_forwarding`` they reach the service first and only the answer is lost; with
+        ``containing`` only requests whose head and body hold that text."""
         raise StackControlUnavailable(self._cannot("reset connections"))
 
     def wait_for_request(self, name: str, request_prefix: str, timeout: float, after: int = 0) -> bool:

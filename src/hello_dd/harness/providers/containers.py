@@ -24,7 +24,7 @@ from pathlib import Path
 
 from hello_dd.harness.faults import RemoteFaultProxy
 from hello_dd.harness.logs import LogLine, parse_lines
-from hello_dd.harness.providers.base import SERVICE_NAMES, StackUrls
+from hello_dd.harness.providers.base import SERVICE_NAMES, SPEC_STACK_SETTINGS, StackUrls
 from hello_dd.harness.providers.proxied import PROXIED, ProxiedFaults
 from hello_dd.stack import free_ports, http_ok
 from hello_dd.stack.trace_agent import agent_environment
@@ -275,6 +275,7 @@ class DockerContainers(ProxiedFaults):
             OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{AGENT}:{OTLP_PORT}",
             DD_TRACE_AGENT_URL=f"http://{AGENT}:{AGENT_PORT}",
             DD_ENV="containers",
+            **SPEC_STACK_SETTINGS,
         )
         if name == "inventory-service":
             container.with_env("DATABASE_URL", self._database_url(INVENTORY_DATABASE))

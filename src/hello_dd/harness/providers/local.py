@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hello_dd.harness.faults import FaultProxy
 from hello_dd.harness.logs import LogLine, parse_lines
-from hello_dd.harness.providers.base import SERVICE_NAMES, StackUrls
+from hello_dd.harness.providers.base import SERVICE_NAMES, SPEC_STACK_SETTINGS, StackUrls
 from hello_dd.harness.providers.proxied import PROXIED, ProxiedFaults
 from hello_dd.stack import AGENT, LocalStack, StackPorts, free_ports
 
@@ -52,6 +52,7 @@ class LocalProcesses(ProxiedFaults):
             gateway_database_url=f"sqlite:///{self._data_dir / 'gateway.db'}",
             tracer=self.tracer,  # type: ignore[arg-type]
             proxies={name: proxy.port for name, proxy in self.proxies.items()},
+            extra_env=SPEC_STACK_SETTINGS,
         )
         self._stack.start()
 

@@ -17,7 +17,9 @@ class ControllableProxy(Protocol):
 
     def add_latency(self, to_service_ms: int = 0, to_client_ms: int = 0, request_prefix: str | None = None) -> None: ...
     def refuse(self) -> None: ...
-    def reset(self, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False) -> None: ...
+    def reset(
+        self, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False, containing: str | None = None
+    ) -> None: ...
     def heal(self) -> None: ...
     def describe(self) -> str: ...
     def snapshot(self) -> dict[str, object]: ...
@@ -45,9 +47,15 @@ class ProxiedFaults(StackProvider):
         self._proxy(name).refuse()
 
     def reset_connections(
-        self, name: str, *, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False
+        self,
+        name: str,
+        *,
+        count: int | None = None,
+        request_prefix: str | None = None,
+        after_forwarding: bool = False,
+        containing: str | None = None,
     ) -> None:
-        self._proxy(name).reset(count, request_prefix, after_forwarding)
+        self._proxy(name).reset(count, request_prefix, after_forwarding, containing)
 
     def wait_for_request(self, name: str, request_prefix: str, timeout: float, after: int = 0) -> bool:
         return self._proxy(name).wait_for_request(request_prefix, timeout, after)

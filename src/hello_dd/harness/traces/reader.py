@@ -78,6 +78,7 @@ class TraceReader:
         trace_format: TraceFormat = "otlp",
         *,
         timeout: float = 5.0,
+        settle: float = 0.8,
     ):
         if trace_format == "otlp" and not otlp_url:
             raise ValueError("reading OTLP traces needs the test agent's OTLP/HTTP URL")
@@ -85,6 +86,9 @@ class TraceReader:
         self.otlp_url = otlp_url.rstrip("/") if otlp_url else None
         self.trace_format = trace_format
         self.timeout = timeout
+        #: How long a request's span count must stay the same before its trace counts as complete:
+        #: longer than the services take to export a finished span.
+        self.settle = settle
         self.token: str | None = None
         self._http = requests.Session()
         self._http.trust_env = False  # the agent is on loopback: never through a proxy
@@ -157,13 +161,14 @@ class TraceReader:
         until: Callable[[RequestTraces], bool] | None = None,
         allowed_parent: str | None = None,
         timeout: float = 20.0,
-        settle: float = 0.8,
-        interval: float = 0.25,
+        settle: float | None = None,
+        interval: float = 0.1,
         what: str = "the request's trace",
     ) -> RequestTraces:
         if correlation_id is None and trace_id is None:
             raise ValueError("give the request's correlation id or its trace id")
         expected = sorted(set(services))
+        settle = self.settle if settle is None else settle
         deadline = time.monotonic() + timeout
         stable_since: float | None = None
         last_count = -1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from hello_dd.harness.traces.model import Span, Trace
@@ -29,6 +30,33 @@ def text_tree(trace: Trace) -> str:
     return "\n".join(lines)
 
 
+def tick_step_ms(total_ms: float, *, at_most: int = 8) -> float:
+    """A round tick spacing (1, 2 or 5 times a power of ten, in ms) giving at most ``at_most``
+    intervals over ``total_ms``."""
+    raw = max(total_ms, 1e-3) / at_most
+    base = 10 ** math.floor(math.log10(raw))
+    return next(base * m for m in (1, 2, 5, 10) if base * m >= raw)
+
+
+def tick_label(value_ms: float, step_ms: float) -> str:
+    """``0``, ``250 ms``, ``1.5 s``, ``0.2 ms``: as many decimals as the step needs, seconds from 1 s steps."""
+    if value_ms == 0:
+        return "0"
+    if step_ms >= 500:
+        unit_value, unit_step, unit = value_ms / 1000, step_ms / 1000, "s"
+    else:
+        unit_value, unit_step, unit = value_ms, step_ms, "ms"
+    decimals = max(0, -math.floor(math.log10(unit_step) + 1e-9))
+    return f"{unit_value:.{decimals}f} {unit}"
+
+
+def time_axis(total_ms: float) -> tuple[float, list[tuple[float, str]]]:
+    """The axis end (the first tick at or after ``total_ms``) and its ticks as (ms, label)."""
+    step = tick_step_ms(total_ms)
+    count = max(1, math.ceil(total_ms / step - 1e-9))
+    return step * count, [(step * i, tick_label(step * i, step)) for i in range(count + 1)]
+
+
 def _colour(service: str, others: dict[str, str]) -> str:
     if service in SERVICE_COLOURS:
         return SERVICE_COLOURS[service]
@@ -38,9 +66,11 @@ def _colour(service: str, others: dict[str, str]) -> str:
 
 
 def waterfall_svg(trace: Trace, *, width: int = 1000, row: int = 22, label_width: int = 380) -> str:
-    """Each span a bar on a shared time axis, in tree order, coloured by service, errors outlined red."""
+    """Each span a bar on a shared time axis with round ticks, in tree order, coloured by service,
+    errors outlined red."""
     rows = list(trace.walk())
-    total_ns = max(trace.end_ns - trace.start_ns, 1)
+    axis_ms, ticks = time_axis(max(trace.end_ns - trace.start_ns, 1) / 1e6)
+    total_ns = axis_ms * 1e6
     chart = width - label_width - 80  # room on the right for the last bar's duration
     top = 34
     height = top + row * len(rows) + 30
@@ -51,13 +81,10 @@ def waterfall_svg(trace: Trace, *, width: int = 1000, row: int = 22, label_width
         f'<rect width="{width}" height="{height}" fill="white"/>',
         f'<text x="8" y="18" font-weight="bold">{escape(trace.summary())}</text>',
     ]
-    # time axis: five ticks
-    for i in range(6):
-        x = label_width + chart * i / 5
+    for tick_ms, label in ticks:
+        x = label_width + chart * tick_ms / axis_ms
         parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 24}" stroke="#e0e0e0"/>')
-        parts.append(
-            f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" fill="#555">{total_ns * i / 5 / 1e6:.0f} ms</text>'
-        )
+        parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" fill="#555">{label}</text>')
     for index, (depth, span) in enumerate(rows):
         y = top + index * row
         x = label_width + chart * (span.start_ns - trace.start_ns) / total_ns

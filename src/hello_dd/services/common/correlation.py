@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -53,3 +55,17 @@ def outgoing_headers() -> dict[str, str]:
     if rid := request_id_var.get():
         headers[REQUEST_HEADER] = rid
     return headers
+
+
+@contextmanager
+def acting_for(correlation_id: str | None, request_id: str | None) -> Iterator[None]:
+    """Background work done for an earlier request (a checkout settled after a restart, a report job
+    run again) carries that request's ids, so its log lines and downstream calls are found under them;
+    a fresh id stands in for one that was not kept."""
+    cid_token = correlation_id_var.set(correlation_id if is_valid_id(correlation_id) else new_id())
+    rid_token = request_id_var.set(request_id if is_valid_id(request_id) else new_id())
+    try:
+        yield
+    finally:
+        correlation_id_var.reset(cid_token)
+        request_id_var.reset(rid_token)

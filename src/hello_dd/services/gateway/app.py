@@ -12,7 +12,7 @@ from hello_dd.services.common.app import create_service_app
 from hello_dd.services.common.periodic import running
 from hello_dd.services.common.settings import GatewaySettings
 from hello_dd.services.gateway.context import build_gateway
-from hello_dd.services.gateway.routes import cascade, orders, products, reports
+from hello_dd.services.gateway.routes import cascade, orders, policy, products, reports
 
 DESCRIPTION = """Entry point of hello-dd. Orchestrates inventory-service and pricing-service in five
 request patterns: product query (parallel fan-out), checkout (saga with compensation), bulk check
@@ -51,7 +51,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings,
         title="hello-dd api-gateway",
         description=DESCRIPTION,
-        routers=[products.router, orders.router, reports.router, cascade.router],
+        routers=[products.router, orders.router, reports.router, cascade.router, policy.router],
         lifespan=lifespan,
         health_details=health,
     )

@@ -22,6 +22,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from hello_dd.services.common.correlation import acting_for
 from hello_dd.services.common.errors import ApiError
 from hello_dd.services.common.telemetry import tracer
 from hello_dd.services.gateway.clients import DownstreamRejected, InventoryClient, PricingClient
@@ -232,16 +233,18 @@ class CheckoutSaga:
         limit = asyncio.Semaphore(RECOVERY_CONCURRENCY)
 
         async def settle(record: CheckoutRecord) -> None:
+            # As the request that started it: its log lines and calls are found under that request's ids.
             async with limit:
-                outcome = await self._settle(record)
-                RECOVERIES.labels(outcome).inc()
-                log.warning(
-                    "recovered checkout %s (%s): %s",
-                    record.checkout_id,
-                    record.state,
-                    outcome,
-                    extra={"order_id": record.checkout_id, "state": record.state, "outcome": outcome},
-                )
+                with acting_for(record.correlation_id, record.request_id), _tracer.start_as_current_span("checkout.recover"):
+                    outcome = await self._settle(record)
+                    RECOVERIES.labels(outcome).inc()
+                    log.warning(
+                        "recovered checkout %s (%s): %s",
+                        record.checkout_id,
+                        record.state,
+                        outcome,
+                        extra={"order_id": record.checkout_id, "state": record.state, "outcome": outcome},
+                    )
 
         await asyncio.gather(*(settle(record) for record in records))
         return len(records)

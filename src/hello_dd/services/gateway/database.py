@@ -49,6 +49,9 @@ checkouts = Table(
     Column("final_quote", Text, nullable=True),
     # Why a checkout failed (an error code), for the logs and for people reading the table.
     Column("outcome", String(64), nullable=True),
+    # The ids of the request that started it: recovery logs and calls under them.
+    Column("correlation_id", String(128), nullable=True),
+    Column("request_id", String(128), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
     CheckConstraint("state IN (" + ", ".join(f"'{s}'" for s in CHECKOUT_STATES) + ")", name="ck_checkouts_state"),
@@ -70,6 +73,9 @@ report_jobs = Table(
     Column("completed_at", DateTime(timezone=True), nullable=True, index=True),
     Column("result", Text, nullable=True),
     Column("error", Text, nullable=True),
+    # The ids of the request that submitted it: a run after a restart logs and calls under them.
+    Column("correlation_id", String(128), nullable=True),
+    Column("request_id", String(128), nullable=True),
     CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in JOB_STATES) + ")", name="ck_report_jobs_status"),
 )
 

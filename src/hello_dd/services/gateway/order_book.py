@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hello_dd.services.common.correlation import current_correlation_id, current_request_id
 from hello_dd.services.common.database import write_transaction
 from hello_dd.services.gateway.database import checkouts, orders, utc_now
 from hello_dd.services.gateway.idempotency import KeyClaim, bound_target, rebind
@@ -52,6 +53,8 @@ class CheckoutRecord:
     request: OrderRequest
     reservation_id: str
     final_quote: dict[str, Any] | None
+    correlation_id: str | None = None
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ class OrderBook:
     # --- a checkout's progress ------------------------------------------------------------------
 
     def begin(self, checkout_id: str, request: OrderRequest, reservation_id: str, claim: KeyClaim | None) -> Begun:
+        """Records a new checkout under the current request's ids (the caller runs it in a worker
+        thread, which sees the request's context), claiming its key."""
+        ids = {"correlation_id": current_correlation_id(), "request_id": current_request_id()}
         for attempt in range(_BEGIN_ATTEMPTS):
             try:
                 with write_transaction(self.engine) as conn:
@@ -91,6 +97,7 @@ class OrderBook:
                             reservation_id=reservation_id,
                             created_at=now,
                             updated_at=now,
+                            **ids,
                         )
                     )
                     return Begun(started=True)
@@ -138,6 +145,8 @@ class OrderBook:
                     request=OrderRequest.model_validate_json(row.request),
                     reservation_id=row.reservation_id,
                     final_quote=json.loads(row.final_quote) if row.final_quote else None,
+                    correlation_id=row.correlation_id,
+                    request_id=row.request_id,
                 )
                 for row in conn.execute(query)
             ]

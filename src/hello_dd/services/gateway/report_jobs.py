@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hello_dd.services.common.correlation import current_correlation_id, current_request_id
 from hello_dd.services.common.database import write_transaction
 from hello_dd.services.common.errors import ApiError
 from hello_dd.services.gateway.database import as_utc, report_jobs, utc_now
@@ -40,6 +41,8 @@ class Job:
     completed_at: datetime | None = None
     result: dict[str, Any] | None = None
     error: dict[str, str] | None = None
+    correlation_id: str | None = None
+    request_id: str | None = None
 
     def view(self) -> JobStatus:
         def iso(moment: datetime | None) -> str | None:
@@ -70,6 +73,8 @@ def _job(row: Any) -> Job:
         completed_at=row.completed_at,
         result=json.loads(row.result) if row.result else None,
         error=json.loads(row.error) if row.error else None,
+        correlation_id=row.correlation_id,
+        request_id=row.request_id,
     )
 
 
@@ -107,6 +112,8 @@ class JobStore:
                             owner=self.owner,
                             attempts=0,
                             submitted_at=utc_now(),
+                            correlation_id=current_correlation_id(),
+                            request_id=current_request_id(),
                         )
                     )
                     row = conn.execute(select(report_jobs).where(report_jobs.c.job_id == job_id)).one()

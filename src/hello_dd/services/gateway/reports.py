@@ -17,6 +17,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from hello_dd.services.common.correlation import acting_for, current_correlation_id
 from hello_dd.services.common.telemetry import Context, current_context, tracer
 from hello_dd.services.gateway.bulk import gather_chunks, product_sort_key
 from hello_dd.services.gateway.clients import InventoryClient, PricingClient
@@ -156,6 +157,10 @@ class ReportRunner:
         task.add_done_callback(lambda _: self._tasks.pop(job.job_id, None))
 
     async def _run(self, job: Job, parent: Context | None = None) -> None:
+        if current_correlation_id() is None:  # run again after a restart: as the request that submitted it
+            with acting_for(job.correlation_id, job.request_id):
+                await self._run(job, parent)
+            return
         with _tracer.start_as_current_span("report.generate", context=parent) as span:
             span.set_attribute("report.job_id", job.job_id)
             span.set_attribute("report.type", job.report_type)

@@ -454,7 +454,10 @@ def _note_replay(existing: Reservation) -> None:
 
 def _note_refusal(reservation_id: str, refusal: ProductNotFound | InsufficientStock) -> None:
     metrics.RESERVATIONS.labels(refusal.outcome).inc()
-    log.info(
+    # Too little stock for a reservation is worth an operator's attention; an unknown product is the caller's mistake.
+    level = logging.WARNING if isinstance(refusal, InsufficientStock) else logging.INFO
+    log.log(
+        level,
         "reservation %s refused: %s",
         reservation_id,
         refusal.code,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -23,6 +24,7 @@ from hello_dd.services.inventory.models import (
 from hello_dd.services.inventory.stock import Line
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
+log = logging.getLogger(__name__)
 
 ProductIdPath = Annotated[str, Path(alias="productId", pattern=PRODUCT_ID_PATTERN, examples=["123"])]
 UNKNOWN_PRODUCT = error_responses({404: "No product with this id (PRODUCT_NOT_FOUND)"})
@@ -76,4 +78,14 @@ async def bulk_inventory(request: BulkRequest, stock: Stock) -> BulkResponse:
 async def check_inventory(request: CheckRequest, stock: Stock) -> CheckResponse:
     checked = await stock.read(stock.check, [Line(line.product_id, line.quantity) for line in request.items])
     lines = [CheckedLine.model_validate(line) for line in checked]
+    for line in lines:
+        if line.found and not line.sufficient:
+            # An order asked for more than there is: worth an operator's attention (a warning).
+            log.warning(
+                "not enough stock for product %s: %d requested, %d available",
+                line.product_id,
+                line.requested,
+                line.available,
+                extra={"product_id": line.product_id, "requested": line.requested, "available": line.available},
+            )
     return CheckResponse(sufficient=all(line.sufficient for line in lines), lines=lines)

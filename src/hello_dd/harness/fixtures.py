@@ -1,0 +1,58 @@
+"""Set-up and clean-up a reader does not care about, run from a scenario's tags (behave fixtures:
+``@fixture.<name>``), so the Gherkin says only what the scenario is about. The tag legend is in
+features/README.md."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from behave import fixture
+
+from hello_dd.harness.circuits import circuit_states, close_all
+from hello_dd.harness.clients import Gateway
+from hello_dd.harness.http import HttpClient
+from hello_dd.harness.policy import Policy
+
+
+def _close_circuits(gateway_url: str, policy: Policy) -> None:
+    http = HttpClient(gateway_url)  # its own client: the scenario's are closed by now
+    try:
+        close_all(Gateway(http), policy)
+    finally:
+        http.close()
+
+
+@fixture(name="fixture.stack-recovered")
+def stack_recovered(context: Any) -> Iterator[None]:
+    """The scenario makes a dependency fail: afterwards (once its faults are removed) wait out the
+    cool-down of any open circuit until product 123 is fully served and every circuit is closed. The
+    successful calls also clear the consecutive failures a closed circuit counts, so the next scenario
+    starts from a healthy stack (without them, its first failures could open a circuit early)."""
+    yield
+    _close_circuits(context.provider.urls.gateway, context.policy)
+
+
+FIXTURES = {"fixture.stack-recovered": stack_recovered}
+
+
+def ensure_circuits_closed(context: Any, previous: str | None) -> None:
+    """A safety net before each scenario: a circuit left open by a scenario without the fixture's tag
+    is waited out here (and named, so the tag can be added), instead of failing the next scenario."""
+    http = HttpClient(context.provider.urls.gateway)
+    try:
+        states = circuit_states(Gateway(http))
+    except (AssertionError, OSError):
+        return  # the health check itself is what a scenario will report
+    finally:
+        http.close()
+    if set(states.values()) <= {"closed"}:
+        return
+    print(
+        f"hello-dd spec: {previous or 'an earlier scenario'} left circuits {states}: waiting for them to close"
+        " (tag it @fixture.stack-recovered)",
+        file=sys.stderr,
+        flush=True,
+    )
+    _close_circuits(context.provider.urls.gateway, context.policy)
