@@ -9,7 +9,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
 
   Rule: A confirmed order outlives a restart of the shop
 
-    @critical @pattern-2 @contract:p2-lookup
+    @critical @contract:p2-lookup
     Scenario: A customer's confirmed order is still there after the shop restarts
       Given customer cust-789 has ordered 2 of product 123
       When the shop restarts
@@ -17,7 +17,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
 
   Rule: A checkout tried again after a lost answer places one order
 
-    @critical @pattern-2 @contract:p2-stock-taken
+    @critical @contract:p2-stock-taken
     Scenario: A customer who never saw the confirmation tries again and pays once
       Given product 456 has 50 units in stock
       And customer cust-789 gave up waiting for the answer to an order of 1 of product 456
@@ -27,7 +27,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
 
   Rule: Stock held for a checkout that never finished goes back on the shelf
 
-    @critical @pattern-2 @contract:p2-compensation
+    @critical @contract:p2-compensation
     Scenario: The shop crashes in the middle of 60 checkouts and every held unit belongs to a confirmed order
       Given product 505 has 100 units in stock
       When the shop crashes while 60 customers each order 1 of product 505, and they all try again once it is back
@@ -36,7 +36,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
 
   Rule: A report an analyst asked for is delivered, even across a restart
 
-    @normal @pattern-4 @contract:p4-accepted
+    @contract:p4-accepted
     Scenario: A report requested just before the shop restarts is still delivered
       Given gathering stock figures for reports is slow
       And an analyst has requested an inventory summary report for 2024-01-01 to 2024-12-31
