@@ -317,6 +317,13 @@ MUTANTS = [
         "    if __import__('random').random() < 0.05:\n        await asyncio.sleep(0.6)\n    stock, price = await asyncio.gather(",
         ("load",),
     ),
+    # The same, with the load made by three Locust workers: their checks reach the master's totals.
+    Mutant(
+        "some-answers-slow-3-workers", f"{GATEWAY}/routes/products.py",
+        "    stock, price = await asyncio.gather(",
+        "    if __import__('random').random() < 0.05:\n        await asyncio.sleep(0.6)\n    stock, price = await asyncio.gather(",
+        ("load",), userdata=("load_workers=3",),
+    ),
     Mutant(
         "product-456-fails", f"{GATEWAY}/routes/products.py",
         "    stock, price = await asyncio.gather(",
