@@ -41,6 +41,13 @@ class Mutant:
     userdata: tuple[str, ...] = ()
 
 
+# One product query in twenty takes 600 ms more: p95 may hold, the "within 500 ms" check does not.
+SOME_PRODUCT_QUERIES_SLOW = (
+    f"{GATEWAY}/routes/products.py",
+    "    stock, price = await asyncio.gather(",
+    "    if __import__('random').random() < 0.05:\n        await asyncio.sleep(0.6)\n    stock, price = await asyncio.gather(",
+)
+
 MUTANTS = [
     Mutant("health-not-ok", f"{COMMON}/app.py", '{"status": "ok",', '{"status": "okay",', ("health",)),
     Mutant("circuit-state-misreported", f"{GATEWAY}/resilience.py", '{"closed": "closed",', '{"closed": "shut",', ("health",)),
@@ -330,12 +337,9 @@ MUTANTS = [
         "    stock, price = await asyncio.gather(", "    await asyncio.sleep(0.6)\n    stock, price = await asyncio.gather(",
         ("load",),
     ),
-    Mutant(
-        "some-answers-slow", f"{GATEWAY}/routes/products.py",
-        "    stock, price = await asyncio.gather(",
-        "    if __import__('random').random() < 0.05:\n        await asyncio.sleep(0.6)\n    stock, price = await asyncio.gather(",
-        ("load",),
-    ),
+    Mutant("some-answers-slow", *SOME_PRODUCT_QUERIES_SLOW, ("load",)),
+    # The same, with the load made by three Locust workers: their checks reach the master's totals.
+    Mutant("some-answers-slow-3-workers", *SOME_PRODUCT_QUERIES_SLOW, ("load",), userdata=("load_workers=3",)),
     Mutant(
         "product-456-fails", f"{GATEWAY}/routes/products.py",
         "    stock, price = await asyncio.gather(",

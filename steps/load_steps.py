@@ -4,6 +4,7 @@ figures kept for the test report."""
 from behave import given, then, when
 from hamcrest import assert_that, equal_to
 
+from hello_dd.harness.load.distribution import LoadDistribution
 from hello_dd.harness.load.profile import parse_stages, thresholds_from_table, user_class_for
 from hello_dd.harness.load.runner import run_load
 
@@ -19,7 +20,8 @@ def run(context, traffic):
     world = context.world
     profile = world.load_profile
     label = f"load-{profile.name}-{user_class_for(traffic).lower()}"
-    result = run_load(profile, world.provider.urls.gateway, context.reports_dir / "load", label, user_class=user_class_for(traffic))
+    distribution = LoadDistribution.from_userdata(context.config.userdata)  # -D load_workers=N, docs/scaling.md
+    result = run_load(profile, world.provider.urls.gateway, context.reports_dir / "load", label, user_class=user_class_for(traffic), distribution=distribution)
     world.load_result = result
     world.evidence.note(f"load figures ({label})", result.summary())
     world.evidence.file(f"load results ({label}).json", result.json_path)

@@ -144,6 +144,22 @@ def _up(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- load-worker ------------------------------------------------------------------------------------
+
+
+def _load_worker(args: argparse.Namespace) -> int:
+    from hello_dd.harness.load.distribution import parse_address, worker_command
+
+    try:
+        host, port = parse_address(args.master, default_host="")
+    except ValueError as exc:
+        raise UsageError(f"--master {args.master}: {exc}") from None
+    if args.processes < 1:
+        raise UsageError(f"--processes {args.processes}: at least 1")
+    command = worker_command(host, port, processes=args.processes)
+    os.execv(command[0], command)  # Locust in this process: Ctrl-C and SIGTERM go straight to it
+
+
 # -- parser -------------------------------------------------------------------------------------------
 
 
@@ -244,6 +260,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-agent", action="store_true", help="run without a trace collector (implies --tracer none)"
     )
     up.set_defaults(handler=_up)
+
+    load_worker = commands.add_parser(
+        "load-worker",
+        help="run Locust workers that join a load run's master on another machine",
+        description="Run this project's Locust load users as workers of a load run's master (Locust's own "
+        "master/worker protocol over TCP), until the master ends the run. The master is the run started "
+        "with -D load_master_bind=HOST:PORT -D load_remote_workers=M; it tells its workers the host to "
+        "load and the users to run. See docs/scaling.md.",
+    )
+    load_worker.add_argument(
+        "--master", required=True, metavar="HOST[:PORT]", help="the master's address (port default: 5557)"
+    )
+    load_worker.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes to run on this machine, one per CPU core at most (default: %(default)s)",
+    )
+    load_worker.set_defaults(handler=_load_worker)
     return parser
 
 

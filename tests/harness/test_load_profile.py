@@ -117,15 +117,3 @@ def test_an_unknown_profile_name_is_refused_naming_the_choices():
     with pytest.raises(ValueError, match="short, seed, spike, soak"):
         check_profile_name("nosuch")
 
-
-def test_each_locust_process_counts_its_checks_and_the_runner_adds_them_up(tmp_path):
-    import json
-
-    from hello_dd.harness.load.runner import _add_up_checks, checks_file_of
-
-    base = str(tmp_path / "load-short-checks.json")
-    assert checks_file_of(base, 41) == str(tmp_path / "load-short-checks.41.json")
-    for pid, counts in ((41, {"requests": 10, "status_ok": 9, "under_500ms": 10}), (42, {"requests": 5, "status_ok": 5, "under_500ms": 4})):
-        with open(checks_file_of(base, pid), "w") as out:
-            json.dump(counts, out)
-    assert _add_up_checks(tmp_path.glob("load-short-checks.*.json")) == {"requests": 15, "status_ok": 14, "under_500ms": 14}

@@ -1,11 +1,14 @@
 """Locust's side of a load run: mixed shopping traffic over the gateway's request patterns, shaped by
-the profile in HELLO_DD_LOAD_PROFILE (JSON), with the seed's checks counted (status as expected,
-answer under 500 ms) into HELLO_DD_LOAD_CHECKS (JSON) when the run ends.
+the profile in HELLO_DD_LOAD_PROFILE (JSON), with the seed's checks (status as expected, answer under
+500 ms) counted for every answer (``checks.CheckTally``).
 
-Runs in its own process (``python -m locust -f this-file``): Locust patches the standard library with
-gevent, which must not happen inside the test run itself. With several Locust processes
-(``--processes``) each one counts its own checks, in ``HELLO_DD_LOAD_CHECKS`` with its process id
-inserted before ``.json``; the runner adds them up.
+Runs in its own processes (``python -m locust -f this-file``): Locust patches the standard library
+with gevent, which must not happen inside the test run itself. One process runs the users, or, in a
+distributed run, a master shapes the load and workers run the users (``distribution.py``): the
+workers send their checks to the master inside Locust's own statistics reports, and the master (or
+the single process) writes the totals to HELLO_DD_LOAD_CHECKS (JSON) when it quits. Workers need no
+setting of their own: the master tells them the host and which users to run, so a worker on another
+machine is just ``hello-dd load-worker --master HOST:PORT``.
 
 The users are ``FastHttpUser``s (geventhttpclient): on a small machine where the load generator shares
 the CPU with the stack, ``HttpUser`` (requests) spends several times more CPU per request, and its
@@ -14,41 +17,62 @@ own queueing then shows up in the measured latency (see ``scripts/bench.py --com
 from __future__ import annotations
 
 import itertools
-import json
 import os
+import socket
+import time
+from pathlib import Path
 
 import gevent
 from locust import FastHttpUser, LoadTestShape, between, constant, events, task
+from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 
+from hello_dd import __version__
+from hello_dd.harness.load.checks import REPORT_KEY, CheckTally
 from hello_dd.harness.load.profile import LoadProfile
-from hello_dd.harness.load.runner import checks_file_of
 
-PROFILE = LoadProfile.from_json(os.environ["HELLO_DD_LOAD_PROFILE"])
-CHECKS_FILE = os.environ.get("HELLO_DD_LOAD_CHECKS")
-SLOW_MS = 500
 BULK_IDS = ["123", "456", "789", "101", "202", "303", "404", "505"]
 # Orders are spread over the catalogue's filler products, so a long run never empties one of them.
 ORDER_PRODUCTS = itertools.cycle(str(n) for n in range(1000, 1040))
 
-checks = {"requests": 0, "status_ok": 0, "under_500ms": 0}
+TALLY = CheckTally()
 
 
 @events.request.add_listener
 def _count(response_time, exception, **_):
-    checks["requests"] += 1
-    checks["status_ok"] += exception is None
-    checks["under_500ms"] += response_time < SLOW_MS
+    TALLY.count(response_time, failed=exception is not None)
+
+
+@events.report_to_master.add_listener
+def _hand_over_checks(client_id, data, **_):
+    data[REPORT_KEY] = TALLY.hand_over()
+
+
+@events.worker_report.add_listener
+def _receive_checks(client_id, data, **_):
+    TALLY.receive(client_id, data.get(REPORT_KEY, {}), user_count=data.get("user_count"), at=time.monotonic())
 
 
 @events.quitting.add_listener
-def _write_checks(**_):
-    if CHECKS_FILE and checks["requests"]:
-        with open(checks_file_of(CHECKS_FILE, os.getpid()), "w", encoding="utf-8") as out:
-            json.dump(checks, out)
+def _write_checks(environment, **_):
+    checks_file = os.environ.get("HELLO_DD_LOAD_CHECKS")
+    if checks_file and not isinstance(environment.runner, WorkerRunner):
+        Path(checks_file).write_text(TALLY.to_json(), encoding="utf-8")
+
+
+def _generator_id(environment) -> str:
+    """Who sends the load: the Locust worker's id (host name and a unique suffix), or host and process."""
+    return getattr(environment.runner, "client_id", None) or f"{socket.gethostname()}_{os.getpid()}"
 
 
 class _Client(FastHttpUser):
+    """Every request names its load generator in User-Agent, so the services' side can tell load
+    traffic, and which worker sent it, from anything else."""
+
     abstract = True
+
+    def __init__(self, environment):
+        self.default_headers = {"User-Agent": f"hello-dd-load/{__version__} ({_generator_id(environment)})"}
+        super().__init__(environment)
 
     def _expect(self, method, path, expected, name, **kwargs):
         with self.client.request(method, path, name=name, catch_response=True, **kwargs) as response:
@@ -100,16 +124,40 @@ class ProductQuery(_Client):
         self._expect("GET", "/api/v1/products/123", 200, "GET /api/v1/products/{id}")
 
 
-# The user class of the run, by name (a second module-level name for a class would make Locust count
-# it twice and refuse to start).
-USER_CLASS_NAME = os.environ.get("HELLO_DD_LOAD_USER", "Shopper")
+USER_CLASSES = {cls.__name__: cls for cls in (Shopper, ContractShopper, ProductQuery)}
 SPAWN_RATE = 50  # users started per second while a stage ramps up
+#: After the profile, how long a master waits for every worker's last report beyond the time users
+#: have to finish their task (--stop-timeout), before it gives up and names the workers that did not
+#: send it. A worker reports every WORKER_REPORT_INTERVAL seconds.
+REPORTS_WAIT_SECONDS = 3 * WORKER_REPORT_INTERVAL
 
 
 class ProfileShape(LoadTestShape):
+    """Users over time as the profile says (on the single process or the master; workers never tick).
+    After the profile a master keeps the users at zero until every worker has reported with no user
+    running, so its totals hold every answer the workers counted."""
+
+    drain_started: float | None = None
+
     def tick(self):
-        users = PROFILE.users_at(self.get_run_time())
-        if users is None:
-            return None
-        user_classes = {"Shopper": Shopper, "ContractShopper": ContractShopper, "ProductQuery": ProductQuery}
-        return users, SPAWN_RATE, [user_classes[USER_CLASS_NAME]]
+        profile = LoadProfile.from_json(os.environ["HELLO_DD_LOAD_PROFILE"])
+        user_class = [USER_CLASSES[os.environ.get("HELLO_DD_LOAD_USER", "Shopper")]]
+        users = profile.users_at(self.get_run_time())
+        if users is not None:
+            return users, SPAWN_RATE, user_class
+        if isinstance(self.runner, MasterRunner) and self._waiting_for_last_reports():
+            return 0, SPAWN_RATE, user_class
+        return None
+
+    def _waiting_for_last_reports(self) -> bool:
+        now = time.monotonic()
+        if self.drain_started is None:
+            self.drain_started = now
+        workers = [worker.id for worker in self.runner.clients.values()]
+        idle = TALLY.reported_idle_since(self.drain_started, workers)
+        if len(idle) == len(workers):
+            return False
+        if now - self.drain_started > (self.runner.environment.stop_timeout or 0) + REPORTS_WAIT_SECONDS:
+            TALLY.unreported = sorted(set(workers) - set(idle))
+            return False
+        return True

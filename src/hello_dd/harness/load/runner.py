@@ -1,21 +1,19 @@
-"""Runs a load profile with Locust against a gateway and turns Locust's CSV output into results:
-per endpoint and overall request count, average, p50, p95, p99, max, error rate and throughput, the
-seed's checks, a JSON file and a latency-over-time chart."""
+"""Runs a load profile with Locust against a gateway and turns what Locust's single process or master
+wrote into results: per endpoint and overall request count, average, p50, p95, p99, max, error rate
+and throughput (Locust's CSV), the seed's checks (``checks.py``), a JSON file and a
+latency-over-time chart."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-import subprocess
-import sys
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from hello_dd.harness.load.distribution import LoadDistribution, runner_command, worker_command
+from hello_dd.harness.load.processes import LocustProcesses, LoadRunError
 from hello_dd.harness.load.profile import CHECKS, LoadProfile
-
-LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
 
 @dataclass(frozen=True)
@@ -43,6 +41,8 @@ class LoadResult:
     checks: dict[str, int]
     json_path: Path
     chart_path: Path | None
+    #: In a distributed run, the checks each worker sent (by Locust's id of the worker).
+    checks_by_worker: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def check_shares(self) -> dict[str, float]:
@@ -59,6 +59,9 @@ class LoadResult:
             )
         shares = ", ".join(f"{name} {share:.2%}" for name, share in self.check_shares.items())
         lines.append(f"  checks of {self.checks.get('requests', 0)} answers: {shares}")
+        if self.checks_by_worker:
+            sent = ", ".join(str(counts.get("requests", 0)) for counts in self.checks_by_worker.values())
+            lines.append(f"  from {len(self.checks_by_worker)} Locust workers, answers each: {sent}")
         return "\n".join(lines)
 
 
@@ -116,28 +119,6 @@ def draw_chart(history_csv: Path, png: Path, title: str) -> Path | None:
     return png
 
 
-# Locust processes of a run (``--processes``). One process uses one CPU core at most; with
-# FastHttpUser one process keeps up with the product query at 100 users and the whole stack's speed on
-# the two cores this was measured on, and its p95 agrees with hey's (scripts/bench.py
-# --compare-engines). More processes help a larger machine; here they only add memory.
-DEFAULT_PROCESSES = 1
-
-
-def checks_file_of(base: str, pid: int) -> str:
-    """Where one Locust process writes its checks: ``checks.json`` -> ``checks.<pid>.json``."""
-    stem, dot, suffix = base.rpartition(".")
-    return f"{stem}.{pid}.{suffix}" if dot else f"{base}.{pid}"
-
-
-def _add_up_checks(files: Iterable[Path]) -> dict[str, int]:
-    """The checks of every Locust process of a run, added up."""
-    total: dict[str, int] = {}
-    for path in sorted(files):
-        for key, value in json.loads(path.read_text()).items():
-            total[key] = total.get(key, 0) + int(value)
-    return total
-
-
 def run_load(
     profile: LoadProfile,
     host: str,
@@ -145,33 +126,33 @@ def run_load(
     label: str,
     *,
     user_class: str = "Shopper",
-    processes: int = DEFAULT_PROCESSES,
+    distribution: LoadDistribution = LoadDistribution(),
 ) -> LoadResult:
     """Runs ``profile`` against ``host`` with Locust's ``user_class`` (``Shopper``: the mixed traffic;
-    ``ProductQuery``: the product query only, without think time) in ``processes`` processes."""
+    ``ProductQuery``: the product query only, without think time), in one Locust process or, with
+    workers, a master and its workers (``distribution``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     prefix = out_dir / label
     checks_file = out_dir / f"{label}-checks.json"
-    for stale in out_dir.glob(f"{label}-checks.*.json"):
-        stale.unlink()
+    checks_file.unlink(missing_ok=True)
+    distribution = distribution.with_port() if distribution.distributed else distribution
     env = {
         **os.environ,
         "HELLO_DD_LOAD_PROFILE": profile.to_json(),
         "HELLO_DD_LOAD_CHECKS": str(checks_file),
         "HELLO_DD_LOAD_USER": user_class,
     }
-    command = [
-        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host,
-        "--csv", str(prefix), "--csv-full-history", "--only-summary", "--skip-log-setup",
-        "--exit-code-on-error", "0", "--loglevel", "WARNING",
-    ]  # fmt: skip
-    if processes > 1:
-        command += ["--processes", str(processes)]
-    with (out_dir / f"{label}-locust.log").open("w") as log:
-        subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=profile.seconds + 120)
+    main = "master" if distribution.distributed else "locust"
+    seconds = profile.seconds + 120 + (distribution.workers_wait_seconds if distribution.distributed else 0)
+    with LocustProcesses(out_dir, label) as processes:
+        processes.start(main, runner_command(host, prefix, distribution), env)
+        for number in range(1, distribution.workers + 1):
+            processes.start(f"worker-{number}", worker_command(distribution.local_master_host, distribution.bind_port), os.environ)
+        processes.wait_for(main, seconds)
     overall, endpoints = read_stats(Path(f"{prefix}_stats.csv"))
-    checks = _add_up_checks(out_dir.glob(f"{label}-checks.*.json"))
-    checks_file.write_text(json.dumps(checks))
+    tally = json.loads(checks_file.read_text())
+    if tally["unreported"]:
+        raise LoadRunError(f"workers {', '.join(tally['unreported'])} did not send their last figures to the master: the totals would be short")
     chart = draw_chart(Path(f"{prefix}_stats_history.csv"), out_dir / f"{label}.png", f"{label}: latency and users over time")
     json_path = out_dir / f"{label}.json"
     json_path.write_text(
@@ -180,9 +161,10 @@ def run_load(
                 "profile": json.loads(profile.to_json()),
                 "overall": {**asdict(overall), "error_rate": overall.error_rate},
                 "endpoints": [{**asdict(f), "error_rate": f.error_rate} for f in endpoints],
-                "checks": checks,
+                "checks": tally["totals"],
+                "checks_by_worker": tally["by_worker"],
             },
             indent=2,
         )
     )
-    return LoadResult(profile, overall, endpoints, checks, json_path, chart)
+    return LoadResult(profile, overall, endpoints, tally["totals"], json_path, chart, tally["by_worker"])
