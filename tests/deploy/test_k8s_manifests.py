@@ -100,5 +100,5 @@ def test_a_value_may_differ_only_where_the_manifests_say_so():
     _set_env(compose, "api-gateway", "DD_ENV", "staging")  # the ConfigMap declares DD_ENV a deployment's own
     assert differences(compose, DOCS) == []
     docs = copy.deepcopy(DOCS)
-    next(d for d in docs if d["kind"] == "ConfigMap")["metadata"]["annotations"] = {}
+    next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "hello-dd-service-env")["metadata"]["annotations"] = {}
     assert "api-gateway: DD_ENV='staging' in docker-compose.yml, 'kubernetes' in deploy/k8s" in differences(compose, docs)
