@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from hello_dd.harness.clients import Gateway, Inventory, Pricing, StockLevels
-from hello_dd.harness.evidence import Evidence
+from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.faults.chaos import Chaos
 from hello_dd.harness.http import HttpClient

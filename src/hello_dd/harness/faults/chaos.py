@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TypeVar, cast
 
-from hello_dd.harness.evidence import Evidence
+from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.providers.base import StackProvider
 
