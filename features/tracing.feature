@@ -87,3 +87,21 @@ Feature: Every request is one trace across the services it touched
     @needs-datadog-traces
     Scenario: The trace agent's own checks report no violation
       Then the trace agent's own checks found no violation in the traces of this run
+
+  Rule: The trace shows each service's work with its database and its cache, inside that service's request
+
+    @pattern-1 @normal
+    Scenario: A product query's trace shows inventory's database query under inventory's request
+      When a shopper looks up product 123
+      Then the trace shows inventory-service querying its database while it handled the request
+
+    @pattern-1 @normal @needs-redis
+    Scenario: A product query's trace shows pricing's cache look-up under pricing's request
+      Given pricing-service keeps its cache in Redis
+      When a shopper looks up product 123
+      Then the trace shows pricing-service looking up its cache while it handled the request
+
+    @pattern-2 @critical
+    Scenario: A checkout's reservation is a database write in the same trace
+      When the shopper orders 1 unit of product 456
+      Then the trace shows the reservation written to inventory-service's database while it handled the reservation

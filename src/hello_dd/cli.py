@@ -207,8 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--tracer",
         choices=["otel", "ddtrace", "none"],
-        default="otel",
-        help="tracing in the services: OpenTelemetry exporting OTLP to the test agent, Datadog's ddtrace sending to its Datadog intake, or none (default: %(default)s)",
+        help="tracing in the services: OpenTelemetry exporting OTLP (to the test agent: OTEL_EXPORTER_OTLP_ENDPOINT "
+        "is set to it), Datadog's ddtrace sending to the agent's Datadog intake, or none "
+        "(default: otel; none with --no-agent)",
     )
     up.add_argument(
         "--state-dir",
@@ -233,7 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
         ".venv-agent/bin/ddapm-test-agent made by `make setup`, else ddapm-test-agent on the PATH)",
     )
     agent.add_argument(
-        "--no-agent", action="store_true", help="run without a trace collector (implies --tracer none)"
+        "--no-agent",
+        action="store_true",
+        help="run without the test agent; the services do not trace unless --tracer is given, and then they send "
+        "their traces where the OTEL_* (or DD_*) variables of this shell say, by default to a Datadog Agent or "
+        "OpenTelemetry Collector on this machine (OTLP on localhost:4318, Datadog on localhost:8126)",
     )
     up.set_defaults(handler=_up)
     return parser

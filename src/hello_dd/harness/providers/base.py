@@ -6,6 +6,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+import requests
+
 from hello_dd.harness.logs import LogLine
 
 SERVICE_NAMES = ("api-gateway", "inventory-service", "pricing-service")
@@ -64,6 +66,18 @@ class StackProvider(ABC):
     def sends_datadog_traces(self) -> bool:
         """True when the services send Datadog-format traces, the only ones the test agent checks."""
         return self.tracer == "ddtrace"
+
+    @property
+    def caches_in_redis(self) -> bool:
+        """True when pricing-service says on /health that its cache is Redis (scenarios about cache spans
+        need one); False when it says otherwise or cannot be asked."""
+        if not self.urls.pricing:
+            return False
+        try:
+            response = requests.get(self.urls.pricing.rstrip("/") + "/health", timeout=5)
+            return response.status_code == 200 and response.json().get("cache") == "redis"
+        except (requests.RequestException, ValueError):
+            return False
 
     def describe(self) -> str:
         """One line for reports: which stack the run was verified against."""

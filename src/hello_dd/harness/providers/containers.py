@@ -249,7 +249,9 @@ class DockerContainers(ProxiedFaults):
         container.with_envs(
             PORT=str(SERVICE_PORTS[name]),
             HELLO_DD_TRACER=self.tracer,
+            OTEL_SERVICE_NAME=name,
             OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{AGENT}:{OTLP_PORT}",
+            OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
             DD_TRACE_AGENT_URL=f"http://{AGENT}:{AGENT_PORT}",
             DD_ENV="containers",
         )
