@@ -27,22 +27,24 @@ def cache_in_redis(context):
         )
 
 
+def _work_in_own_request(context, service, work_of, verb, what):
+    """``service``'s database or cache spans are in the trace, under its own request, and one of them
+    is a ``verb`` (SELECT, GET ...)."""
+    trace = _trace_with(context, lambda t: work_of(t, service))
+    work = work_of(trace, service)
+    assert_that(work.under(trace.entry_span(service)), is_not(empty()), f"{service}'s {what} in its request:\n{work.describe()}")
+    assert_that([s.db_operation for s in work.spans], has_item(verb), f"a {verb} among {service}'s {what}:\n{work.describe()}")
+    assert_that(work.outside_the_services_requests, empty(), f"{what} outside {service}'s requests")
+
+
 @then("the trace shows {service:Service} querying its database while it handled the request")
 def database_query_under_request(context, service):
-    trace = _trace_with(context, lambda t: database_work(t, service))
-    work = database_work(trace, service)
-    assert_that(work.under(trace.entry_span(service)), is_not(empty()), f"{service}'s statements in its request:\n{work.describe()}")
-    assert_that([s.db_operation for s in work.spans], has_item("SELECT"), f"{service} read from its database:\n{work.describe()}")
-    assert_that(work.outside_the_services_requests, empty(), f"statements outside {service}'s requests")
+    _work_in_own_request(context, service, database_work, "SELECT", "statements")
 
 
 @then("the trace shows {service:Service} looking up its cache while it handled the request")
 def cache_lookup_under_request(context, service):
-    trace = _trace_with(context, lambda t: cache_work(t, service))
-    work = cache_work(trace, service)
-    assert_that(work.under(trace.entry_span(service)), is_not(empty()), f"{service}'s cache commands in its request:\n{work.describe()}")
-    assert_that([s.db_operation for s in work.spans], has_item("GET"), f"{service} looked a value up:\n{work.describe()}")
-    assert_that(work.outside_the_services_requests, empty(), f"cache commands outside {service}'s requests")
+    _work_in_own_request(context, service, cache_work, "GET", "cache commands")
 
 
 @then("the trace shows the reservation written to {service:Service}'s database while it handled the reservation")

@@ -94,7 +94,8 @@ def _stack_from_args(args: argparse.Namespace) -> LocalStack:
 
 
 def _print_running(stack: LocalStack) -> None:
-    print(f"hello-dd stack is running (tracing: {stack.tracer})\n")
+    destination = f", traces to {stack.trace_destination}" if stack.no_agent and stack.trace_destination else ""
+    print(f"hello-dd stack is running (tracing: {stack.tracer}{destination})\n")
     for name, url in stack.urls.items():
         note = f"  ({URL_NOTES[name]})" if name in URL_NOTES else ""
         print(f"  {name:<18} {url}{note}")

@@ -35,7 +35,7 @@ def test_services_get_their_configuration_from_the_environment(ports, tmp_path, 
         assert env[name]["HELLO_DD_TRACER"] == "otel"
         assert env[name]["OTEL_SERVICE_NAME"] == name
         assert env[name]["OTEL_EXPORTER_OTLP_ENDPOINT"] == f"http://127.0.0.1:{ports.otlp}"
-        assert env[name]["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
+        assert env[name]["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/json"  # what the test agent reads cheapest
         assert "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" not in env[name]  # it would win over the stack's agent
         assert env[name]["OTEL_EXPORTER_OTLP_HEADERS"] == "x-team=shop"  # the rest of the caller's OTEL_* pass on
         assert env[name]["DD_TRACE_AGENT_URL"] == f"http://127.0.0.1:{ports.agent}"
@@ -83,6 +83,9 @@ def test_without_agent_a_tracer_sends_where_the_callers_variables_say(ports, tmp
     assert env["HELLO_DD_TRACER"] == "otel" and env["OTEL_SERVICE_NAME"] == "pricing-service"
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:14318"
     assert "DD_TRACE_AGENT_URL" not in env
+    assert LocalStack(ports, workdir=tmp_path, no_agent=True, tracer="otel").trace_destination == "http://127.0.0.1:14318"
+    assert LocalStack(ports, workdir=tmp_path, no_agent=True, tracer="ddtrace").trace_destination == "http://localhost:8126"
+    assert LocalStack(ports, workdir=tmp_path, no_agent=True).trace_destination is None
 
 
 def test_the_urls_name_every_endpoint(ports, tmp_path):

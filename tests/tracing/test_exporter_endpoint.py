@@ -47,7 +47,9 @@ def test_the_otlp_endpoint_variable_alone_moves_the_traces(second_agent, tmp_pat
     api, otlp = second_agent
     elsewhere = TraceReader(api, otlp)
     elsewhere.start_session()
-    with LocalStack(StackPorts.free(), workdir=tmp_path / "stack", extra_env={"OTEL_EXPORTER_OTLP_ENDPOINT": otlp}) as stack:
+    # Protobuf, the services' own default (the stack sends JSON to its test agent).
+    moved = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}
+    with LocalStack(StackPorts.free(), workdir=tmp_path / "stack", extra_env=moved) as stack:
         own = reader_of(stack)
         found = traced_request(stack, PRODUCT_QUERY, reader=elsewhere)
         assert found.only().services == SERVICES

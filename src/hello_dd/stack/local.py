@@ -23,7 +23,7 @@ from typing import Literal
 
 from hello_dd.stack.ports import LOOPBACK, StackPorts, ensure_free
 from hello_dd.stack.processes import STOP_TIMEOUT_SECONDS, ManagedProcess, exit_reason
-from hello_dd.stack.trace_agent import agent_arguments, agent_environment, find_test_agent
+from hello_dd.stack.trace_agent import TEST_AGENT_OTLP_PROTOCOL, agent_arguments, agent_environment, find_test_agent
 
 AGENT = "trace-agent"
 GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
@@ -150,7 +150,7 @@ class LocalStack:
                 OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{LOOPBACK}:{self.ports.otlp}",
                 DD_TRACE_AGENT_URL=f"http://{LOOPBACK}:{self.ports.agent}",
             )
-            env.setdefault("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+            env.setdefault("OTEL_EXPORTER_OTLP_PROTOCOL", TEST_AGENT_OTLP_PROTOCOL)
         if name == INVENTORY:
             env["DATABASE_URL"] = self.database_url
         elif name == PRICING:
@@ -172,6 +172,16 @@ class LocalStack:
             urls[AGENT] = f"http://{LOOPBACK}:{self.ports.agent}"
             urls["otlp"] = f"http://{LOOPBACK}:{self.ports.otlp}"
         return urls
+
+    @property
+    def trace_destination(self) -> str | None:
+        """Where the services send their traces, as their variables say (None: they do not trace)."""
+        env = self.processes[GATEWAY].env
+        if self.tracer == "ddtrace":
+            return env.get("DD_TRACE_AGENT_URL") or "http://localhost:8126"
+        if self.tracer == "otel":
+            return env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or "http://localhost:4318"
+        return None
 
     def gateway_route(self, name: str) -> str:
         """The URL the gateway calls ``name`` at: its proxy's when it has one, else its own."""

@@ -24,9 +24,8 @@ services import by name.
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -42,15 +41,13 @@ from opentelemetry.util.http import parse_excluded_urls
 from hello_dd import __version__
 from hello_dd.services.common.settings import ServiceSettings
 
-log = logging.getLogger(__name__)
-
 # Health checks and metric scrapes are polled constantly; tracing the services' side of them would only
 # add noise (a call the gateway makes to one, as the cascade endpoint does, keeps its client span).
 # Searched in the request's URL (scheme://host:port/path): anchored, so /api/v1/health/cascade is traced.
 UNTRACED_URLS = r"^https?://[^/]+/health$,^https?://[^/]+/metrics$"
 
 
-def opentelemetry_defaults(service: str, env: MutableMapping[str, str] = os.environ) -> dict[str, str]:
+def opentelemetry_defaults(service: str, env: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The project's values for standard variables, used only where the environment sets none.
 
     - the current HTTP and database semantic conventions (``http.request.method``, ``url.full``,
@@ -69,13 +66,13 @@ def opentelemetry_defaults(service: str, env: MutableMapping[str, str] = os.envi
     return {key: value for key, value in defaults.items() if key not in env}
 
 
-def disabled_instrumentations(env: MutableMapping[str, str] = os.environ) -> set[str]:
+def disabled_instrumentations(env: Mapping[str, str] = os.environ) -> set[str]:
     """Names in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (``aiohttp-client``, ``sqlalchemy``, ``redis``,
     and ``fastapi`` for the server spans), as ``opentelemetry-instrument`` reads them."""
     return {name.strip() for name in env.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",") if name.strip()}
 
 
-def span_exporter(env: MutableMapping[str, str] = os.environ) -> SpanExporter | None:
+def span_exporter(env: Mapping[str, str] = os.environ) -> SpanExporter | None:
     """The exporter ``OTEL_TRACES_EXPORTER`` and ``OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL`` name (None: ``none``).
     The OTLP exporters read their endpoint, headers, compression, TLS files and timeout themselves."""
     kind = (env.get("OTEL_TRACES_EXPORTER") or "otlp").strip().lower()
