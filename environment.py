@@ -29,6 +29,10 @@ NEEDS = {
     "needs-stack-control": ("controls_stack", "it stops services or injects faults"),
     "needs-logs": ("reads_logs", "it reads the services' log lines"),
     "needs-network-control": ("cuts_network", "it cuts a service off the network, which only -D stack=containers can do"),
+    "needs-redis": (
+        "caches_in_redis",
+        "pricing-service caches in process here: give -D redis_url=redis://... or run -D stack=containers",
+    ),
     "needs-datadog-traces": (
         "sends_datadog_traces",
         "the test agent checks only Datadog-format traces: run it with -D tracer=ddtrace",

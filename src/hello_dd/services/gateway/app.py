@@ -23,7 +23,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = await build_gateway(settings, tracer=app.state.tracing.client_tracer)
+        app.state.gateway = await build_gateway(settings)
         try:
             yield
         finally:
