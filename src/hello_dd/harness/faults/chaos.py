@@ -25,12 +25,9 @@ class Chaos:
         self.provider = provider
         self.evidence = evidence
         self.started = time.monotonic()
-        self.log: list[str] = []
 
     def _note(self, title: str, text: str) -> None:
-        line = f"{_now()} (+{time.monotonic() - self.started:.2f} s) {text}"
-        self.log.append(line)
-        self.evidence.note(title, line)
+        self.evidence.note(title, f"{_now()} (+{time.monotonic() - self.started:.2f} s) {text}")
 
     # -- faults -------------------------------------------------------------------------------------
 
@@ -119,6 +116,3 @@ class Chaos:
         shown = {**report, "recent": list(report.get("recent", []))[-15:]}  # type: ignore[call-overload]
         self._note(f"traffic to {service}", f"{shown}")
         return report
-
-    def summary(self) -> str:
-        return "\n".join(self.log)

@@ -206,11 +206,6 @@ class Trace:
                 found.append(span)
         return found
 
-    def client_spans_to(self, base_url: str, caller: str | None = None) -> list[Span]:
-        """Client spans whose URL starts with ``base_url`` (also those that never got an answer)."""
-        base = base_url.rstrip("/") + "/"
-        return [s for s in self.select(kind=CLIENT, service=caller) if (s.url or "").startswith(base)]
-
     @property
     def errors(self) -> list[Span]:
         return [s for s in self.spans if s.error]
