@@ -45,12 +45,12 @@ up: setup ## Run the stack on this machine until Ctrl-C (options: ARGS="--no-age
 
 spec: setup ## Run the specification (behave) on the embedded stack; options: ARGS="--tags=@pattern-2"
 	$(VENV)/bin/behave $(ARGS)
-	@$(VENV)/bin/python -m hello_dd.harness.closing_line
+	@$(VENV)/bin/python -m hello_dd.harness.reporting.closing_line
 
 rerun: setup ## Run again only the scenarios that failed in the last run (listed in reports/rerun.txt)
 	@if [ -s reports/rerun.txt ]; then \
 		$(VENV)/bin/behave $(ARGS) $$(grep -v '^#' reports/rerun.txt); status=$$?; \
-		$(VENV)/bin/python -m hello_dd.harness.closing_line; exit $$status; \
+		$(VENV)/bin/python -m hello_dd.harness.reporting.closing_line; exit $$status; \
 	else echo "make rerun: nothing to run again (reports/rerun.txt is absent: the last run had no failure)"; fi
 
 report: setup ## Build the Allure report of the last run into reports/allure-report, keeping history; fails on a failed quality gate; options: ARGS="--warn-only --single-file"
@@ -63,7 +63,7 @@ unit: setup ## Run the pytest tests only; options: ARGS="-k stack -x"
 
 test: unit ## Run all the tests: pytest, then the whole specification on the embedded stack
 	$(VENV)/bin/behave
-	@$(VENV)/bin/python -m hello_dd.harness.closing_line
+	@$(VENV)/bin/python -m hello_dd.harness.reporting.closing_line
 
 test-containers: setup ## Run the specification on the stack in Docker containers, then check docker-compose.yml (needs Docker, or root to install it)
 	scripts/test-containers.sh $(ARGS)

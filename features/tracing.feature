@@ -86,3 +86,21 @@ Feature: Every request is one trace across the services it touched
     Scenario: The trace collector's own checks find no violation
       When a shopper looks up product 123
       Then the trace collector's own checks found no violation in the traces of this run
+
+  Rule: The trace shows each service's work with its database and its cache, inside that service's request
+
+    @contract:trace-datastores
+    Scenario: A product query's trace shows inventory's database query under inventory's request
+      When a shopper looks up product 123
+      Then the trace shows inventory-service querying its database while it handled the request
+
+    @needs-redis @contract:trace-datastores
+    Scenario: A product query's trace shows pricing's cache look-up under pricing's request
+      Given pricing-service keeps its cache in Redis
+      When a shopper looks up product 123
+      Then the trace shows pricing-service looking up its cache while it handled the request
+
+    @critical @contract:trace-datastores
+    Scenario: A checkout's reservation is a database write in the same trace
+      When customer cust-789 orders 1 of product 456
+      Then the trace shows the reservation written to inventory-service's database while it handled the reservation

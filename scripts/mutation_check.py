@@ -9,6 +9,7 @@ mutant turned red. Exit status 1 if a mutant went unnoticed or a scenario was ne
 
     .venv/bin/python scripts/mutation_check.py            # all mutants (several minutes)
     .venv/bin/python scripts/mutation_check.py --only bulk-no-dedupe --keep
+    .venv/bin/python scripts/mutation_check.py --only tracing-redis-spans-off --redis-url redis://127.0.0.1:6379/0
 """
 
 from __future__ import annotations
@@ -346,9 +347,20 @@ MUTANTS = [
         "    if product_id == '456':\n        raise RuntimeError('broken')\n    stock, price = await asyncio.gather(",
         ("load",), userdata=("load_profile=seed", "--tags=@load-seed"),
     ),
+    # Tracing: a standard instrumentation left out of the services' setup.
     Mutant(
         "trace-propagation-off", f"{COMMON}/telemetry.py",
-        "        propagate.inject(headers, context=trace.set_span_in_context(self.span))\n", "", ("tracing",),
+        "        AioHttpClientInstrumentor().instrument(tracer_provider=provider)\n", "        pass\n", ("tracing",),
+    ),
+    Mutant(
+        "tracing-sql-spans-off", f"{COMMON}/telemetry.py",
+        "        SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)\n", "        pass\n",
+        ("tracing",),
+    ),
+    # Needs --redis-url: without a Redis the cache scenario is skipped, and a skip proves nothing.
+    Mutant(
+        "tracing-redis-spans-off", f"{COMMON}/telemetry.py",
+        "        RedisInstrumentor().instrument(tracer_provider=provider)\n", "        pass\n", ("tracing",),
     ),
     Mutant(
         "same-generated-id-for-everyone", f"{COMMON}/correlation.py", "    return str(uuid.uuid4())",
@@ -456,14 +468,16 @@ def apply(mutant: Mutant, project: Path) -> None:
 
 
 def run_suite(
-    project: Path, features: tuple[str, ...], label: str, userdata: tuple[str, ...] = ()
+    project: Path, features: tuple[str, ...], label: str, userdata: tuple[str, ...] = (), redis_url: str | None = None
 ) -> tuple[set[str], set[str], int]:
-    """Runs the features (with extra ``-D name=value`` or ``--tags=`` options); returns (passed, failed)
-    scenario names and behave's exit status."""
+    """Runs the features (with extra ``-D name=value`` or ``--tags=`` options, and pricing on Redis when
+    ``redis_url`` is given); returns (passed, failed) scenario names and behave's exit status."""
     reports = project / "reports" / label
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "HELLO_DD_TEST_AGENT": str(ROOT / ".venv-agent/bin/ddapm-test-agent")}
     command = [str(ROOT / ".venv/bin/behave"), "-f", "null", "-D", f"reports_dir={reports}", "--junit-directory", str(reports / "junit")]
     command += [option if option.startswith("--") else f"-D{option}" for option in userdata]
+    if redis_url:
+        command += ["-D", f"redis_url={redis_url}"]
     command += [f"features/{name}.feature" for name in features]
     run = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600)
     passed, failed = set(), set()
@@ -483,6 +497,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", help="run only this mutant (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies to inspect them")
+    parser.add_argument("--redis-url", help="a Redis for pricing-service's cache, so the scenarios that need one run too")
     args = parser.parse_args()
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
     workdir = Path(tempfile.mkdtemp(prefix="hello-dd-mutants-"))
@@ -493,7 +508,7 @@ def main() -> int:
         baseline = workdir / "baseline"
         copy_project(baseline)
         features = tuple(sorted({f for m in mutants for f in m.features}))
-        passed, failed, _ = run_suite(baseline, features, "baseline")
+        passed, failed, _ = run_suite(baseline, features, "baseline", redis_url=args.redis_url)
         if failed:
             print(f"the unbroken stack already fails: {sorted(failed)}", file=sys.stderr)
             return 1
@@ -503,7 +518,7 @@ def main() -> int:
             project = workdir / mutant.name
             copy_project(project)
             apply(mutant, project)
-            _, failed, _ = run_suite(project, mutant.features, mutant.name, mutant.userdata)
+            _, failed, _ = run_suite(project, mutant.features, mutant.name, mutant.userdata, args.redis_url)
             print(f"{mutant.name:32} {len(failed):3} scenario(s) red", flush=True)
             if not failed:
                 survivors.append(mutant.name)

@@ -91,9 +91,9 @@ containers/stand-ins/build.sh || exit 1
 if [ "$run_suite" = 1 ]; then
     step "3/4 the specification on -D stack=containers"
     if TESTCONTAINERS_RYUK_DISABLED=true .venv/bin/behave -D stack=containers "${behave_args[@]}"; then
-        .venv/bin/python -m hello_dd.harness.closing_line
+        .venv/bin/python -m hello_dd.harness.reporting.closing_line
     else
-        .venv/bin/python -m hello_dd.harness.closing_line
+        .venv/bin/python -m hello_dd.harness.reporting.closing_line
         failed+=("the specification on containers")
     fi
 fi

@@ -17,7 +17,8 @@ from hamcrest import (
 )
 
 from hello_dd.harness import expect
-from hello_dd.harness.traces.scenario import CallerContext, bad_links, calls_to, http_calls, in_order, steps
+from hello_dd.harness.traces.model import sequential
+from hello_dd.harness.traces.scenario import CallerContext, bad_links, calls_to, http_calls, steps
 
 GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
 CHECKOUT_STEPS = {"check stock": "checkout.check_stock", "price": "checkout.price", "reserve": "checkout.reserve", "finalize": "checkout.finalize"}
@@ -94,7 +95,7 @@ def checkout_in_order(context, names):
     expected = [CHECKOUT_STEPS[name.strip()] for name in names.replace(" and ", ", ").split(",")]
     ran = steps(trace, "checkout.")
     assert_that([s.name for s in ran], equal_to(expected), "the checkout's steps, in start order")
-    assert_that(in_order(ran), equal_to(True), "each step ended before the next began:\n" + "\n".join(map(str, ran)))
+    assert_that(sequential(ran), equal_to(True), "each step ended before the next began:\n" + "\n".join(map(str, ran)))
     entry = trace.entry_span(GATEWAY)
     assert_that([trace.parent(s) for s in ran], only_contains(equal_to(entry)), "steps are children of the request's span")
     for step in ran:
@@ -193,7 +194,7 @@ def repeated_calls(context, service):
     trace = _traced(context, (GATEWAY, service), until=lambda f: len(calls_to(f.traces[0], service)) >= count).only()
     calls = calls_to(trace, service)
     assert_that(calls, has_length(count), f"calls to {service}")
-    assert_that(in_order(calls), equal_to(True), "each retry started after the previous attempt ended")
+    assert_that(sequential(calls), equal_to(True), "each retry started after the previous attempt ended")
 
 
 @then("the trace shows no call to {service:Service}")

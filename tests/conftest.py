@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: fake executables, process bookkeeping, and a throwaway PostgreSQL cluster."""
+"""Helpers shared by the tests: fake executables, process bookkeeping, a throwaway PostgreSQL cluster and
+throwaway Redis servers."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 
 from hello_dd.stack import free_port
 
@@ -131,6 +135,61 @@ def postgres_url() -> Iterator[str]:
             _run_pg([*pg_ctl, "stop", "-m", "fast", "-w"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- Redis ---------------------------------------------------------------------------------------
+
+REDIS_START_SECONDS = 10.0
+
+
+def _ping(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.2).ping())
+    except redis.ConnectionError:
+        return False
+
+
+def _redis_binary() -> str:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server); the Redis backend needs a real server")
+    return binary
+
+
+@contextmanager
+def running_redis(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A redis-server without persistence on a free port, stopped on exit: its URL and process."""
+    port = free_port()
+    command = [_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    command += ["--dir", str(workdir), "--logfile", str(workdir / "redis.log")]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + REDIS_START_SECONDS
+        while process.poll() is None and not _ping(url) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if process.poll() is not None:
+            pytest.fail(f"redis-server exited with {process.returncode}: {(workdir / 'redis.log').read_text()}")
+        if not _ping(url):
+            pytest.fail(f"redis-server did not answer PING within {REDIS_START_SECONDS:g} s at {url}")
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One throwaway Redis for the whole session; its URL."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url
+
+
+@pytest.fixture
+def disposable_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis of the test's own, which the test may stop to see the service lose its cache."""
+    with running_redis(tmp_path) as server:
+        yield server
 
 
 # --- a fresh database per test, on each backend a service supports ----------------------------------

@@ -95,7 +95,8 @@ def _stack_from_args(args: argparse.Namespace) -> LocalStack:
 
 
 def _print_running(stack: LocalStack) -> None:
-    print(f"hello-dd stack is running (tracing: {stack.tracer})\n")
+    destination = f", traces to {stack.trace_destination}" if stack.no_agent and stack.trace_destination else ""
+    print(f"hello-dd stack is running (tracing: {stack.tracer}{destination})\n")
     for name, url in stack.urls.items():
         note = f"  ({URL_NOTES[name]})" if name in URL_NOTES else ""
         print(f"  {name:<18} {url}{note}")
@@ -230,8 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--tracer",
         choices=["otel", "ddtrace", "none"],
-        default="otel",
-        help="tracing in the services: OpenTelemetry exporting OTLP to the test agent, Datadog's ddtrace sending to its Datadog intake, or none (default: %(default)s)",
+        help="tracing in the services: OpenTelemetry exporting OTLP (to the test agent: OTEL_EXPORTER_OTLP_ENDPOINT "
+        "is set to it), Datadog's ddtrace sending to the agent's Datadog intake, or none "
+        "(default: otel; none with --no-agent)",
     )
     up.add_argument(
         "--state-dir",
@@ -257,7 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
         ".venv-agent/bin/ddapm-test-agent made by `make setup`, else ddapm-test-agent on the PATH)",
     )
     agent.add_argument(
-        "--no-agent", action="store_true", help="run without a trace collector (implies --tracer none)"
+        "--no-agent",
+        action="store_true",
+        help="run without the test agent; the services do not trace unless --tracer is given, and then they send "
+        "their traces where the OTEL_* (or DD_*) variables of this shell say, by default to a Datadog Agent or "
+        "OpenTelemetry Collector on this machine (OTLP on localhost:4318, Datadog on localhost:8126)",
     )
     up.set_defaults(handler=_up)
 

@@ -26,7 +26,7 @@ def test_up_defaults_are_the_documented_ports_and_paths():
     assert (args.gateway_port, args.inventory_port, args.pricing_port) == (8000, 8001, 8002)
     assert (args.agent_port, args.otlp_port, args.otlp_grpc_port) == (8126, 4318, 4317)
     assert args.state_dir == Path(".hello-dd")
-    assert (args.tracer, args.agent, args.no_agent) == ("otel", None, False)
+    assert (args.tracer, args.agent, args.no_agent) == (None, None, False)  # otel with the agent, none without
     assert (args.database_url, args.redis_url) == (None, None)
 
 

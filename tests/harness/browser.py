@@ -7,7 +7,6 @@ fetched in the background (the machine has no network but the package registries
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any

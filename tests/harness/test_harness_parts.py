@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hello_dd.harness import closing_line
+from hello_dd.harness.reporting import closing_line
 from hello_dd.harness.gherkin_types import parse_json_literal, parse_product_ids
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.logs import containing, lines_with, parse_lines

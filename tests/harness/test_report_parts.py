@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from hello_dd.harness.evidence import exchange_title
+from hello_dd.harness.reporting.evidence import exchange_title
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.reporting.areas import AREA_EPICS, NO_AREA, epic_of
 from hello_dd.harness.reporting.categories import ENVIRONMENT_ERRORS

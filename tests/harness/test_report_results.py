@@ -5,7 +5,6 @@ reason a scenario did not run, evidence names, and the environment."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 

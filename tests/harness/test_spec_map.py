@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from behave.parser import parse_file
 
-from hello_dd.harness.contract import ContractError, contract_ids, load_contract, parse_contract
-from hello_dd.harness.spec_map import NOT_COVERED, coverage, render_spec_map
-from hello_dd.harness.test_report import ScenarioOutcome
+from hello_dd.harness.reporting.contract import ContractError, contract_ids, load_contract, parse_contract
+from hello_dd.harness.reporting.spec_map import NOT_COVERED, coverage, render_spec_map
+from hello_dd.harness.reporting.markdown_report import ScenarioOutcome
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = load_contract(ROOT / "docs" / "contract.md")

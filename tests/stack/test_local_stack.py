@@ -25,13 +25,19 @@ def ports() -> StackPorts:
 
 def test_services_get_their_configuration_from_the_environment(ports, tmp_path, monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://from-the-caller")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://elsewhere:4318/v1/traces")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-team=shop")
     stack = LocalStack(ports, workdir=tmp_path, agent_command=["agent"], extra_env={"LOG_LEVEL": "DEBUG"})
     env = {name: proc.env for name, proc in stack.processes.items()}
 
     for name in ("api-gateway", "inventory-service", "pricing-service"):
         assert env[name]["PORT"] == str(stack.service_port(name))
         assert env[name]["HELLO_DD_TRACER"] == "otel"
+        assert env[name]["OTEL_SERVICE_NAME"] == name
         assert env[name]["OTEL_EXPORTER_OTLP_ENDPOINT"] == f"http://127.0.0.1:{ports.otlp}"
+        assert env[name]["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/json"  # what the test agent reads cheapest
+        assert "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" not in env[name]  # it would win over the stack's agent
+        assert env[name]["OTEL_EXPORTER_OTLP_HEADERS"] == "x-team=shop"  # the rest of the caller's OTEL_* pass on
         assert env[name]["DD_TRACE_AGENT_URL"] == f"http://127.0.0.1:{ports.agent}"
         assert env[name]["LOG_LEVEL"] == "DEBUG"
         assert stack.processes[name].command == [
@@ -68,6 +74,18 @@ def test_without_agent_nothing_traces_and_no_collector_url_is_offered(ports, tmp
     assert "trace-agent" not in stack.processes
     assert set(stack.urls) == {"api-gateway", "inventory-service", "pricing-service"}
     assert stack.processes["api-gateway"].env["HELLO_DD_TRACER"] == "none"
+
+
+def test_without_agent_a_tracer_sends_where_the_callers_variables_say(ports, tmp_path, monkeypatch):
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:14318")
+    monkeypatch.delenv("DD_TRACE_AGENT_URL", raising=False)
+    env = LocalStack(ports, workdir=tmp_path, no_agent=True, tracer="otel").processes["pricing-service"].env
+    assert env["HELLO_DD_TRACER"] == "otel" and env["OTEL_SERVICE_NAME"] == "pricing-service"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:14318"
+    assert "DD_TRACE_AGENT_URL" not in env
+    assert LocalStack(ports, workdir=tmp_path, no_agent=True, tracer="otel").trace_destination == "http://127.0.0.1:14318"
+    assert LocalStack(ports, workdir=tmp_path, no_agent=True, tracer="ddtrace").trace_destination == "http://localhost:8126"
+    assert LocalStack(ports, workdir=tmp_path, no_agent=True).trace_destination is None
 
 
 def test_the_urls_name_every_endpoint(ports, tmp_path):

@@ -9,7 +9,7 @@ from typing import Any
 
 from hello_dd.harness.checkout_crash import StormResult
 from hello_dd.harness.clients import Gateway, Inventory, Pricing, StockLevels
-from hello_dd.harness.evidence import Evidence
+from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.faults.chaos import Chaos
 from hello_dd.harness.http import HttpClient

@@ -23,7 +23,7 @@ from typing import Literal
 
 from hello_dd.stack.ports import LOOPBACK, StackPorts, ensure_free
 from hello_dd.stack.processes import STOP_TIMEOUT_SECONDS, ManagedProcess, exit_reason
-from hello_dd.stack.trace_agent import agent_arguments, agent_environment, find_test_agent
+from hello_dd.stack.trace_agent import TEST_AGENT_OTLP_PROTOCOL, agent_arguments, agent_environment, find_test_agent
 
 AGENT = "trace-agent"
 GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
@@ -79,8 +79,12 @@ class LocalStack:
     output appended to ``<workdir>/logs/<name>.log``.
 
     ``agent_command`` is the command that runs ``ddapm-test-agent`` (the port options are appended);
-    by default it is found by :func:`~hello_dd.stack.trace_agent.find_test_agent`. With
-    ``no_agent=True`` no collector runs and the services do not trace.
+    by default it is found by :func:`~hello_dd.stack.trace_agent.find_test_agent`. The services are
+    configured by the standard variables: ``OTEL_SERVICE_NAME``, and ``OTEL_EXPORTER_OTLP_ENDPOINT``
+    (``DD_TRACE_AGENT_URL`` under ddtrace) naming the agent. With ``no_agent=True`` no collector runs:
+    the services do not trace unless ``tracer`` says so, and then they send where the caller's
+    environment says (the OpenTelemetry default is ``http://localhost:4318``, where a local Datadog
+    Agent or OpenTelemetry Collector receives OTLP).
 
     ``proxies`` maps a dependency (``inventory-service``, ``pricing-service``) to a loopback port the
     gateway reaches it through instead of its own port: where the test harness puts a fault-injecting
@@ -94,7 +98,7 @@ class LocalStack:
         database_url: str | None = None,
         gateway_database_url: str | None = None,
         redis_url: str | None = None,
-        tracer: Tracer = "otel",
+        tracer: Tracer | None = None,
         agent_command: Sequence[str] | None = None,
         no_agent: bool = False,
         extra_env: Mapping[str, str] | None = None,
@@ -103,7 +107,7 @@ class LocalStack:
         self.ports = ports or StackPorts()
         self.workdir = Path(workdir).resolve()
         self.no_agent = no_agent
-        self.tracer: Tracer = "none" if no_agent else tracer
+        self.tracer: Tracer = tracer or ("none" if no_agent else "otel")
         # Both default to SQLite files in the working directory, so a stop and a start on the same
         # directory keep the stock, the orders and the report jobs.
         self.database_url = database_url or f"sqlite:///{self.workdir / 'inventory.db'}"
@@ -142,12 +146,15 @@ class LocalStack:
 
     def _service_env(self, name: str) -> dict[str, str]:
         env = self._base_env()
-        env.update(
-            PORT=str(self.service_port(name)),
-            HELLO_DD_TRACER=self.tracer,
-            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{LOOPBACK}:{self.ports.otlp}",
-            DD_TRACE_AGENT_URL=f"http://{LOOPBACK}:{self.ports.agent}",
-        )
+        env.update(PORT=str(self.service_port(name)), HELLO_DD_TRACER=self.tracer, OTEL_SERVICE_NAME=name)
+        if not self.no_agent:
+            # Only the stack's own collector counts: a signal-specific endpoint would take precedence.
+            env.pop("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", None)
+            env.update(
+                OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{LOOPBACK}:{self.ports.otlp}",
+                DD_TRACE_AGENT_URL=f"http://{LOOPBACK}:{self.ports.agent}",
+            )
+            env.setdefault("OTEL_EXPORTER_OTLP_PROTOCOL", TEST_AGENT_OTLP_PROTOCOL)
         if name == INVENTORY:
             env["DATABASE_URL"] = self.database_url
         elif name == PRICING:
@@ -170,6 +177,16 @@ class LocalStack:
             urls[AGENT] = f"http://{LOOPBACK}:{self.ports.agent}"
             urls["otlp"] = f"http://{LOOPBACK}:{self.ports.otlp}"
         return urls
+
+    @property
+    def trace_destination(self) -> str | None:
+        """Where the services send their traces, as their variables say (None: they do not trace)."""
+        env = self.processes[GATEWAY].env
+        if self.tracer == "ddtrace":
+            return env.get("DD_TRACE_AGENT_URL") or "http://localhost:8126"
+        if self.tracer == "otel":
+            return env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or "http://localhost:4318"
+        return None
 
     def gateway_route(self, name: str) -> str:
         """The URL the gateway calls ``name`` at: its proxy's when it has one, else its own."""

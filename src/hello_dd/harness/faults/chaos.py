@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TypeVar, cast
 
-from hello_dd.harness.evidence import Evidence
+from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.providers.base import StackProvider
 
@@ -25,12 +25,9 @@ class Chaos:
         self.provider = provider
         self.evidence = evidence
         self.started = time.monotonic()
-        self.log: list[str] = []
 
     def _note(self, title: str, text: str) -> None:
-        line = f"{_now()} (+{time.monotonic() - self.started:.2f} s) {text}"
-        self.log.append(line)
-        self.evidence.note(title, line)
+        self.evidence.note(title, f"{_now()} (+{time.monotonic() - self.started:.2f} s) {text}")
 
     # -- faults -------------------------------------------------------------------------------------
 
@@ -128,6 +125,3 @@ class Chaos:
         shown = {**report, "recent": list(report.get("recent", []))[-15:]}  # type: ignore[call-overload]
         self._note(f"traffic to {service}", f"{shown}")
         return report
-
-    def summary(self) -> str:
-        return "\n".join(self.log)

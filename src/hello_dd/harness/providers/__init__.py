@@ -23,7 +23,7 @@ class ConfigurationError(ValueError):
 def provider_from_userdata(userdata: Mapping[str, str], reports_dir: Path) -> StackProvider:
     name = userdata.get("stack", "local")
     if name == "local":
-        return LocalProcesses(reports_dir=reports_dir, tracer=userdata.get("tracer", "otel"))
+        return LocalProcesses(reports_dir=reports_dir, tracer=userdata.get("tracer", "otel"), redis_url=userdata.get("redis_url"))
     if name == "containers":
         build = userdata.get("build_image", "true").lower()
         if build not in ("true", "false"):

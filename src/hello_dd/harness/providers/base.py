@@ -6,17 +6,19 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+import requests
+
 from hello_dd.harness.logs import LogLine
 
 SERVICE_NAMES = ("api-gateway", "inventory-service", "pricing-service")
 
 #: Settings the suite gives the stacks it starts itself (the embedded stack, containers), so a run that
 #: opens circuits a dozen times and reads back many traces stays short: a 3 s circuit cool-down instead
-#: of 10 s, and spans exported 0.1 s after they end instead of 0.5 s. The scenarios read the cool-down
-#: from the running gateway (features/README.md); `hello-dd up`, Compose and external stacks keep theirs.
+#: of 10 s, and spans exported 0.1 s after they end instead of 0.5 s (the standard OTEL_BSP_SCHEDULE_DELAY).
+#: The scenarios read the cool-down from the running gateway (features/README.md); `hello-dd up`, Compose
+#: and external stacks keep theirs.
 SPEC_STACK_SETTINGS = {
     "BREAKER_RESET_SECONDS": "3",
-    "TRACE_EXPORT_DELAY_MS": "100",
     "OTEL_BSP_SCHEDULE_DELAY": "100",
 }
 
@@ -81,6 +83,18 @@ class StackProvider(ABC):
     def sends_datadog_traces(self) -> bool:
         """True when the services send Datadog-format traces, the only ones the test agent checks."""
         return self.tracer == "ddtrace"
+
+    @property
+    def caches_in_redis(self) -> bool:
+        """True when pricing-service says on /health that its cache is Redis (scenarios about cache spans
+        need one); False when it says otherwise or cannot be asked."""
+        if not self.urls.pricing:
+            return False
+        try:
+            response = requests.get(self.urls.pricing.rstrip("/") + "/health", timeout=5)
+            return response.status_code == 200 and response.json().get("cache") == "redis"
+        except (requests.RequestException, ValueError):
+            return False
 
     def describe(self) -> str:
         """One line for reports: which stack the run was verified against."""

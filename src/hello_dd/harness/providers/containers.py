@@ -27,7 +27,7 @@ from hello_dd.harness.logs import LogLine, parse_lines
 from hello_dd.harness.providers.base import SERVICE_NAMES, SPEC_STACK_SETTINGS, StackUrls
 from hello_dd.harness.providers.proxied import PROXIED, ProxiedFaults
 from hello_dd.stack import free_ports, http_ok
-from hello_dd.stack.trace_agent import agent_environment
+from hello_dd.stack.trace_agent import TEST_AGENT_OTLP_PROTOCOL, agent_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 LOOPBACK = "127.0.0.1"
@@ -272,7 +272,9 @@ class DockerContainers(ProxiedFaults):
         container.with_envs(
             PORT=str(SERVICE_PORTS[name]),
             HELLO_DD_TRACER=self.tracer,
+            OTEL_SERVICE_NAME=name,
             OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{AGENT}:{OTLP_PORT}",
+            OTEL_EXPORTER_OTLP_PROTOCOL=TEST_AGENT_OTLP_PROTOCOL,
             DD_TRACE_AGENT_URL=f"http://{AGENT}:{AGENT_PORT}",
             DD_ENV="containers",
             **SPEC_STACK_SETTINGS,

@@ -20,9 +20,11 @@ class LocalProcesses(ProxiedFaults):
     controls_stack = True
     reads_logs = True
 
-    def __init__(self, reports_dir: Path, tracer: str = "otel"):
+    def __init__(self, reports_dir: Path, tracer: str = "otel", redis_url: str | None = None):
         self.reports_dir = Path(reports_dir)
         self.tracer = tracer
+        # pricing-service's cache: in process, or the Redis this URL names (-D redis_url=...).
+        self.redis_url = redis_url or None
         self._data_dir: Path | None = None
         self._stack: LocalStack | None = None
         self.proxies: dict[str, FaultProxy] = {}  # type: ignore[assignment]
@@ -50,6 +52,7 @@ class LocalProcesses(ProxiedFaults):
             workdir=self.reports_dir,
             database_url=f"sqlite:///{self._data_dir / 'inventory.db'}",
             gateway_database_url=f"sqlite:///{self._data_dir / 'gateway.db'}",
+            redis_url=self.redis_url,
             tracer=self.tracer,  # type: ignore[arg-type]
             proxies={name: proxy.port for name, proxy in self.proxies.items()},
             extra_env=SPEC_STACK_SETTINGS,
@@ -77,7 +80,8 @@ class LocalProcesses(ProxiedFaults):
         )
 
     def describe(self) -> str:
-        return f"local processes (tracer {self.tracer}), gateway {self.urls.gateway}, logs in {self.reports_dir / 'logs'}"
+        cache = ", pricing's cache in Redis" if self.redis_url else ""
+        return f"local processes (tracer {self.tracer}{cache}), gateway {self.urls.gateway}, logs in {self.reports_dir / 'logs'}"
 
     def stop_service(self, name: str) -> None:
         if name not in SERVICE_NAMES:

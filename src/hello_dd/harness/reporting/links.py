@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hello_dd.harness.contract import CONTRACT_PATH, ContractError, contract_ids, load_contract
+from hello_dd.harness.reporting.contract import CONTRACT_PATH, ContractError, contract_ids, load_contract
 
 GLOSSARY_PATH = Path("features/README.md")
 # From reports/allure-report/index.html to the repository root.

@@ -5,6 +5,11 @@
 - Datadog: ``GET {agent}/test/session/traces`` (or ``/test/traces``) answers a list of traces, each a
   list of spans with 64-bit integer ids; the upper half of a 128-bit trace id is in the ``_dd.p.tid``
   tag of one span of each chunk.
+
+Database and cache spans: OpenTelemetry names the system and the statement ``db.system.name`` and
+``db.query.text`` (the older conventions: ``db.system``, ``db.statement``); ddtrace's SQLAlchemy spans
+are of type ``sql``, named ``<dialect>.query``, with the statement as their resource, and its Redis
+spans carry ``db.system`` and ``redis.raw_command``.
 """
 
 from __future__ import annotations
@@ -77,18 +82,21 @@ def spans_from_otlp(requests: Iterable[dict[str, Any]]) -> list[Span]:
             resource = _otlp_attributes((_get(resource_spans, "resource", {}) or {}).get("attributes", []))
             service = str(resource.get("service.name", "unknown"))
             for scope_spans in _get(resource_spans, "scope_spans", []) or []:
+                scope = str((scope_spans.get("scope") or {}).get("name", ""))
                 for raw in scope_spans.get("spans", []) or []:
-                    spans.append(_otlp_span(raw, service))
+                    spans.append(_otlp_span(raw, service, scope))
     return spans
 
 
-def _otlp_span(raw: dict[str, Any], service: str) -> Span:
+def _otlp_span(raw: dict[str, Any], service: str, scope: str = "") -> Span:
     attributes = _otlp_attributes(raw.get("attributes", []))
     trace_state = _get(raw, "trace_state")
     if trace_state:
         attributes.setdefault("w3c.trace_state", trace_state)
     status = raw.get("status") or {}
     code = status.get("code")
+    db_system = attributes.get("db.system.name") or attributes.get("db.system")
+    db_statement = attributes.get("db.query.text") or attributes.get("db.statement")
     return Span(
         trace_id=_otlp_id(_get(raw, "trace_id"), 32) or "",
         span_id=_otlp_id(_get(raw, "span_id"), 16) or "",
@@ -101,6 +109,9 @@ def _otlp_span(raw: dict[str, Any], service: str) -> Span:
         error=code in ("STATUS_CODE_ERROR", 2),
         status_message=str(status.get("message", "")),
         attributes=attributes,
+        instrumentation=scope,
+        db_system=str(db_system) if db_system else None,
+        db_statement=str(db_statement) if db_statement else None,
     )
 
 
@@ -126,6 +137,9 @@ def _datadog_span(raw: dict[str, Any], high: dict[int, str]) -> Span:
     name = resource if resource and (operation in _KIND_NAMES or raw.get("type") == "web") else operation
     start = int(raw.get("start", 0))
     attributes: dict[str, Any] = {**metrics, **meta}
+    db_system, db_statement = meta.get("db.system"), meta.get("redis.raw_command")
+    if raw.get("type") == "sql":
+        db_system, db_statement = db_system or operation.split(".", 1)[0], resource
     return Span(
         trace_id=high.get(low, "0" * 16) + format(low, "016x"),
         span_id=format(int(raw["span_id"]), "016x"),
@@ -139,4 +153,7 @@ def _datadog_span(raw: dict[str, Any], high: dict[int, str]) -> Span:
         status_message=str(meta.get("error.message", "")),
         attributes=attributes,
         operation=operation,
+        instrumentation=str(meta.get("component", "")),
+        db_system=db_system or None,
+        db_statement=db_statement or None,
     )

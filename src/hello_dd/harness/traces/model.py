@@ -25,6 +25,13 @@ class Span:
     attributes: dict[str, Any] = field(default_factory=dict)
     # The source's own operation name where it differs from ``name`` (Datadog: "fastapi.request").
     operation: str = ""
+    # The library that made the span: the OTLP instrumentation scope ("fastapi",
+    # "opentelemetry.instrumentation.aiohttp_client" ...) or ddtrace's component ("aiohttp_client" ...).
+    instrumentation: str = ""
+    # Database and cache work, read from each source's conventions (formats.py): the system
+    # ("sqlite", "postgresql", "redis") and the statement or command sent to it.
+    db_system: str | None = None
+    db_statement: str | None = None
 
     @property
     def duration_ns(self) -> int:
@@ -55,6 +62,12 @@ class Span:
         value = self.attributes.get("http.route")
         return str(value) if value is not None else None
 
+    @property
+    def db_operation(self) -> str | None:
+        """The verb of the span's statement or command, upper case (SELECT, INSERT, GET, SET ...)."""
+        words = (self.db_statement or "").split(None, 1)
+        return words[0].upper() if words and self.db_system else None
+
     def overlaps(self, other: Span) -> bool:
         """True when the two spans ran at the same time for some moment."""
         return self.start_ns < other.end_ns and other.start_ns < self.end_ns
@@ -65,7 +78,8 @@ class Span:
     def describe(self) -> str:
         flags = " ERROR" if self.error else ""
         status = f" {self.http_status}" if self.http_status is not None else ""
-        return f"{self.service}: {self.name} [{self.kind or '?'}{status}{flags}] {self.duration_ms:.1f} ms"
+        database = f" {self.db_system} {self.db_operation or ''}".rstrip() if self.db_system else ""
+        return f"{self.service}: {self.name} [{self.kind or '?'}{status}{database}{flags}] {self.duration_ms:.1f} ms"
 
     def __str__(self) -> str:
         return self.describe()
@@ -191,11 +205,6 @@ class Trace:
             if any(child.service == service and child.kind == SERVER for child in self.children(span)):
                 found.append(span)
         return found
-
-    def client_spans_to(self, base_url: str, caller: str | None = None) -> list[Span]:
-        """Client spans whose URL starts with ``base_url`` (also those that never got an answer)."""
-        base = base_url.rstrip("/") + "/"
-        return [s for s in self.select(kind=CLIENT, service=caller) if (s.url or "").startswith(base)]
 
     @property
     def errors(self) -> list[Span]:

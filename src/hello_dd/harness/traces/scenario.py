@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import allure
 
 from hello_dd.harness.exchange import Exchange
-from hello_dd.harness.traces.model import CLIENT, SERVER, Span, Trace, sequential
+from hello_dd.harness.traces.model import CLIENT, SERVER, Span, Trace
 from hello_dd.harness.traces.reader import RequestTraces, TraceReader
 from hello_dd.harness.traces.render import text_tree, waterfall_svg
 
@@ -118,10 +118,6 @@ def bad_links(trace: Trace, root_service: str = GATEWAY) -> list[str]:
 def steps(trace: Trace, prefix: str) -> list[Span]:
     """The gateway's internal spans named ``prefix...`` (checkout.check_stock, ...), in start order."""
     return [s for s in trace.select(service=GATEWAY) if s.name.startswith(prefix)]
-
-
-def in_order(spans: list[Span]) -> bool:
-    return sequential(spans)
 
 
 def where_error_started(trace: Trace) -> list[Span]:

@@ -1,4 +1,4 @@
-"""One factory that gives every service the same shape: JSON logs, tracing, the request envelope,
+"""One factory that gives every service the same shape: JSON logs, server spans, the request envelope,
 the error contract, ``/health`` and ``/metrics``."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from opentelemetry.trace import TracerProvider
 
 from hello_dd import __version__
 from hello_dd.services.common import metrics
@@ -16,7 +17,7 @@ from hello_dd.services.common.errors import install_error_handlers
 from hello_dd.services.common.json_logging import configure_logging
 from hello_dd.services.common.middleware import BodyLimit, RequestEnvelope
 from hello_dd.services.common.settings import ServiceSettings
-from hello_dd.services.common.telemetry import Tracing
+from hello_dd.services.common import telemetry
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 # Extra fields for /health; may be a plain or an async function.
@@ -31,9 +32,11 @@ def create_service_app(
     routers: list[APIRouter],
     lifespan: Lifespan | None = None,
     health_details: HealthCheck | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
+    """``tracer_provider``: where the server spans go (default: the process's, which
+    ``telemetry.start`` or ddtrace set up before the application was imported)."""
     configure_logging(settings.service_name, settings.log_level)
-    tracing = Tracing(settings)
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,18 +47,16 @@ def create_service_app(
                 async with lifespan(app):
                     yield
         finally:
-            tracing.shutdown()
+            telemetry.flush()
 
     app = FastAPI(
         title=title,
         description=description,
         version=__version__,
         lifespan=_lifespan,
-        telemetry=tracing.fastapi_telemetry(),
+        telemetry=telemetry.fastapi_telemetry(settings, tracer_provider),
     )
     app.state.settings = settings
-    # The gateway's lifespan takes the tracer of its outgoing calls from here.
-    app.state.tracing = tracing
 
     @app.get("/health", tags=["operations"], summary="Liveness and the service's own view of its dependencies")
     async def health() -> dict[str, Any]:
@@ -70,8 +71,8 @@ def create_service_app(
         app.include_router(router)
     install_error_handlers(app)
     # add_middleware puts each new middleware outside the previous one: the envelope is outermost
-    # (inside tracing), so even a 413 carries the ids and is counted.
+    # (inside the server span, which FastAPI starts around the whole middleware stack), so even a 413
+    # carries the ids and is counted.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestEnvelope, service=settings.service_name)
-    tracing.instrument(app)
     return app

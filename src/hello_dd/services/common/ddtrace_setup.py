@@ -11,8 +11,12 @@ What it sets up (a variable the caller already set wins, except the service name
 - W3C propagation only (``tracecontext,baggage``), as under OpenTelemetry;
 - the OpenTelemetry API served by ddtrace (``DD_TRACE_OTEL_ENABLED``), so the gateway's own spans
   (``telemetry.tracer(...)``) and the log lines' trace ids come from the same tracer;
-- traces to the test agent's Datadog intake (``DD_TRACE_AGENT_URL``), flushed as often as
-  ``TRACE_EXPORT_DELAY_MS`` says;
+- Datadog's integrations make the same spans as the OpenTelemetry instrumentations: FastAPI's server
+  spans, the aiohttp client's calls, SQLAlchemy's statements and Redis's commands, all under the
+  service's own name (not one service per database, ``DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED``);
+- traces to the agent's Datadog intake (``DD_TRACE_AGENT_URL``), flushed as often as the standard
+  ``OTEL_BSP_SCHEDULE_DELAY`` says (milliseconds; ddtrace reads ``OTEL_SERVICE_NAME``,
+  ``OTEL_RESOURCE_ATTRIBUTES`` and ``OTEL_TRACES_SAMPLER`` itself);
 - ``/health`` and ``/metrics`` untraced, as under OpenTelemetry.
 """
 
@@ -24,6 +28,7 @@ from collections.abc import Mapping
 from hello_dd import __version__
 
 DDTRACE = "ddtrace"
+OPENTELEMETRY = "otel"
 UNTRACED_PATHS = ("/health", "/metrics")
 
 
@@ -33,7 +38,7 @@ def configured_tracer(env: Mapping[str, str] = os.environ) -> str:
 
 
 def ddtrace_environment(service: str, env: Mapping[str, str] = os.environ) -> dict[str, str]:
-    delay_ms = int(env.get("TRACE_EXPORT_DELAY_MS") or 500)
+    delay_ms = int(env.get("OTEL_BSP_SCHEDULE_DELAY") or 500)
     defaults = {
         "DD_ENV": env.get("ENVIRONMENT") or "local",
         "DD_VERSION": __version__,
@@ -41,12 +46,14 @@ def ddtrace_environment(service: str, env: Mapping[str, str] = os.environ) -> di
         "DD_TRACE_OTEL_ENABLED": "true",
         # As OpenTelemetry's HTTP client spans: a 4xx or 5xx answer marks the client span as an error.
         "DD_TRACE_HTTP_CLIENT_ERROR_STATUSES": "400-599",
-        # The spans describe the services and their calls to each other, as under OpenTelemetry: no
-        # per-statement database spans.
+        # One span per SQL statement, from the SQLAlchemy integration as under OpenTelemetry; the
+        # drivers' own integrations would trace each statement a second time.
+        "DD_TRACE_SQLALCHEMY_ENABLED": "true",
         "DD_TRACE_SQLITE3_ENABLED": "false",
-        "DD_TRACE_SQLALCHEMY_ENABLED": "false",
         "DD_TRACE_PSYCOPG_ENABLED": "false",
-        "DD_TRACE_REDIS_ENABLED": "false",
+        "DD_TRACE_REDIS_ENABLED": "true",
+        # Database and cache spans belong to the service that made them, as under OpenTelemetry.
+        "DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED": "true",
         # The JSON log lines carry trace_id and span_id themselves (json_logging).
         "DD_LOGS_INJECTION": "false",
         "DD_TRACE_WRITER_INTERVAL_SECONDS": f"{max(delay_ms, 50) / 1000:g}",

@@ -7,7 +7,7 @@ import importlib
 
 import uvicorn
 
-from hello_dd.services.common.ddtrace_setup import DDTRACE, configured_tracer
+from hello_dd.services.common.ddtrace_setup import DDTRACE, OPENTELEMETRY, configured_tracer
 from hello_dd.services.common.ddtrace_setup import start as start_ddtrace
 
 # The cyclic garbage collector's generation thresholds for a serving process (Python's default: 700, 10, 10).
@@ -24,8 +24,7 @@ SERVICES = {
 def serve(service: str, host: str, port: int) -> None:
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
-    if configured_tracer() == DDTRACE:
-        start_ddtrace(service)  # before the application (and OpenTelemetry) is imported
+    start_tracing(service)
     module_name, factory_name = SERVICES[service].split(":")
     factory = getattr(importlib.import_module(module_name), factory_name)
     app = factory()
@@ -33,6 +32,19 @@ def serve(service: str, host: str, port: int) -> None:
     # proxy_headers=False: no proxy in front of the services rewrites client addresses, so uvicorn's
     # X-Forwarded-For middleware would only be one more layer around every request.
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False, server_header=False)
+
+
+def start_tracing(service: str) -> None:
+    """Tracing starts before the application is imported, as ``ddtrace-run`` and
+    ``opentelemetry-instrument`` start it: ddtrace must be loaded before OpenTelemetry's context is,
+    and the SQLAlchemy instrumentation wraps ``create_engine`` before the services import it."""
+    tracer = configured_tracer()
+    if tracer == DDTRACE:
+        start_ddtrace(service)
+    elif tracer == OPENTELEMETRY:
+        from hello_dd.services.common import telemetry  # imports OpenTelemetry: only now
+
+        telemetry.start(service)
 
 
 def tune_garbage_collector() -> None:

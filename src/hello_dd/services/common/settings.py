@@ -26,18 +26,9 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     environment: str = Field("local", validation_alias=AliasChoices("DD_ENV", "ENVIRONMENT"))
-    # Which tracing instruments the service: OpenTelemetry exporting OTLP, Datadog's ddtrace sending to
-    # the agent's Datadog intake (see ddtrace_setup), or none.
+    # Which tracing instruments the service: OpenTelemetry (configured by the standard OTEL_* variables,
+    # see telemetry), Datadog's ddtrace (DD_* variables, see ddtrace_setup), or none.
     tracer: TracerName = Field("otel", validation_alias=AliasChoices("HELLO_DD_TRACER", "TRACER"))
-    otlp_endpoint: str = Field(
-        "http://127.0.0.1:4318",
-        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "OTLP_ENDPOINT"),
-    )
-    trace_agent_url: str = Field(
-        "http://127.0.0.1:8126", validation_alias=AliasChoices("DD_TRACE_AGENT_URL", "TRACE_AGENT_URL")
-    )
-    # How long finished spans may wait before they are exported (milliseconds).
-    trace_export_delay_ms: int = 500
     # Largest request body accepted; larger bodies get 413.
     max_body_bytes: int = 1_048_576
 

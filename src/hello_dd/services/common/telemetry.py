@@ -1,279 +1,170 @@
-"""Tracing setup: OpenTelemetry exporting OTLP/HTTP to the trace collector (the Datadog APM test agent),
-or Datadog's ddtrace sending to the same agent's Datadog intake (``HELLO_DD_TRACER=ddtrace``, see
-``ddtrace_setup``). Under either, the code uses the OpenTelemetry API for its own spans and ids.
+"""Tracing with the standard OpenTelemetry packages, configured by the standard ``OTEL_*`` variables
+(or Datadog's ddtrace with ``HELLO_DD_TRACER=ddtrace``, see ``ddtrace_setup``). Nothing here makes a
+span by hand; the spans come from:
 
-W3C trace context and baggage are the propagation formats (OpenTelemetry's defaults): an incoming
-``traceparent`` is continued, and the gateway's outgoing calls carry it on.
+- FastAPI's own OpenTelemetry support: one server span per request (:func:`fastapi_telemetry`);
+- ``opentelemetry-instrumentation-aiohttp-client``: one client span per call the gateway makes, whose
+  W3C trace context and baggage go out in the call's headers;
+- ``opentelemetry-instrumentation-sqlalchemy``: one span per SQL statement (SQLite and PostgreSQL);
+- ``opentelemetry-instrumentation-redis``: one span per Redis command of pricing's cache;
+- the OpenTelemetry API, for the few spans the code starts itself (checkout steps, report work).
 
-Under OpenTelemetry each request makes exactly the spans a trace needs, and no more: one server span
-per request (:class:`ServerSpans`, an ASGI middleware) and one client span per outgoing call
-(:class:`ClientSpan`, around each attempt the gateway makes), plus the few spans the code starts
-itself (checkout steps, report work). They follow OpenTelemetry's HTTP conventions (``GET
-/inventory/{productId}``, ``http.request.method``, ``http.route``, ``http.response.status_code``,
-``url.full`` ...). The generic instrumentations (opentelemetry-instrumentation-fastapi and -aiohttp-client)
-did the same job at several times the cost per request: they filled old and new attribute names,
-matched every route twice and wrapped every ASGI message. Spans leave the process in batches, as
-OTLP/JSON (see ``otlp_json``), through a queue large enough that none is dropped at the stack's
-full speed, so every trace stays complete.
+They leave through the SDK's ``BatchSpanProcessor`` and the stock OTLP/HTTP exporter, so the usual
+variables decide where they go and how: ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``_TRACES_ENDPOINT``),
+``_HEADERS``, ``_COMPRESSION``, ``_CERTIFICATE``, ``_TIMEOUT``, ``_PROTOCOL`` (``http/protobuf``, the
+default, or ``http/json``), ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``,
+``OTEL_TRACES_SAMPLER`` (and ``_ARG``), ``OTEL_TRACES_EXPORTER`` (``otlp``, ``console`` or ``none``),
+``OTEL_BSP_*``, ``OTEL_PYTHON_FASTAPI_EXCLUDED_URLS`` (else ``OTEL_PYTHON_EXCLUDED_URLS``) and
+``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``.
+
+:func:`start` runs before the application is imported (``hello-dd serve`` calls it), in the order
+``opentelemetry-instrument`` uses: the SQLAlchemy instrumentation wraps ``create_engine``, which the
+services import by name.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
+import os
+from collections.abc import Mapping, MutableMapping
 from contextvars import ContextVar, Token
-from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
-from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.util.http import parse_excluded_urls
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hello_dd import __version__
 from hello_dd.services.common.settings import ServiceSettings
 
-log = logging.getLogger(__name__)
-
-# Health checks and metric scrapes are polled constantly; tracing them would only add noise. These
-# regular expressions are searched in the full URL: they are anchored, so that /api/v1/health/cascade
-# (a real request pattern) is traced.
-UNTRACED_URLS = r"^https?://[^/]+/health(?:\?|$),^https?://[^/]+/metrics(?:\?|$)"
-
-# The span queue of each process. At the target load (1,000 product queries a second) the gateway
-# ends 3,000 spans a second; the queue holds ten seconds of them, so a collector that pauses for a
-# few seconds loses nothing (the SDK's default, 2,048, would drop spans after a fraction of a second).
-# Batches of 256: the export thread encodes a batch in about 2 ms, holding the interpreter lock
-# meanwhile; batches of 1,024 made requests wait behind it and cost the product query's p95 ~8 %.
-SPAN_QUEUE_SIZE = 32_768
-SPAN_BATCH_SIZE = 256
-# The instrumentation scope of the spans the services make themselves.
-SCOPE = "hello_dd"
+# Health checks and metric scrapes are polled constantly; tracing the services' side of them would only
+# add noise (a call the gateway makes to one, as the cascade endpoint does, keeps its client span).
+# Searched in the request's URL (scheme://host:port/path): anchored, so /api/v1/health/cascade is traced.
+UNTRACED_URLS = r"^https?://[^/]+/health$,^https?://[^/]+/metrics$"
 
 
-class Tracing:
-    """Owns the tracer provider of one service process; ``shutdown`` flushes what is buffered."""
+def opentelemetry_defaults(service: str, env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The project's values for standard variables, used only where the environment sets none.
 
-    def __init__(self, settings: ServiceSettings):
-        self.settings = settings
-        self.provider: TracerProvider | None = None
-        # The tracer for client spans of outgoing calls; None when this setup does not make them
-        # (no tracing, or ddtrace, whose aiohttp integration makes its own).
-        self.client_tracer: trace.Tracer | None = None
-
-    def instrument(self, app: FastAPI) -> None:
-        if self.settings.tracer == "none":
-            return
-        if self.settings.tracer == "ddtrace":
-            self._instrument_ddtrace()
-            return
-        if self.settings.tracer != "otel":
-            raise ValueError(f"tracer {self.settings.tracer!r} is not supported by this build")
-        from hello_dd.services.common.otlp_json import OtlpJsonSpanExporter
-
-        resource = Resource.create(
-            {
-                "service.name": self.settings.service_name,
-                "service.version": __version__,
-                "deployment.environment": self.settings.environment,
-            }
-        )
-        provider = TracerProvider(resource=resource)
-        exporter = OtlpJsonSpanExporter(self.settings.otlp_endpoint.rstrip("/") + "/v1/traces")
-        provider.add_span_processor(
-            BatchSpanProcessor(
-                exporter,
-                max_queue_size=SPAN_QUEUE_SIZE,
-                max_export_batch_size=SPAN_BATCH_SIZE,
-                schedule_delay_millis=self.settings.trace_export_delay_ms,
-            )
-        )
-        trace.set_tracer_provider(provider)
-        self.provider = provider
-        tracer = provider.get_tracer(SCOPE, __version__)
-        self.client_tracer = tracer
-        app.add_middleware(ServerSpans, tracer=tracer)
-
-    def fastapi_telemetry(self) -> dict[str, bool]:
-        """FastAPI's own OpenTelemetry spans (FastAPI 0.16x) stay off: the server span comes from
-        :class:`ServerSpans` or from ddtrace's FastAPI integration, never twice."""
-        return {"tracing": False, "metrics": False, "logs": False}
-
-    def _instrument_ddtrace(self) -> None:
-        """ddtrace is loaded before the application (``ddtrace_setup.start``): its patches trace the
-        FastAPI server side and the aiohttp client; here the OpenTelemetry API is pointed at it."""
-        if "ddtrace" not in sys.modules:
-            raise RuntimeError(
-                "HELLO_DD_TRACER=ddtrace needs ddtrace loaded before the application is imported: "
-                "run the service with `hello-dd serve` (it calls hello_dd.services.common.ddtrace_setup.start)"
-            )
-        from ddtrace.opentelemetry import TracerProvider as DatadogTracerProvider
-
-        if not isinstance(trace.get_tracer_provider(), DatadogTracerProvider):
-            trace.set_tracer_provider(DatadogTracerProvider())
-        self._ddtrace = True
-
-    def shutdown(self) -> None:
-        if self.provider is not None:
-            self.provider.shutdown()
-        if getattr(self, "_ddtrace", False):
-            from ddtrace.trace import tracer as dd_tracer
-
-            dd_tracer.flush()
+    - the current HTTP and database semantic conventions (``http.request.method``, ``url.full``,
+      ``db.system.name``, ``db.query.text`` ...) rather than the instrumentations' older default;
+    - a span queue that holds ten seconds of spans at the stack's full speed (the gateway ends about
+      3,000 spans a second at 1,000 product queries a second; the SDK's 2,048 would drop spans after
+      a fraction of a second), batches of 256 (the export thread holds the interpreter lock while it
+      encodes a batch: larger batches made requests wait behind it), sent every half second."""
+    defaults = {
+        "OTEL_SERVICE_NAME": service,
+        "OTEL_SEMCONV_STABILITY_OPT_IN": "http,database",
+        "OTEL_BSP_MAX_QUEUE_SIZE": "32768",
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "256",
+        "OTEL_BSP_SCHEDULE_DELAY": "500",
+    }
+    return {key: value for key, value in defaults.items() if key not in env}
 
 
-def _error_status(status: int, server: bool) -> bool:
-    """OpenTelemetry's HTTP rule: a server span is an error from 500 up (a 4xx is the caller's
-    mistake), a client span from 400 up (the call did not get what it asked for)."""
-    return status >= 500 if server else status >= 400
+def disabled_instrumentations(env: Mapping[str, str] = os.environ) -> set[str]:
+    """Names in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (``aiohttp-client``, ``sqlalchemy``, ``redis``,
+    and ``fastapi`` for the server spans), as ``opentelemetry-instrument`` reads them."""
+    return {name.strip() for name in env.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",") if name.strip()}
 
 
-class ServerSpans:
-    """ASGI middleware: one server span per HTTP request, continuing the caller's W3C trace context
-    (``traceparent``, ``tracestate``) and baggage, current while the application handles the request.
+def span_exporter(env: Mapping[str, str] = os.environ) -> SpanExporter | None:
+    """The exporter ``OTEL_TRACES_EXPORTER`` and ``OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL`` name (None: ``none``).
+    The OTLP exporters read their endpoint, headers, compression, TLS files and timeout themselves."""
+    kind = (env.get("OTEL_TRACES_EXPORTER") or "otlp").strip().lower()
+    if kind == "none":
+        return None
+    if kind == "console":
+        return ConsoleSpanExporter()
+    if kind != "otlp":
+        raise ValueError(f"OTEL_TRACES_EXPORTER={kind!r}: this build has the otlp, console and none exporters")
+    protocol = (env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "http/protobuf").strip()
+    if protocol == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    The span is named ``METHOD /route/{template}`` once routing has found the route; requests to
-    ``/health`` and ``/metrics`` (see ``UNTRACED_URLS``) are not traced."""
+        return OTLPSpanExporter()
+    if protocol == "http/json":
+        from opentelemetry.exporter.otlp.json.http.trace_exporter import OTLPSpanExporter as OTLPJsonSpanExporter
 
-    def __init__(self, app: ASGIApp, tracer: trace.Tracer, untraced_urls: str = UNTRACED_URLS):
-        self.app = app
-        self.tracer = tracer
-        self.untraced = parse_excluded_urls(untraced_urls)
-        self.fields = frozenset(field.encode() for field in propagate.get_global_textmap().fields)
-
-    def _is_untraced(self, scope: Scope) -> bool:
-        server = scope.get("server") or ("localhost", None)
-        query = scope.get("query_string") or b""
-        url = f"{scope.get('scheme', 'http')}://{server[0]}{scope['path']}" + (f"?{query.decode('latin-1')}" if query else "")
-        return self.untraced.url_disabled(url)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self._is_untraced(scope):
-            await self.app(scope, receive, send)
-            return
-        carrier: dict[str, str] = {}
-        user_agent = None
-        for key, value in scope.get("headers", ()):
-            if key in self.fields:
-                # A header sent twice (baggage may be) counts as one comma-separated list, as HTTP says.
-                name, text = key.decode("latin-1"), value.decode("latin-1")
-                carrier[name] = f"{carrier[name]},{text}" if name in carrier else text
-            elif key == b"user-agent":
-                user_agent = value.decode("latin-1")
-        parent = propagate.extract(carrier) if carrier else otel_context.get_current()
-        method = scope.get("method", "GET")
-        attributes: dict[str, Any] = {
-            "http.request.method": method,
-            "url.scheme": scope.get("scheme", "http"),
-            "url.path": scope["path"],
-            "network.protocol.version": scope.get("http_version", "1.1"),
-        }
-        if query := scope.get("query_string"):
-            attributes["url.query"] = query.decode("latin-1")
-        if server := scope.get("server"):
-            attributes["server.address"] = server[0]
-            if server[1] is not None:
-                attributes["server.port"] = server[1]
-        if client := scope.get("client"):
-            attributes["client.address"] = client[0]
-        if user_agent:
-            attributes["user_agent.original"] = user_agent
-        span = self.tracer.start_span(method, context=parent, kind=SpanKind.SERVER, attributes=attributes)
-        token = otel_context.attach(trace.set_span_in_context(span, parent))
-        status: int | None = None
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        except BaseException as exc:
-            span.record_exception(exc)
-            span.set_attribute("error.type", type(exc).__qualname__)
-            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-            raise
-        finally:
-            route = getattr(scope.get("route"), "path", None)
-            if route:
-                span.update_name(f"{method} {route}")
-                span.set_attribute("http.route", route)
-            if status is not None:
-                span.set_attribute("http.response.status_code", status)
-                if _error_status(status, server=True):
-                    span.set_attribute("error.type", str(status))
-                    span.set_status(Status(StatusCode.ERROR))
-            otel_context.detach(token)
-            span.end()
+        return OTLPJsonSpanExporter()
+    raise ValueError(
+        f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol!r}: this build exports OTLP over HTTP (http/protobuf or http/json); "
+        "gRPC would need opentelemetry-exporter-otlp-proto-grpc"
+    )
 
 
-def server_of(url: str) -> tuple[str | None, int | None]:
-    """The (host, port) of a URL, as a client span records them."""
-    parts = urlsplit(url)
-    return parts.hostname, parts.port
+def start(service: str) -> TracerProvider:
+    """Set up OpenTelemetry for this process, before the application is imported: the tracer
+    provider (resource, sampler, batch processor and exporter, all from the environment) and the
+    instrumentations of the aiohttp client, SQLAlchemy and Redis."""
+    os.environ.update(opentelemetry_defaults(service))
+    environment = ServiceSettings().environment
+    # What the code knows, under what the environment says (OTEL_RESOURCE_ATTRIBUTES wins).
+    resource = Resource({"service.version": __version__, "deployment.environment.name": environment}).merge(Resource.create())
+    provider = TracerProvider(resource=resource)
+    exporter = span_exporter()
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    disabled = disabled_instrumentations()
+    if "aiohttp-client" not in disabled:
+        from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+
+        AioHttpClientInstrumentor().instrument(tracer_provider=provider)
+    if "sqlalchemy" not in disabled:
+        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+        # Its package declares SQLAlchemy < 2.1 (the newest release in the registry, 0.66b1), so it would
+        # refuse 2.1 silently; it relies only on SQLAlchemy's engine events, which 2.1 keeps, and the
+        # tests read its spans back from the real services (tests/tracing).
+        SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
+    if "redis" not in disabled:
+        from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+        RedisInstrumentor().instrument(tracer_provider=provider)
+    return provider
 
 
-class ClientSpan:
-    """One outgoing HTTP call as a client span, child of the current span; its W3C trace context
-    and baggage go into ``headers`` (so the callee's server span hangs under it). With no tracer
-    (tracing off, or ddtrace, which traces aiohttp itself) it does nothing::
+def _request_url(scope: MutableMapping[str, Any]) -> str:
+    host, port = scope.get("server") or ("localhost", None)
+    return f"{scope.get('scheme', 'http')}://{host}{f':{port}' if port else ''}{scope.get('path', '')}"
 
-        headers = {...}
-        with ClientSpan(tracer, "GET", url, headers) as call:
-            ...send with headers...
-            call.answered(status)
-    """
 
-    __slots__ = ("span",)
+def fastapi_telemetry(settings: ServiceSettings, tracer_provider: trace.TracerProvider | None = None) -> TelemetryConfig:
+    """FastAPI's own OpenTelemetry support, for the server spans only: under OpenTelemetry (ddtrace's
+    FastAPI integration makes them under ddtrace), on ``tracer_provider`` (default: the global one
+    that :func:`start` set up; with none set up, FastAPI makes no span). Its metrics and log events
+    stay off (the services have Prometheus metrics and JSON logs), and so do its spans around
+    dependency resolution and serialisation: one span per request is what a trace needs.
+    ``OTEL_PYTHON_FASTAPI_EXCLUDED_URLS`` (else ``OTEL_PYTHON_EXCLUDED_URLS``, else ``UNTRACED_URLS``)
+    names the requests that get no server span."""
+    untraced = parse_excluded_urls(
+        os.environ.get("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS", os.environ.get("OTEL_PYTHON_EXCLUDED_URLS", UNTRACED_URLS))
+    )
+    return {
+        "tracing": settings.tracer == "otel" and "fastapi" not in disabled_instrumentations(),
+        "tracer_provider": tracer_provider,
+        "metrics": False,
+        "logs": False,
+        "operation_spans": False,
+        "auto_configure": False,
+        "exclude": lambda scope: untraced.url_disabled(_request_url(scope)),
+    }
 
-    def __init__(
-        self,
-        tracer: trace.Tracer | None,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        server: tuple[str | None, int | None] | None = None,
-    ):
-        """``server`` is the callee's (host, port) when the caller knows it already (else read from ``url``)."""
-        if tracer is None:
-            self.span = None
-            return
-        host, port = server if server is not None else server_of(url)
-        attributes: dict[str, Any] = {"http.request.method": method, "url.full": url}
-        if host:
-            attributes["server.address"] = host
-        if port:
-            attributes["server.port"] = port
-        self.span = tracer.start_span(method, kind=SpanKind.CLIENT, attributes=attributes)
-        propagate.inject(headers, context=trace.set_span_in_context(self.span))
 
-    def __enter__(self) -> ClientSpan:
-        return self
+def flush() -> None:
+    """Export what the span processors still hold (called when a service stops)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.force_flush()
+    elif type(provider).__module__.startswith("ddtrace"):
+        from ddtrace.trace import tracer as dd_tracer
 
-    def answered(self, status: int) -> None:
-        if self.span is not None:
-            self.span.set_attribute("http.response.status_code", status)
-            if _error_status(status, server=False):
-                self.span.set_attribute("error.type", str(status))
-                self.span.set_status(Status(StatusCode.ERROR))
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self.span is None:
-            return
-        if exc is not None:
-            self.span.record_exception(exc)
-            self.span.set_attribute("error.type", type(exc).__qualname__)
-            self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-        self.span.end()
+        dd_tracer.flush()
 
 
 # The ids of the request's server span, remembered by the request envelope: ddtrace ends that span

@@ -28,7 +28,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gw = app.state.gateway = await build_gateway(settings, tracer=app.state.tracing.client_tracer)
+        gw = app.state.gateway = await build_gateway(settings)
         try:
             await gw.maintenance.start_up()
             async with running(*gw.maintenance.loops()):

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from fastapi import Request
-from opentelemetry.trace import Tracer
 
 from hello_dd.services.common.settings import GatewaySettings
 from hello_dd.services.gateway.checkout import CheckoutSaga
@@ -47,8 +46,8 @@ class Gateway:
         self.db.close()
 
 
-async def build_gateway(settings: GatewaySettings, tracer: Tracer | None = None) -> Gateway:
-    """``tracer`` makes a client span of every call to a dependency (see ``telemetry.ClientSpan``)."""
+async def build_gateway(settings: GatewaySettings) -> Gateway:
+    # The tracer's aiohttp integration (telemetry.start, or ddtrace) traces every session made after it.
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200, limit_per_host=100))
     breakers = CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)
     retry = RetryPolicy(
@@ -58,10 +57,10 @@ async def build_gateway(settings: GatewaySettings, tracer: Tracer | None = None)
         budget_seconds=settings.retry_budget_seconds,
     )
     inventory_dep = Dependency(
-        "inventory-service", settings.inventory_url, session, settings.inventory_timeout, retry, breakers, tracer=tracer
+        "inventory-service", settings.inventory_url, session, settings.inventory_timeout, retry, breakers
     )
     pricing_dep = Dependency(
-        "pricing-service", settings.pricing_url, session, settings.pricing_timeout, retry, breakers, tracer=tracer
+        "pricing-service", settings.pricing_url, session, settings.pricing_timeout, retry, breakers
     )
     for dep in (inventory_dep, pricing_dep):
         await breakers.register(dep.name)

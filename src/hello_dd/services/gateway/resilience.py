@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from opentelemetry.trace import Tracer
 from prometheus_client import Counter, Gauge, Histogram
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
@@ -37,7 +36,6 @@ from tenacity import (
 
 from hello_dd.services.common.correlation import outgoing_headers
 from hello_dd.services.common.metrics import LATENCY_BUCKETS
-from hello_dd.services.common.telemetry import ClientSpan, server_of
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +160,6 @@ class Dependency:
         timeout: float,
         retry: RetryPolicy,
         breakers: CircuitBreakers,
-        tracer: Tracer | None = None,
     ):
         self.name = name
         self.base_url = base_url.rstrip("/")
@@ -170,9 +167,6 @@ class Dependency:
         self.timeout = timeout
         self.retry = retry
         self.breakers = breakers
-        # Each attempt is a client span of this tracer (None: no client spans, see telemetry.ClientSpan).
-        self.tracer = tracer
-        self._server = server_of(self.base_url)
 
     async def circuit_state(self) -> str:
         return await self.breakers.state(self.name)
@@ -250,19 +244,14 @@ class Dependency:
         url = self.base_url + path
         if params:
             url = f"{url}?{urlencode(params)}"
-        headers = outgoing_headers()
+        # Each attempt is a client span of the tracer's aiohttp integration, which also puts the W3C
+        # trace context and baggage in the headers.
         try:
-            with ClientSpan(self.tracer, method, url, headers, self._server) as call:
-                async with self.session.request(
-                    method,
-                    url,
-                    json=json,
-                    headers=headers,
-                    timeout=aiohttp.ClientTimeout(total=self.timeout),
-                ) as response:
-                    status = response.status
-                    call.answered(status)
-                    body = await response.json(content_type=None) if response.content_length != 0 else None
+            async with self.session.request(
+                method, url, json=json, headers=outgoing_headers(), timeout=aiohttp.ClientTimeout(total=self.timeout)
+            ) as response:
+                status = response.status
+                body = await response.json(content_type=None) if response.content_length != 0 else None
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise DependencyTimeout(self.name, f"{self.name} did not answer within {self.timeout:g} s") from exc
         except aiohttp.ClientConnectionError as exc:

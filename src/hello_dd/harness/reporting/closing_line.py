@@ -26,7 +26,7 @@ def totals(junit_dir: Path) -> tuple[int, int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hello_dd.harness.closing_line", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m hello_dd.harness.reporting.closing_line", description=__doc__)
     parser.add_argument("junit_dir", nargs="?", default="reports/junit", type=Path, help="default: reports/junit")
     args = parser.parse_args(argv)
     passed, failed, skipped = totals(args.junit_dir)

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hello_dd.harness.contract import ContractItem, contract_ids
-from hello_dd.harness.test_report import ScenarioOutcome
+from hello_dd.harness.reporting.contract import ContractItem, contract_ids
+from hello_dd.harness.reporting.markdown_report import ScenarioOutcome
 
 NOT_COVERED = "**not covered**"
 

@@ -8,7 +8,7 @@ import pytest
 
 from hello_dd.harness.load.profile import Thresholds
 from hello_dd.harness.load.runner import Figures
-from hello_dd.harness.test_report import (
+from hello_dd.harness.reporting.markdown_report import (
     CHECKLISTS,
     LoadRun,
     ScenarioOutcome,
