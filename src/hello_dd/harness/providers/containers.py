@@ -1,9 +1,9 @@
 """The stack in Docker containers, run with Testcontainers: the image built from this repository, the
-three services, PostgreSQL for inventory and the gateway (a database each), Redis for pricing and Datadog's test agent, on a Docker
-network of the run's own, with a fault-injecting proxy container between the gateway and each of its
-dependencies. Every port the suite uses is published on 127.0.0.1 only. Everything the run created
-(containers, network) is removed at the end, also after a failure or Ctrl-C; the image is kept as a
-build cache.
+three services, PostgreSQL for inventory and the gateway (a database each), Redis for pricing and
+Datadog's test agent, on a Docker network of the run's own, with a fault-injecting proxy container
+between the gateway and each of its dependencies. Every port the suite uses is published on 127.0.0.1
+only. Everything the run created (containers, network) is removed at the end, also after a failure or
+Ctrl-C; the image is kept as a build cache.
 
 Chosen with ``behave -D stack=containers``. Needs a Docker engine (``docker info`` must answer); the
 public images it uses (postgres:15, redis:7, the test agent) are pulled when missing, or built as
