@@ -212,8 +212,8 @@ MUTANTS = [
         "stop_after_attempt(1)", ("cascade", "resilience"),
     ),
     Mutant(
-        "no-timeout", f"{GATEWAY}/resilience.py", "timeout=aiohttp.ClientTimeout(total=self.timeout),",
-        "timeout=aiohttp.ClientTimeout(total=30),", ("cascade", "resilience"),
+        "no-timeout", f"{GATEWAY}/resilience.py", "timeout=aiohttp.ClientTimeout(total=self.timeout)",
+        "timeout=aiohttp.ClientTimeout(total=30)", ("cascade", "resilience"),
     ),
     Mutant(
         "breaker-never-opens", f"{GATEWAY}/context.py",

@@ -12,7 +12,7 @@ from behave.parser import parse_file
 
 FEATURES = sorted((Path(__file__).resolve().parents[2] / "features").glob("*.feature"))
 # Features whose readers are shoppers, buyers, analysts or the product owner.
-BUSINESS_AREAS = {"pattern-1", "pattern-2", "pattern-3", "pattern-4", "chaos"}
+BUSINESS_AREAS = {"pattern-1", "pattern-2", "pattern-3", "pattern-4", "chaos", "durability"}
 TECHNICAL = {
     "a route": re.compile(r"/api/|/inventory/|/prices/|\bGET\b|\bPOST\b"),
     "a header": re.compile(r"X-[A-Z][a-z]+-Id|traceparent|Idempotency-Key"),

@@ -21,6 +21,7 @@ AREA_EPICS: dict[str, str] = {
     "observability": "Metrics and logs",
     "resilience": "Resilience",
     "chaos": "Chaos",
+    "durability": "Durability",
     "load": "Performance under load",
     "health": "Health checks",
 }
