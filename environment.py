@@ -11,13 +11,13 @@ from pathlib import Path
 from behave.fixture import use_fixture_by_tag
 
 from hello_dd.harness import gherkin_types
-from hello_dd.harness.reporting.contract import ContractError, load_contract
-from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.fixtures import FIXTURES, ensure_circuits_closed
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.load import profile as load_profile
 from hello_dd.harness.policy import read_policy
 from hello_dd.harness.providers import ConfigurationError, provider_from_userdata
+from hello_dd.harness.reporting.contract import ContractError, load_contract
+from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.reporting.run_environment import write_environment
 from hello_dd.harness.reporting.run_results import RunResults
 from hello_dd.harness.world import World
@@ -28,7 +28,10 @@ gherkin_types.register()
 NEEDS = {
     "needs-stack-control": ("controls_stack", "it stops services or injects faults"),
     "needs-logs": ("reads_logs", "it reads the services' log lines"),
-    "needs-network-control": ("cuts_network", "it cuts a service off the network, which only -D stack=containers can do"),
+    "needs-network-control": (
+        "cuts_network",
+        "it cuts a service off the network, which only -D stack=containers can do",
+    ),
     "needs-redis": (
         "caches_in_redis",
         "pricing-service caches in process here: give -D redis_url=redis://... or run -D stack=containers",

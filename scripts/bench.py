@@ -51,7 +51,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +90,9 @@ class Measured:
 
 
 def hey(url: str, concurrency: int, seconds: float) -> Measured:
-    out = subprocess.run(["hey", "-c", str(concurrency), "-z", f"{seconds:g}s", url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["hey", "-c", str(concurrency), "-z", f"{seconds:g}s", url], capture_output=True, text=True, check=True
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     percentile = lambda p: float(re.search(rf"\s{p}% in ([\d.]+) secs", out).group(1)) * 1000  # noqa: E731
     statuses = {int(code): int(count) for code, count in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)}
@@ -130,10 +132,8 @@ def rss_mib(stack: LocalStack) -> dict[str, float]:
     for name, processes in _processes(stack).items():
         total = 0
         for process in processes:
-            try:
+            with suppress(psutil.NoSuchProcess):
                 total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
         sizes[name] = total / 2**20
     return sizes
 
@@ -225,7 +225,11 @@ def complete_product_query(trace: Trace) -> bool:
         return False
     calls = inventory + pricing
     statements = database_work(trace, INVENTORY)
-    return all(trace.parent(c) == root for c in calls) and bool(statements.spans) and not statements.outside_the_services_requests
+    return (
+        all(trace.parent(c) == root for c in calls)
+        and bool(statements.spans)
+        and not statements.outside_the_services_requests
+    )
 
 
 def fan_out(trace: Trace) -> float:
@@ -256,7 +260,8 @@ def check_traces(stack: LocalStack, requests: int, wait: float = 30.0) -> TraceC
 def bare_endpoint(start_timeout: float = 30.0) -> Iterator[str]:
     """The calibration app in one uvicorn process of this virtual environment, on a free loopback port."""
     port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="hello-dd-calibration-", suffix=".log", delete=False)
+    # Open for as long as the calibration process writes to it; closed in the finally below.
+    log = tempfile.NamedTemporaryFile(prefix="hello-dd-calibration-", suffix=".log", delete=False)  # noqa: SIM115
     command = [sys.executable, "-m", "uvicorn", "calibration_app:app", "--app-dir", str(SCRIPTS),
                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -271,6 +276,7 @@ def bare_endpoint(start_timeout: float = 30.0) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
         Path(log.name).unlink(missing_ok=True)
 
 
@@ -336,8 +342,8 @@ def benchmark(args: argparse.Namespace) -> int:
             "pricing": hey(traced.urls["pricing-service"] + "/prices/123", 4, low_seconds),
         }
     calibration, gateway, untraced_gateway = median_run(bare), median_run(on), median_run(off)
-    ratios = sorted(m.rps / c.rps for m, c in zip(on, bare))
-    overhead = sorted(a.rps / b.rps for a, b in zip(on, off))
+    ratios = sorted(m.rps / c.rps for m, c in zip(on, bare, strict=False))
+    overhead = sorted(a.rps / b.rps for a, b in zip(on, off, strict=False))
     spread = max(m.rps for m in bare) / min(m.rps for m in bare) - 1
     low_fan_out = low["gateway"].p50_ms / max(low["inventory"].p50_ms, low["pricing"].p50_ms)
     print(f"  calibration               {calibration}   (bare FastAPI endpoint; runs {', '.join(f'{m.rps:.0f}' for m in bare)} "
@@ -401,7 +407,9 @@ def piece_costs(concurrency: int, seconds: float, repeats: int) -> None:
     sends JSON to its test agent). Every variant runs at once, measured in turns (the median of
     ``repeats`` turns counts), so that a change in the machine's load touches them all alike."""
     variants = (*PIECES, *EXPORT_VARIANTS)
-    print(f"  what each piece of the tracing costs ({concurrency} connections, {seconds:g} s each, median of {repeats} turns):")
+    print(
+        f"  what each piece of the tracing costs ({concurrency} connections, {seconds:g} s each, median of {repeats} turns):"
+    )
     with ExitStack() as running:
         stacks = [running.enter_context(running_stack(tracer, env)) for _, tracer, env in variants]
         urls = [stack.urls["api-gateway"] + PRODUCT for stack in stacks]
@@ -409,25 +417,30 @@ def piece_costs(concurrency: int, seconds: float, repeats: int) -> None:
             hey(url, concurrency, 3)
         measured: list[list[tuple[float, float, float]]] = [[] for _ in variants]
         for _ in range(repeats):
-            for index, (stack, url) in enumerate(zip(stacks, urls)):
+            for index, (stack, url) in enumerate(zip(stacks, urls, strict=False)):
                 before = cpu_seconds(stack)
                 run = hey(url, concurrency, seconds)
                 after = cpu_seconds(stack)
                 used = {name: (after[name] - before.get(name, 0.0)) * 1000 / max(1, run.requests) for name in after}
-                measured[index].append((sum(ms for name, ms in used.items() if name != AGENT), used.get(AGENT, 0.0), run.rps))
+                measured[index].append(
+                    (sum(ms for name, ms in used.items() if name != AGENT), used.get(AGENT, 0.0), run.rps)
+                )
                 if stack.tracer != "none":
                     forget_traces(stack)
     previous: float | None = None
     full = 0.0
     pieces = {label for label, _, _ in PIECES}
-    for (label, _, _), runs in zip(variants, measured):
+    for (label, _, _), runs in zip(variants, measured, strict=False):
         services, agent, rps = (statistics.median(figure[i] for figure in runs) for i in range(3))
         if label in pieces:
             change = f"{services - previous:+.2f} ms" if previous is not None else "        "
             previous = full = services
         else:
             change = f"{services - full:+.2f} ms against all of it as the stack exports it (OTLP/JSON)"
-        print(f"    {label:28} services {services:.2f} ms/request {change}   agent {agent:.2f} ms   {rps:6.0f} req/s", flush=True)
+        print(
+            f"    {label:28} services {services:.2f} ms/request {change}   agent {agent:.2f} ms   {rps:6.0f} req/s",
+            flush=True,
+        )
 
 
 def soak(args: argparse.Namespace) -> int:
@@ -470,7 +483,9 @@ def soak(args: argparse.Namespace) -> int:
     print(f"  load                      {run}" if run else "  load                      (hey gave no result)")
     for name in start:
         print(f"  {name:24}  {start[name]:6.0f} MiB -> {end.get(name, 0.0):6.0f} MiB")
-    print(f"  whole stack               {total_start:6.0f} MiB -> {total_end:6.0f} MiB, growth {growth:+.1%}, peak {peak:.0f} MiB")
+    print(
+        f"  whole stack               {total_start:6.0f} MiB -> {total_end:6.0f} MiB, growth {growth:+.1%}, peak {peak:.0f} MiB"
+    )
     met = peak < MEMORY_LIMIT_MIB and growth < GROWTH_LIMIT
     print(f"  target (under {MEMORY_LIMIT_MIB / 1024:.0f} GiB, growth under {GROWTH_LIMIT:.0%} over {minutes:g} min): "
           f"{'MET' if met else 'NOT MET'}: peak {peak:.0f} MiB, growth {growth:+.1%}")  # fmt: skip
@@ -496,7 +511,10 @@ def compare_engines(args: argparse.Namespace) -> int:
                 result = run_load(profile, gateway, out, f"engines-{turn}", user_class="ProductQuery")
                 locust_runs.append(result.overall)
                 forget_traces(stack)
-                print(f"    turn {turn + 1}: hey p95 {hey_runs[-1].p95_ms:.0f} ms, Locust p95 {result.overall.p95_ms:.0f} ms", flush=True)
+                print(
+                    f"    turn {turn + 1}: hey p95 {hey_runs[-1].p95_ms:.0f} ms, Locust p95 {result.overall.p95_ms:.0f} ms",
+                    flush=True,
+                )
         finally:
             shutil.rmtree(out, ignore_errors=True)
     hey_p95 = statistics.median(m.p95_ms for m in hey_runs)
@@ -517,11 +535,19 @@ def compare_engines(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10, help="length of each measured run (default 10)")
-    parser.add_argument("--concurrency", type=int, default=TARGET_CONCURRENCY, help="concurrent connections (default 100)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each gateway measurement; the median counts (default 3)")
-    parser.add_argument("--no-pieces", dest="pieces", action="store_false", help="skip the cost of each piece of the tracing")
+    parser.add_argument(
+        "--concurrency", type=int, default=TARGET_CONCURRENCY, help="concurrent connections (default 100)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs of each gateway measurement; the median counts (default 3)"
+    )
+    parser.add_argument(
+        "--no-pieces", dest="pieces", action="store_false", help="skip the cost of each piece of the tracing"
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--soak-minutes", type=float, metavar="N", help="instead: drive the stack for N minutes and report its memory")
+    mode.add_argument(
+        "--soak-minutes", type=float, metavar="N", help="instead: drive the stack for N minutes and report its memory"
+    )
     mode.add_argument("--compare-engines", action="store_true", help="instead: compare Locust's p95 with hey's")
     args = parser.parse_args()
     if shutil.which("hey") is None:

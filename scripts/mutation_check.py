@@ -51,265 +51,422 @@ SOME_PRODUCT_QUERIES_SLOW = (
 
 MUTANTS = [
     Mutant("health-not-ok", f"{COMMON}/app.py", '{"status": "ok",', '{"status": "okay",', ("health",)),
-    Mutant("circuit-state-misreported", f"{GATEWAY}/resilience.py", '{"closed": "closed",', '{"closed": "shut",', ("health",)),
     Mutant(
-        "product-pricing-dropped", f"{GATEWAY}/routes/products.py",
-        "        pricing = price\n", '        pricing = SectionUnavailable(error={"code": "X", "message": "dropped"})\n',
+        "circuit-state-misreported",
+        f"{GATEWAY}/resilience.py",
+        '{"closed": "closed",',
+        '{"closed": "shut",',
+        ("health",),
+    ),
+    Mutant(
+        "product-pricing-dropped",
+        f"{GATEWAY}/routes/products.py",
+        "        pricing = price\n",
+        '        pricing = SectionUnavailable(error={"code": "X", "message": "dropped"})\n',
         ("product_query", "error_handling"),
     ),
     Mutant(
-        "product-stock-off-by-one", f"{GATEWAY}/routes/products.py",
-        "        inventory=stock,", '        inventory={**stock, "available": stock["available"] + 1},', ("product_query",),
-    ),
-    Mutant(
-        "product-price-marked-up", f"{GATEWAY}/routes/products.py",
-        "        pricing = price\n", '        pricing = {**price, "finalPrice": round(price["finalPrice"] * 1.01, 2)}\n',
+        "product-stock-off-by-one",
+        f"{GATEWAY}/routes/products.py",
+        "        inventory=stock,",
+        '        inventory={**stock, "available": stock["available"] + 1},',
         ("product_query",),
     ),
     Mutant(
-        "currency-ignored", f"{GATEWAY}/routes/products.py",
-        "gw.pricing.price(product_id, currency)", "gw.pricing.price(product_id)", ("product_query",),
+        "product-price-marked-up",
+        f"{GATEWAY}/routes/products.py",
+        "        pricing = price\n",
+        '        pricing = {**price, "finalPrice": round(price["finalPrice"] * 1.01, 2)}\n',
+        ("product_query",),
     ),
     Mutant(
-        "out-of-stock-shown-in-stock", "src/hello_dd/services/inventory/stock.py",
-        "return self.available > 0", "return self.available >= 0", ("product_query", "bulk_check"),
+        "currency-ignored",
+        f"{GATEWAY}/routes/products.py",
+        "gw.pricing.price(product_id, currency)",
+        "gw.pricing.price(product_id)",
+        ("product_query",),
     ),
     Mutant(
-        "not-found-as-400", f"{GATEWAY}/routes/products.py",
-        'raise ApiError(404, "PRODUCT_NOT_FOUND"', 'raise ApiError(400, "PRODUCT_NOT_FOUND"', ("product_query",),
+        "out-of-stock-shown-in-stock",
+        "src/hello_dd/services/inventory/stock.py",
+        "return self.available > 0",
+        "return self.available >= 0",
+        ("product_query", "bulk_check"),
     ),
     Mutant(
-        "error-without-correlation-id", f"{COMMON}/errors.py",
-        'return {"error": error, "correlationId": current_correlation_id()}', 'return {"error": error}',
+        "not-found-as-400",
+        f"{GATEWAY}/routes/products.py",
+        'raise ApiError(404, "PRODUCT_NOT_FOUND"',
+        'raise ApiError(400, "PRODUCT_NOT_FOUND"',
+        ("product_query",),
+    ),
+    Mutant(
+        "error-without-correlation-id",
+        f"{COMMON}/errors.py",
+        'return {"error": error, "correlationId": current_correlation_id()}',
+        'return {"error": error}',
         ("product_query", "error_handling"),
     ),
     Mutant(
-        "tax-ignores-discounts", "src/hello_dd/services/pricing/pricebook.py",
-        "tax = to_cents(taxable * tax_rate)", "tax = to_cents(subtotal * tax_rate)", ("checkout",),
-    ),
-    Mutant(
-        "reservation-skipped", f"{GATEWAY}/checkout.py",
-        'await self._call("reserve stock", self.inventory.reserve(reservation_id, lines))', "pass",
+        "tax-ignores-discounts",
+        "src/hello_dd/services/pricing/pricebook.py",
+        "tax = to_cents(taxable * tax_rate)",
+        "tax = to_cents(subtotal * tax_rate)",
         ("checkout",),
     ),
     Mutant(
-        "insufficient-stock-as-409", f"{GATEWAY}/checkout.py",
-        '400,\n            "INSUFFICIENT_STOCK",', '409,\n            "INSUFFICIENT_STOCK",', ("checkout",),
-    ),
-    Mutant(
-        "unknown-product-unnamed", f"{GATEWAY}/checkout.py",
-        'f"Unknown product(s): {\', \'.join(missing)}."', '"Unknown product(s)."', ("checkout",),
-    ),
-    Mutant(
-        "quantity-not-validated", f"{GATEWAY}/models.py",
-        "quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)", "quantity: Any", ("checkout",),
-    ),
-    Mutant(
-        "order-not-kept", f"{GATEWAY}/checkout.py", "        await self.db.run(self.book.confirm, order_id, order)\n", "",
+        "reservation-skipped",
+        f"{GATEWAY}/checkout.py",
+        'await self._call("reserve stock", self.inventory.reserve(reservation_id, lines))',
+        "pass",
         ("checkout",),
     ),
     Mutant(
-        "bulk-no-dedupe", f"{GATEWAY}/bulk.py", "return sorted(set(product_ids), key=product_sort_key)",
-        "return sorted(product_ids, key=product_sort_key)", ("bulk_check",),
+        "insufficient-stock-as-409",
+        f"{GATEWAY}/checkout.py",
+        '400,\n            "INSUFFICIENT_STOCK",',
+        '409,\n            "INSUFFICIENT_STOCK",',
+        ("checkout",),
     ),
     Mutant(
-        "bulk-text-order", f"{GATEWAY}/bulk.py", "return sorted(set(product_ids), key=product_sort_key)",
-        "return sorted(set(product_ids))", ("bulk_check",),
+        "unknown-product-unnamed",
+        f"{GATEWAY}/checkout.py",
+        "f\"Unknown product(s): {', '.join(missing)}.\"",
+        '"Unknown product(s)."',
+        ("checkout",),
     ),
     Mutant(
-        "bulk-unknown-not-flagged", f"{GATEWAY}/routes/products.py",
-        'return BulkResult(productId=product_id, found=False, error="PRODUCT_NOT_FOUND")',
-        "return BulkResult(productId=product_id, found=False)", ("bulk_check",),
+        "quantity-not-validated",
+        f"{GATEWAY}/models.py",
+        "quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)",
+        "quantity: Any",
+        ("checkout",),
     ),
     Mutant(
-        "bulk-pricing-ignored", f"{GATEWAY}/routes/products.py", "    if body.includePricing:", "    if False:",
+        "order-not-kept",
+        f"{GATEWAY}/checkout.py",
+        "        await self.db.run(self.book.confirm, order_id, order)\n",
+        "",
+        ("checkout",),
+    ),
+    Mutant(
+        "bulk-no-dedupe",
+        f"{GATEWAY}/bulk.py",
+        "return sorted(set(product_ids), key=product_sort_key)",
+        "return sorted(product_ids, key=product_sort_key)",
         ("bulk_check",),
     ),
     Mutant(
-        "bulk-limit-unchecked", f"{GATEWAY}/routes/products.py",
-        "if len(body.productIds) > settings.bulk_max_ids:", "if False:", ("bulk_check",),
+        "bulk-text-order",
+        f"{GATEWAY}/bulk.py",
+        "return sorted(set(product_ids), key=product_sort_key)",
+        "return sorted(set(product_ids))",
+        ("bulk_check",),
     ),
     Mutant(
-        "bulk-partial-failure-fails-all", f"{GATEWAY}/bulk.py",
+        "bulk-unknown-not-flagged",
+        f"{GATEWAY}/routes/products.py",
+        'return BulkResult(productId=product_id, found=False, error="PRODUCT_NOT_FOUND")',
+        "return BulkResult(productId=product_id, found=False)",
+        ("bulk_check",),
+    ),
+    Mutant(
+        "bulk-pricing-ignored",
+        f"{GATEWAY}/routes/products.py",
+        "    if body.includePricing:",
+        "    if False:",
+        ("bulk_check",),
+    ),
+    Mutant(
+        "bulk-limit-unchecked",
+        f"{GATEWAY}/routes/products.py",
+        "if len(body.productIds) > settings.bulk_max_ids:",
+        "if False:",
+        ("bulk_check",),
+    ),
+    Mutant(
+        "bulk-partial-failure-fails-all",
+        f"{GATEWAY}/bulk.py",
         "        if isinstance(outcome, DependencyError):\n            failed.update",
-        "        if isinstance(outcome, DependencyError):\n            raise outcome\n            failed.update", ("bulk_check",),
+        "        if isinstance(outcome, DependencyError):\n            raise outcome\n            failed.update",
+        ("bulk_check",),
     ),
     Mutant(
-        "bulk-chunks-one-at-a-time", f"{COMMON}/settings.py", "bulk_concurrency: int = 4", "bulk_concurrency: int = 1",
+        "bulk-chunks-one-at-a-time",
+        f"{COMMON}/settings.py",
+        "bulk_concurrency: int = 4",
+        "bulk_concurrency: int = 1",
         ("tracing",),
     ),
     Mutant(
-        "bulk-page-ignored", f"{GATEWAY}/routes/products.py", "wanted = bulk.page_of(distinct, page, pageSize)",
-        "wanted = distinct", ("bulk_check",),
+        "bulk-page-ignored",
+        f"{GATEWAY}/routes/products.py",
+        "wanted = bulk.page_of(distinct, page, pageSize)",
+        "wanted = distinct",
+        ("bulk_check",),
     ),
     Mutant(
-        "report-fails", f"{GATEWAY}/reports.py",
+        "report-fails",
+        f"{GATEWAY}/reports.py",
         "result = await self.builders.for_type(job.request.reportType)(job.request)",
-        "raise RuntimeError('broken report')", ("async_reports",),
-    ),
-    Mutant(
-        "report-failure-reported-as-success", f"{GATEWAY}/reports.py",
-        'error = {"code": exc.code, "message": exc.message}', "result = {}", ("async_reports",),
-    ),
-    Mutant(
-        "report-counts-wrong", f"{GATEWAY}/reports.py", '"products": len(stock),', '"products": len(stock) - 1,',
+        "raise RuntimeError('broken report')",
         ("async_reports",),
     ),
     Mutant(
-        "report-misses-out-of-stock", f"{GATEWAY}/reports.py",
-        '"outOfStock": [s["productId"] for s in stock if not s["inStock"]],', '"outOfStock": [],', ("async_reports",),
-    ),
-    Mutant(
-        "report-type-unchecked", f"{GATEWAY}/models.py", "    reportType: ReportType\n", "    reportType: str\n",
+        "report-failure-reported-as-success",
+        f"{GATEWAY}/reports.py",
+        'error = {"code": exc.code, "message": exc.message}',
+        "result = {}",
         ("async_reports",),
     ),
     Mutant(
-        "report-dates-unchecked", f"{GATEWAY}/models.py", "        if self.startDate > self.endDate:",
-        "        if False:", ("async_reports",),
+        "report-counts-wrong",
+        f"{GATEWAY}/reports.py",
+        '"products": len(stock),',
+        '"products": len(stock) - 1,',
+        ("async_reports",),
     ),
     Mutant(
-        "report-job-unknown-as-200", f"{GATEWAY}/routes/reports.py",
-        'raise ApiError(404, "JOB_NOT_FOUND"', 'raise ApiError(200, "JOB_NOT_FOUND"', ("async_reports",),
+        "report-misses-out-of-stock",
+        f"{GATEWAY}/reports.py",
+        '"outOfStock": [s["productId"] for s in stock if not s["inStock"]],',
+        '"outOfStock": [],',
+        ("async_reports",),
     ),
     Mutant(
-        "caller-ids-ignored", f"{COMMON}/correlation.py", "    if is_valid_id(value):", "    if False:",
+        "report-type-unchecked",
+        f"{GATEWAY}/models.py",
+        "    reportType: ReportType\n",
+        "    reportType: str\n",
+        ("async_reports",),
+    ),
+    Mutant(
+        "report-dates-unchecked",
+        f"{GATEWAY}/models.py",
+        "        if self.startDate > self.endDate:",
+        "        if False:",
+        ("async_reports",),
+    ),
+    Mutant(
+        "report-job-unknown-as-200",
+        f"{GATEWAY}/routes/reports.py",
+        'raise ApiError(404, "JOB_NOT_FOUND"',
+        'raise ApiError(200, "JOB_NOT_FOUND"',
+        ("async_reports",),
+    ),
+    Mutant(
+        "caller-ids-ignored",
+        f"{COMMON}/correlation.py",
+        "    if is_valid_id(value):",
+        "    if False:",
         ("correlation",),
     ),
     Mutant(
-        "ids-not-propagated", f"{COMMON}/correlation.py", "    headers = {}\n    if cid", "    return {}\n    if cid",
+        "ids-not-propagated",
+        f"{COMMON}/correlation.py",
+        "    headers = {}\n    if cid",
+        "    return {}\n    if cid",
         ("correlation",),
     ),
     Mutant(
-        "hostile-ids-accepted", f"{COMMON}/correlation.py",
-        '_VALID_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,%d}" % MAX_ID_LENGTH)', '_VALID_ID = re.compile(r".{1,100000}")',
+        "hostile-ids-accepted",
+        f"{COMMON}/correlation.py",
+        '_VALID_ID = re.compile(rf"[A-Za-z0-9._:@/+=-]{{1,{MAX_ID_LENGTH}}}")',
+        '_VALID_ID = re.compile(r".{1,100000}")',
         ("error_handling",),
     ),
     Mutant(
-        "generated-id-not-logged", f"{COMMON}/json_logging.py",
-        "record.correlation_id = current_correlation_id()", "record.correlation_id = None", ("correlation",),
+        "generated-id-not-logged",
+        f"{COMMON}/json_logging.py",
+        "record.correlation_id = current_correlation_id()",
+        "record.correlation_id = None",
+        ("correlation",),
     ),
     Mutant(
-        "malformed-json-as-422", f"{COMMON}/errors.py", 'if any(err.get("type") == "json_invalid"', "if any(False",
+        "malformed-json-as-422",
+        f"{COMMON}/errors.py",
+        'if any(err.get("type") == "json_invalid"',
+        "if any(False",
         ("error_handling",),
     ),
     Mutant(
-        "no-body-limit", f"{COMMON}/app.py", "    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)\n", "",
+        "no-body-limit",
+        f"{COMMON}/app.py",
+        "    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)\n",
+        "",
         ("error_handling",),
     ),
     Mutant(
-        "validation-details-dropped", f"{COMMON}/errors.py",
+        "validation-details-dropped",
+        f"{COMMON}/errors.py",
         'return error_response(422, "VALIDATION_ERROR", f"The request is invalid: {summary}", details)',
-        'return error_response(422, "VALIDATION_ERROR", "The request is invalid.")', ("error_handling", "checkout"),
+        'return error_response(422, "VALIDATION_ERROR", "The request is invalid.")',
+        ("error_handling", "checkout"),
     ),
     Mutant(
-        "internals-leak", f"{COMMON}/errors.py",
+        "internals-leak",
+        f"{COMMON}/errors.py",
         '        _remember_code(request, "MALFORMED_JSON")\n        return error_response(400, "MALFORMED_JSON", "The request body is not valid JSON.")',
         '        _remember_code(request, "MALFORMED_JSON")\n        return error_response(400, "MALFORMED_JSON", f"Traceback: {exc!r}")',
         ("error_handling",),
     ),
     Mutant(
-        "no-retries", f"{GATEWAY}/resilience.py", "stop_after_attempt(self.retry.attempts if idempotent else 1)",
-        "stop_after_attempt(1)", ("cascade", "resilience"),
+        "no-retries",
+        f"{GATEWAY}/resilience.py",
+        "stop_after_attempt(self.retry.attempts if idempotent else 1)",
+        "stop_after_attempt(1)",
+        ("cascade", "resilience"),
     ),
     Mutant(
-        "no-timeout", f"{GATEWAY}/resilience.py", "timeout=aiohttp.ClientTimeout(total=self.timeout)",
-        "timeout=aiohttp.ClientTimeout(total=30)", ("cascade", "resilience"),
+        "no-timeout",
+        f"{GATEWAY}/resilience.py",
+        "timeout=aiohttp.ClientTimeout(total=self.timeout)",
+        "timeout=aiohttp.ClientTimeout(total=30)",
+        ("cascade", "resilience"),
     ),
     Mutant(
-        "breaker-never-opens", f"{GATEWAY}/context.py",
+        "breaker-never-opens",
+        f"{GATEWAY}/context.py",
         "CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)",
-        "CircuitBreakers(10_000, settings.breaker_reset_seconds)", ("cascade", "resilience"),
+        "CircuitBreakers(10_000, settings.breaker_reset_seconds)",
+        ("cascade", "resilience"),
     ),
     Mutant(
-        "breaker-never-closes", f"{GATEWAY}/context.py",
+        "breaker-never-closes",
+        f"{GATEWAY}/context.py",
         "CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)",
-        "CircuitBreakers(settings.breaker_failure_threshold, 3600)", ("cascade", "resilience"),
+        "CircuitBreakers(settings.breaker_failure_threshold, 3600)",
+        ("cascade", "resilience"),
     ),
     # Resilience and chaos (features/resilience.feature, features/chaos.feature): faults injected
     # through the proxy in the gateway's path, a service stopped mid-request, concurrent orders.
     Mutant(
-        "breaker-opens-after-3", f"{GATEWAY}/context.py",
+        "breaker-opens-after-3",
+        f"{GATEWAY}/context.py",
         "CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)",
-        "CircuitBreakers(3, settings.breaker_reset_seconds)", ("cascade", "resilience"),
+        "CircuitBreakers(3, settings.breaker_reset_seconds)",
+        ("cascade", "resilience"),
     ),
     Mutant(
-        "unreachable-as-502", f"{GATEWAY}/resilience.py",
-        'class DependencyUnavailable(DependencyError):\n    status = 503',
-        'class DependencyUnavailable(DependencyError):\n    status = 502', ("resilience",),
-    ),
-    Mutant(
-        "retry-backoff-slow", f"{COMMON}/settings.py", "retry_backoff_initial: float = 0.05",
-        "retry_backoff_initial: float = 1.0", ("resilience",),
-        more=((f"{COMMON}/settings.py", "retry_backoff_max: float = 0.5", "retry_backoff_max: float = 5.0"),),
-    ),
-    Mutant(
-        "inventory-timeout-too-short", f"{COMMON}/settings.py", "inventory_timeout: float = 1.5",
-        "inventory_timeout: float = 0.3", ("resilience",),
-    ),
-    Mutant(
-        "timeout-retried", f"{GATEWAY}/resilience.py",
-        'code = "DEPENDENCY_TIMEOUT"\n    retryable = False', 'code = "DEPENDENCY_TIMEOUT"\n    retryable = True',
+        "unreachable-as-502",
+        f"{GATEWAY}/resilience.py",
+        "class DependencyUnavailable(DependencyError):\n    status = 503",
+        "class DependencyUnavailable(DependencyError):\n    status = 502",
         ("resilience",),
     ),
     Mutant(
-        "no-pricing-fallback", f"{GATEWAY}/routes/products.py",
+        "retry-backoff-slow",
+        f"{COMMON}/settings.py",
+        "retry_backoff_initial: float = 0.05",
+        "retry_backoff_initial: float = 1.0",
+        ("resilience",),
+        more=((f"{COMMON}/settings.py", "retry_backoff_max: float = 0.5", "retry_backoff_max: float = 5.0"),),
+    ),
+    Mutant(
+        "inventory-timeout-too-short",
+        f"{COMMON}/settings.py",
+        "inventory_timeout: float = 1.5",
+        "inventory_timeout: float = 0.3",
+        ("resilience",),
+    ),
+    Mutant(
+        "timeout-retried",
+        f"{GATEWAY}/resilience.py",
+        'code = "DEPENDENCY_TIMEOUT"\n    retryable = False',
+        'code = "DEPENDENCY_TIMEOUT"\n    retryable = True',
+        ("resilience",),
+    ),
+    Mutant(
+        "no-pricing-fallback",
+        f"{GATEWAY}/routes/products.py",
         "    if isinstance(price, DependencyError):\n        pricing = SectionUnavailable(",
         "    if isinstance(price, DependencyError):\n        raise dependency_api_error(price, 'price')\n        pricing = SectionUnavailable(",
         ("resilience",),
     ),
     Mutant(
-        "reservation-retried", f"{GATEWAY}/clients.py", '"POST", "/reservations", idempotent=False',
-        '"POST", "/reservations", idempotent=True', ("resilience",),
+        "reservation-retried",
+        f"{GATEWAY}/clients.py",
+        '"POST", "/reservations", idempotent=False',
+        '"POST", "/reservations", idempotent=True',
+        ("resilience",),
     ),
     Mutant(
-        "no-compensation", f"{GATEWAY}/checkout.py",
-        "            await self._compensate(order_id, reservation_id, exc)\n            raise", "            raise",
+        "no-compensation",
+        f"{GATEWAY}/checkout.py",
+        "            await self._compensate(order_id, reservation_id, exc)\n            raise",
+        "            raise",
         ("resilience", "chaos"),
     ),
     # A release that could not reach inventory is made later by the gateway's recovery rounds, and a
     # hold nobody confirms expires in inventory: either gives the stock back, so both are broken.
     Mutant(
-        "no-later-release", f"{GATEWAY}/maintenance.py",
-        '            repeat("checkout recovery", s.checkout_recovery_seconds, self.checkout.recover, first_delay=0),\n', "",
+        "no-later-release",
+        f"{GATEWAY}/maintenance.py",
+        '            repeat("checkout recovery", s.checkout_recovery_seconds, self.checkout.recover, first_delay=0),\n',
+        "",
         ("chaos", "durability"),
-        more=(("src/hello_dd/services/inventory/app.py",
-               'async with running(repeat("the reservation expiry sweep", settings.reservation_sweep_seconds, expire)):',
-               "async with running():"),),
+        more=(
+            (
+                "src/hello_dd/services/inventory/app.py",
+                'async with running(repeat("the reservation expiry sweep", settings.reservation_sweep_seconds, expire)):',
+                "async with running():",
+            ),
+        ),
     ),
     Mutant(
-        "inventory-oversells", "src/hello_dd/services/inventory/stock.py",
+        "inventory-oversells",
+        "src/hello_dd/services/inventory/stock.py",
         ".where(products.c.product_id == line.product_id, products.c.available >= line.quantity)",
-        ".where(products.c.product_id == line.product_id)", ("chaos",),
+        ".where(products.c.product_id == line.product_id)",
+        ("chaos",),
     ),
     # Durability (features/durability.feature): what the gateway keeps across a restart or a crash.
     Mutant(
-        "orders-forgotten-on-restart", f"{GATEWAY}/database.py", "        metadata.create_all(self.engine)\n",
-        "        metadata.drop_all(self.engine)\n        metadata.create_all(self.engine)\n", ("durability",),
+        "orders-forgotten-on-restart",
+        f"{GATEWAY}/database.py",
+        "        metadata.create_all(self.engine)\n",
+        "        metadata.drop_all(self.engine)\n        metadata.create_all(self.engine)\n",
+        ("durability",),
     ),
     Mutant(
-        "idempotency-key-ignored", f"{GATEWAY}/routes/orders.py", "placed = await gw.checkout.place(body, idempotency_key)",
-        "placed = await gw.checkout.place(body)", ("durability",),
+        "idempotency-key-ignored",
+        f"{GATEWAY}/routes/orders.py",
+        "placed = await gw.checkout.place(body, idempotency_key)",
+        "placed = await gw.checkout.place(body)",
+        ("durability",),
     ),
     Mutant(
-        "interrupted-reports-not-resumed", f"{GATEWAY}/maintenance.py",
-        "if resumed := await self.reports.resume_orphans():", "if resumed := 0:", ("durability",),
+        "interrupted-reports-not-resumed",
+        f"{GATEWAY}/maintenance.py",
+        "if resumed := await self.reports.resume_orphans():",
+        "if resumed := 0:",
+        ("durability",),
     ),
     # The harness's own protection: faults removed after every scenario.
     Mutant(
-        "faults-outlive-scenarios", "environment.py", "    for undone in context.provider.clear_faults():",
-        "    for undone in []:", ("chaos", "resilience"),
+        "faults-outlive-scenarios",
+        "environment.py",
+        "    for undone in context.provider.clear_faults():",
+        "    for undone in []:",
+        ("chaos", "resilience"),
     ),
     Mutant(
-        "cascade-fallback-unflagged", f"{GATEWAY}/cascade.py", "fallback = isinstance(exc, CircuitOpen)",
-        "fallback = False", ("cascade",),
+        "cascade-fallback-unflagged",
+        f"{GATEWAY}/cascade.py",
+        "fallback = isinstance(exc, CircuitOpen)",
+        "fallback = False",
+        ("cascade",),
     ),
     Mutant(
-        "cascade-hides-failed-service", f"{GATEWAY}/cascade.py",
+        "cascade-hides-failed-service",
+        f"{GATEWAY}/cascade.py",
         'error={"code": "DEPENDENCY_FAILURE", "message": f"Failing dependencies: {names}"},',
-        'error={"code": "DEPENDENCY_FAILURE", "message": "Some dependency failed"},', ("cascade",),
+        'error={"code": "DEPENDENCY_FAILURE", "message": "Some dependency failed"},',
+        ("cascade",),
     ),
     Mutant(
-        "cascade-random-unbounded", f"{GATEWAY}/cascade.py",
+        "cascade-random-unbounded",
+        f"{GATEWAY}/cascade.py",
         'path = {"healthy": "/health", "error": "/simulate/error", "slow": "/simulate/latency"}[kind]',
         'path = {"healthy": "/health", "error": "/simulate/error", "slow": "/simulate/latency"}[kind]\n'
         '    if kind == "slow":\n        await asyncio.sleep(3.5)',
@@ -319,142 +476,231 @@ MUTANTS = [
     # folded headers and control characters), so the app's own check is the second layer. Breaking
     # both: the lenient h11 parser (which unfolds folded lines) and ids accepted whatever they hold.
     Mutant(
-        "smuggled-text-accepted", f"{COMMON}/server.py", "server_header=False)", 'server_header=False, http="h11")',
+        "smuggled-text-accepted",
+        f"{COMMON}/server.py",
+        "server_header=False)",
+        'server_header=False, http="h11")',
         ("error_handling",),
-        more=((f"{COMMON}/correlation.py", '_VALID_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,%d}" % MAX_ID_LENGTH)',
-               '_VALID_ID = re.compile(r".{1,100000}", re.S)'),),
+        more=(
+            (
+                f"{COMMON}/correlation.py",
+                '_VALID_ID = re.compile(rf"[A-Za-z0-9._:@/+=-]{{1,{MAX_ID_LENGTH}}}")',
+                '_VALID_ID = re.compile(r".{1,100000}", re.S)',
+            ),
+        ),
     ),
     Mutant(
-        "validation-as-400", f"{COMMON}/errors.py", 'return error_response(422, "VALIDATION_ERROR", f"The request',
-        'return error_response(400, "VALIDATION_ERROR", f"The request', ("error_handling",),
+        "validation-as-400",
+        f"{COMMON}/errors.py",
+        'return error_response(422, "VALIDATION_ERROR", f"The request',
+        'return error_response(400, "VALIDATION_ERROR", f"The request',
+        ("error_handling",),
     ),
     Mutant(
-        "validation-errors-unformatted", f"{COMMON}/errors.py",
-        "    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]\n", "",
+        "validation-errors-unformatted",
+        f"{COMMON}/errors.py",
+        "    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]\n",
+        "",
         ("error_handling", "checkout", "async_reports"),
     ),
     Mutant(
-        "slow-product-query", f"{GATEWAY}/routes/products.py",
-        "    stock, price = await asyncio.gather(", "    await asyncio.sleep(0.6)\n    stock, price = await asyncio.gather(",
+        "slow-product-query",
+        f"{GATEWAY}/routes/products.py",
+        "    stock, price = await asyncio.gather(",
+        "    await asyncio.sleep(0.6)\n    stock, price = await asyncio.gather(",
         ("load",),
     ),
     Mutant("some-answers-slow", *SOME_PRODUCT_QUERIES_SLOW, ("load",)),
     # The same, with the load made by three Locust workers: their checks reach the master's totals.
     Mutant("some-answers-slow-3-workers", *SOME_PRODUCT_QUERIES_SLOW, ("load",), userdata=("load_workers=3",)),
     Mutant(
-        "product-456-fails", f"{GATEWAY}/routes/products.py",
+        "product-456-fails",
+        f"{GATEWAY}/routes/products.py",
         "    stock, price = await asyncio.gather(",
         "    if product_id == '456':\n        raise RuntimeError('broken')\n    stock, price = await asyncio.gather(",
-        ("load",), userdata=("load_profile=seed", "--tags=@load-seed"),
+        ("load",),
+        userdata=("load_profile=seed", "--tags=@load-seed"),
     ),
     # Tracing: a standard instrumentation left out of the services' setup.
     Mutant(
-        "trace-propagation-off", f"{COMMON}/telemetry.py",
-        "        AioHttpClientInstrumentor().instrument(tracer_provider=provider)\n", "        pass\n", ("tracing",),
+        "trace-propagation-off",
+        f"{COMMON}/telemetry.py",
+        "        AioHttpClientInstrumentor().instrument(tracer_provider=provider)\n",
+        "        pass\n",
+        ("tracing",),
     ),
     Mutant(
-        "tracing-sql-spans-off", f"{COMMON}/telemetry.py",
-        "        SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)\n", "        pass\n",
+        "tracing-sql-spans-off",
+        f"{COMMON}/telemetry.py",
+        "        SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)\n",
+        "        pass\n",
         ("tracing",),
     ),
     # Needs --redis-url: without a Redis the cache scenario is skipped, and a skip proves nothing.
     Mutant(
-        "tracing-redis-spans-off", f"{COMMON}/telemetry.py",
-        "        RedisInstrumentor().instrument(tracer_provider=provider)\n", "        pass\n", ("tracing",),
+        "tracing-redis-spans-off",
+        f"{COMMON}/telemetry.py",
+        "        RedisInstrumentor().instrument(tracer_provider=provider)\n",
+        "        pass\n",
+        ("tracing",),
     ),
     Mutant(
-        "same-generated-id-for-everyone", f"{COMMON}/correlation.py", "    return str(uuid.uuid4())",
-        '    return "generated-id"', ("correlation",),
+        "same-generated-id-for-everyone",
+        f"{COMMON}/correlation.py",
+        "    return str(uuid.uuid4())",
+        '    return "generated-id"',
+        ("correlation",),
     ),
     # Observability (features/observability.feature): metrics that miscount or cannot be read, log lines
     # that are not structured, not correlated, or not at the right level.
     Mutant(
-        "obs-metrics-unparseable", f"{COMMON}/metrics.py", "return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)",
+        "obs-metrics-unparseable",
+        f"{COMMON}/metrics.py",
+        "return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)",
         "return Response(generate_latest() + b'http_requests_total{route=\"/x\" 1\\n', media_type=CONTENT_TYPE_LATEST)",
         ("observability",),
     ),
     Mutant(
-        "obs-requests-counted-twice", f"{COMMON}/middleware.py", "HTTP_REQUESTS.labels(*labels).inc()",
-        "HTTP_REQUESTS.labels(*labels).inc(2)", ("observability",),
-    ),
-    Mutant(
-        "obs-raw-path-as-route", f"{COMMON}/middleware.py", 'route = getattr(route_obj, "path", None) or "unmatched"',
-        'route = scope.get("path") or "unmatched"', ("observability",),
-    ),
-    Mutant(
-        "obs-errors-not-timed", f"{COMMON}/middleware.py", "        HTTP_LATENCY.labels(*labels).observe(elapsed)\n",
-        "        if status < 400:\n            HTTP_LATENCY.labels(*labels).observe(elapsed)\n", ("observability",),
-    ),
-    Mutant(
-        "obs-order-lines-counted-as-units", f"{GATEWAY}/checkout.py", 'ORDER_UNITS.inc(sum(line["quantity"] for line in lines))',
-        "ORDER_UNITS.inc(len(lines))", ("observability",),
-    ),
-    Mutant(
-        "obs-reservations-uncounted", "src/hello_dd/services/inventory/stock.py",
-        "        metrics.RESERVATIONS.labels(metrics.RESERVED).inc()\n", "", ("observability",),
-    ),
-    Mutant(
-        "obs-retries-uncounted", f"{GATEWAY}/resilience.py", "        RETRIES.labels(self.name).inc()\n", "", ("observability",),
-    ),
-    Mutant(
-        "obs-circuit-gauge-stuck", f"{GATEWAY}/resilience.py", "CIRCUIT_STATE.labels(name).set(_STATE_VALUES.get(state, -1))",
-        "CIRCUIT_STATE.labels(name).set(0)", ("observability",),
-    ),
-    Mutant(
-        "obs-no-stock-warning", "src/hello_dd/services/inventory/routes/inventory.py",
-        '            log.warning(\n                "not enough stock for product', '            log.info(\n                "not enough stock for product',
+        "obs-requests-counted-twice",
+        f"{COMMON}/middleware.py",
+        "HTTP_REQUESTS.labels(*labels).inc()",
+        "HTTP_REQUESTS.labels(*labels).inc(2)",
         ("observability",),
     ),
     Mutant(
-        "obs-plain-text-log-lines", f"{COMMON}/json_logging.py", "    root.handlers[:] = [handler]",
-        "    root.handlers[:] = [handler, logging.StreamHandler(sys.stdout)]", ("observability",),
-    ),
-    Mutant(
-        "obs-no-timestamp", f"{COMMON}/json_logging.py", "            timestamp=True,", "            timestamp=False,",
+        "obs-raw-path-as-route",
+        f"{COMMON}/middleware.py",
+        'route = getattr(route_obj, "path", None) or "unmatched"',
+        'route = scope.get("path") or "unmatched"',
         ("observability",),
     ),
     Mutant(
-        "obs-request-line-without-status", f"{COMMON}/middleware.py", '                "status": status,\n', "",
+        "obs-errors-not-timed",
+        f"{COMMON}/middleware.py",
+        "        HTTP_LATENCY.labels(*labels).observe(elapsed)\n",
+        "        if status < 400:\n            HTTP_LATENCY.labels(*labels).observe(elapsed)\n",
         ("observability",),
     ),
     Mutant(
-        "obs-trace-id-not-logged", f"{COMMON}/json_logging.py", "record.trace_id, record.span_id = current_trace_ids()",
-        "record.trace_id, record.span_id = None, None", ("observability",),
+        "obs-order-lines-counted-as-units",
+        f"{GATEWAY}/checkout.py",
+        'ORDER_UNITS.inc(sum(line["quantity"] for line in lines))',
+        "ORDER_UNITS.inc(len(lines))",
+        ("observability",),
     ),
     Mutant(
-        "obs-request-id-not-logged", f"{COMMON}/json_logging.py", "record.request_id = current_request_id()",
-        "record.request_id = None", ("observability",),
+        "obs-reservations-uncounted",
+        "src/hello_dd/services/inventory/stock.py",
+        "        metrics.RESERVATIONS.labels(metrics.RESERVED).inc()\n",
+        "",
+        ("observability",),
     ),
     Mutant(
-        "obs-server-errors-as-warnings", f"{COMMON}/middleware.py", "level = logging.ERROR if status >= 500 else",
-        "level = logging.WARNING if status >= 500 else", ("observability",),
+        "obs-retries-uncounted",
+        f"{GATEWAY}/resilience.py",
+        "        RETRIES.labels(self.name).inc()\n",
+        "",
+        ("observability",),
     ),
     Mutant(
-        "obs-crash-without-stack-trace", f"{COMMON}/middleware.py", 'log.exception("unhandled error while handling',
-        'log.error("unhandled error while handling', ("observability",),
+        "obs-circuit-gauge-stuck",
+        f"{GATEWAY}/resilience.py",
+        "CIRCUIT_STATE.labels(name).set(_STATE_VALUES.get(state, -1))",
+        "CIRCUIT_STATE.labels(name).set(0)",
+        ("observability",),
     ),
     Mutant(
-        "obs-crash-shows-stack-trace", f"{COMMON}/middleware.py",
-        'body = error_body("INTERNAL_ERROR", "An unexpected error occurred; quote the correlation id when reporting it.")',
-        'body = error_body("INTERNAL_ERROR", __import__("traceback").format_exc())', ("observability",),
+        "obs-no-stock-warning",
+        "src/hello_dd/services/inventory/routes/inventory.py",
+        '            log.warning(\n                "not enough stock for product',
+        '            log.info(\n                "not enough stock for product',
+        ("observability",),
     ),
     Mutant(
-        "obs-warnings-uncorrelated", f"{COMMON}/json_logging.py", "record.correlation_id = current_correlation_id()",
+        "obs-plain-text-log-lines",
+        f"{COMMON}/json_logging.py",
+        "    root.handlers[:] = [handler]",
+        "    root.handlers[:] = [handler, logging.StreamHandler(sys.stdout)]",
+        ("observability",),
+    ),
+    Mutant(
+        "obs-no-timestamp",
+        f"{COMMON}/json_logging.py",
+        "            timestamp=True,",
+        "            timestamp=False,",
+        ("observability",),
+    ),
+    Mutant(
+        "obs-request-line-without-status",
+        f"{COMMON}/middleware.py",
+        '                "status": status,\n',
+        "",
+        ("observability",),
+    ),
+    Mutant(
+        "obs-trace-id-not-logged",
+        f"{COMMON}/json_logging.py",
+        "record.trace_id, record.span_id = current_trace_ids()",
+        "record.trace_id, record.span_id = None, None",
+        ("observability",),
+    ),
+    Mutant(
+        "obs-request-id-not-logged",
+        f"{COMMON}/json_logging.py",
+        "record.request_id = current_request_id()",
+        "record.request_id = None",
+        ("observability",),
+    ),
+    Mutant(
+        "obs-server-errors-as-warnings",
+        f"{COMMON}/middleware.py",
+        "level = logging.ERROR if status >= 500 else",
+        "level = logging.WARNING if status >= 500 else",
+        ("observability",),
+    ),
+    Mutant(
+        "obs-crash-without-stack-trace",
+        f"{COMMON}/middleware.py",
+        'log.exception("unhandled error while handling',
+        'log.error("unhandled error while handling',
+        ("observability",),
+    ),
+    Mutant(
+        "obs-crash-shows-stack-trace",
+        f"{COMMON}/middleware.py",
+        '"INTERNAL_ERROR", "An unexpected error occurred; quote the correlation id when reporting it."',
+        '"INTERNAL_ERROR", __import__("traceback").format_exc()',
+        ("observability",),
+    ),
+    Mutant(
+        "obs-warnings-uncorrelated",
+        f"{COMMON}/json_logging.py",
+        "record.correlation_id = current_correlation_id()",
         "record.correlation_id = None if record.levelno == logging.WARNING else current_correlation_id()",
         ("observability",),
     ),
     # As smuggled-text-accepted: the lenient h11 parser and ids accepted whatever they hold.
     Mutant(
-        "obs-hostile-ids-logged", f"{COMMON}/server.py", "server_header=False)", 'server_header=False, http="h11")',
+        "obs-hostile-ids-logged",
+        f"{COMMON}/server.py",
+        "server_header=False)",
+        'server_header=False, http="h11")',
         ("observability",),
-        more=((f"{COMMON}/correlation.py", '_VALID_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,%d}" % MAX_ID_LENGTH)',
-               '_VALID_ID = re.compile(r".{1,100000}", re.S)'),),
+        more=(
+            (
+                f"{COMMON}/correlation.py",
+                '_VALID_ID = re.compile(rf"[A-Za-z0-9._:@/+=-]{{1,{MAX_ID_LENGTH}}}")',
+                '_VALID_ID = re.compile(r".{1,100000}", re.S)',
+            ),
+        ),
     ),
 ]
 
 
 def copy_project(target: Path) -> None:
-    ignore = shutil.ignore_patterns(".venv", ".venv-agent", "node_modules", ".git", "reports", "__pycache__", ".hello-dd")
+    ignore = shutil.ignore_patterns(
+        ".venv", ".venv-agent", "node_modules", ".git", "reports", "__pycache__", ".hello-dd"
+    )
     shutil.copytree(ROOT, target, ignore=ignore)
 
 
@@ -463,7 +709,9 @@ def apply(mutant: Mutant, project: Path) -> None:
         path = project / relative
         text = path.read_text()
         if text.count(old) != 1:
-            raise SystemExit(f"mutant {mutant.name}: expected exactly one {old!r} in {relative}, found {text.count(old)}")
+            raise SystemExit(
+                f"mutant {mutant.name}: expected exactly one {old!r} in {relative}, found {text.count(old)}"
+            )
         path.write_text(text.replace(old, new))
 
 
@@ -473,8 +721,20 @@ def run_suite(
     """Runs the features (with extra ``-D name=value`` or ``--tags=`` options, and pricing on Redis when
     ``redis_url`` is given); returns (passed, failed) scenario names and behave's exit status."""
     reports = project / "reports" / label
-    env = {**os.environ, "PYTHONPATH": str(project / "src"), "HELLO_DD_TEST_AGENT": str(ROOT / ".venv-agent/bin/ddapm-test-agent")}
-    command = [str(ROOT / ".venv/bin/behave"), "-f", "null", "-D", f"reports_dir={reports}", "--junit-directory", str(reports / "junit")]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(project / "src"),
+        "HELLO_DD_TEST_AGENT": str(ROOT / ".venv-agent/bin/ddapm-test-agent"),
+    }
+    command = [
+        str(ROOT / ".venv/bin/behave"),
+        "-f",
+        "null",
+        "-D",
+        f"reports_dir={reports}",
+        "--junit-directory",
+        str(reports / "junit"),
+    ]
     command += [option if option.startswith("--") else f"-D{option}" for option in userdata]
     if redis_url:
         command += ["-D", f"redis_url={redis_url}"]
@@ -489,7 +749,9 @@ def run_suite(
             (failed if case.find("failure") is not None or case.find("error") is not None else passed).add(name)
     if run.returncode != 0 and not failed:
         # Nothing ran: the break stopped the stack from starting, which proves nothing about scenarios.
-        raise SystemExit(f"{label}: the suite did not run (exit {run.returncode}):\n{(run.stdout + run.stderr)[-2000:]}")
+        raise SystemExit(
+            f"{label}: the suite did not run (exit {run.returncode}):\n{(run.stdout + run.stderr)[-2000:]}"
+        )
     return passed, failed, run.returncode
 
 
@@ -497,7 +759,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", help="run only this mutant (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies to inspect them")
-    parser.add_argument("--redis-url", help="a Redis for pricing-service's cache, so the scenarios that need one run too")
+    parser.add_argument(
+        "--redis-url", help="a Redis for pricing-service's cache, so the scenarios that need one run too"
+    )
     args = parser.parse_args()
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
     workdir = Path(tempfile.mkdtemp(prefix="hello-dd-mutants-"))

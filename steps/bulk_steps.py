@@ -57,7 +57,11 @@ def check_paged(context, count, size, page):
 @then("there is one result for each of those products, in product order")
 def one_result_each_in_order(context):
     ids = [r["productId"] for r in context.world.answer.body["results"]]
-    assert_that(ids, equal_to(sorted(dict.fromkeys(context.world.requested), key=product_order)), "one result per product, sorted")
+    assert_that(
+        ids,
+        equal_to(sorted(dict.fromkeys(context.world.requested), key=product_order)),
+        "one result per product, sorted",
+    )
 
 
 @then("there is one result for each of products {products:ProductIds}, and {count:d} duplicate is reported")
@@ -118,14 +122,18 @@ def answered_partial(context):
     assert_that(context.world.answer.body, has_entries(partial=True), context.world.answer.describe())
 
 
-@then("the products checked together with product {product:ProductId} are flagged as not checked, the others have their stock")
+@then(
+    "the products checked together with product {product:ProductId} are flagged as not checked, the others have their stock"
+)
 def chunk_flagged(context, product):
     results = _results(context)
     failing = chunk_holding(context.world.requested, product, context.world.policy.bulk_chunk_size)
     context.world.evidence.note("the chunk inventory-service failed for", ", ".join(failing))
     for pid, result in results.items():
         if pid in failing:
-            assert_that(result, has_entries(found=False, error=is_not(none())), f"product {pid}, checked with {product}")
+            assert_that(
+                result, has_entries(found=False, error=is_not(none())), f"product {pid}, checked with {product}"
+            )
             assert_that(result["error"], is_not(equal_to("PRODUCT_NOT_FOUND")), f"product {pid} is not unknown")
         else:
             assert_that(result, has_entries(found=True, available=greater_than(-1)), f"product {pid}")

@@ -69,7 +69,11 @@ def stays_closed(context, service):
         policy.retry_attempts < policy.breaker_failure_threshold,
         f"{policy.retry_attempts} attempts per request reach the failure threshold of {policy.breaker_failure_threshold}",
     )
-    assert_that(context.world.answer.body["dependencies"][service], has_entries(circuit="closed"), str(context.world.answer.body))
+    assert_that(
+        context.world.answer.body["dependencies"][service],
+        has_entries(circuit="closed"),
+        str(context.world.answer.body),
+    )
 
 
 @then("the answer names {service:Service} as too slow after {attempts:d} attempt")
@@ -117,7 +121,11 @@ def half_open(context, service):
     world.evidence.note(f"circuit to {service}", f"left the open state {seconds_open:.1f} s after it was seen open")
     expect.circuit_state(health, service, "half-open")
     # Seen open at most a moment after it opened, so it stayed open for (nearly) the whole cool-down.
-    assert_that(seconds_open, greater_than_or_equal_to(world.policy.breaker_reset_seconds - 1.0), "seconds the circuit stayed open")
+    assert_that(
+        seconds_open,
+        greater_than_or_equal_to(world.policy.breaker_reset_seconds - 1.0),
+        "seconds the circuit stayed open",
+    )
 
 
 @then("the next lookup of product {product:ProductId} is served in full and closes the circuit")
@@ -137,5 +145,3 @@ def circuits_closed(context, first, second):
 @then("the shopper was answered within the time budget")
 def answered_within_budget(context):
     expect.within_budget(context.world.answer, context.world.policy)
-
-

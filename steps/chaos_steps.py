@@ -79,7 +79,9 @@ def release_unreachable(context):
 @when("customer {customer:CustomerId} orders {lines:OrderLines} and pricing-service dies while finalizing its price")
 def order_while_pricing_dies(context, customer, lines):
     world = context.world
-    answer = world.chaos.stop_during("pricing-service", FINALIZE, lambda: world.gateway.place_order(order_lines(*lines), customer))
+    answer = world.chaos.stop_during(
+        "pricing-service", FINALIZE, lambda: world.gateway.place_order(order_lines(*lines), customer)
+    )
     world.chaos.saw("the customer", answer)
 
 
@@ -118,7 +120,9 @@ def shown_at_once_without_price(context):
 @then("a shopper looking up product {product:ProductId} is soon shown its stock and its price")
 def soon_served(context, product):
     policy = context.world.policy
-    served = context.world.gateway.wait_until_fully_served(product, timeout=policy.breaker_reset_seconds + 2 * policy.time_budget_seconds + 10)
+    served = context.world.gateway.wait_until_fully_served(
+        product, timeout=policy.breaker_reset_seconds + 2 * policy.time_budget_seconds + 10
+    )
     context.world.chaos.saw("the shopper once it was back", served)
 
 
@@ -136,7 +140,11 @@ def reads_retried(context, service):
     resets = context.world.injected_resets
     report = context.world.chaos.traffic(service)
     assert_that(report["resets"] - before["resets"], equal_to(resets), f"every injected reset was hit: {report}")
-    assert_that(report["requests"] - before["requests"], equal_to(resets + 1), f"the read was sent again after each reset: {report}")
+    assert_that(
+        report["requests"] - before["requests"],
+        equal_to(resets + 1),
+        f"the read was sent again after each reset: {report}",
+    )
 
 
 @then("the order fails because {service:Service} could not be reached")
@@ -162,7 +170,9 @@ def one_reservation(context):
 @then("product {product:ProductId} has {units:d} units in stock while inventory-service cannot be reached")
 def held_while_unreachable(context, product, units):
     now = context.world.inventory.stock_levels(product)
-    context.world.evidence.note("stock while inventory-service cannot be reached", f"{now} (set to {context.world.stock_before[product]})")
+    context.world.evidence.note(
+        "stock while inventory-service cannot be reached", f"{now} (set to {context.world.stock_before[product]})"
+    )
     assert_that(now["available"], equal_to(units), "the reservation is still held")
 
 
@@ -176,5 +186,3 @@ def given_back_later(context, product, units):
         interval=0.5,
         what=f"product {product} to have {units} units in stock again",
     )
-
-

@@ -47,7 +47,9 @@ def new_id(context):
 
 def _logged_by(context, services, **fields):
     found = wait_for_lines_in_every_service(context.world.log_lines, services, **fields)
-    context.world.evidence.note(f"log lines with {fields}", "\n".join(line.raw for lines in found.values() for line in lines))
+    context.world.evidence.note(
+        f"log lines with {fields}", "\n".join(line.raw for lines in found.values() for line in lines)
+    )
 
 
 @then("{services:Services} each logged that correlation id")

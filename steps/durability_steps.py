@@ -54,7 +54,10 @@ def gave_up_waiting(context, customer, lines):
     world.chaos.slow_requests("pricing-service", SLOW_FINALIZE_MS, request_prefix=FINALIZE)
     try:
         exchange = world.gateway.http.post(
-            "/api/v1/orders", json=body, headers={"Idempotency-Key": world.retried_checkout["key"]}, timeout=CUSTOMER_PATIENCE
+            "/api/v1/orders",
+            json=body,
+            headers={"Idempotency-Key": world.retried_checkout["key"]},
+            timeout=CUSTOMER_PATIENCE,
         )
     except requests.Timeout:
         world.evidence.note("what the customer saw", f"no answer within {CUSTOMER_PATIENCE} s: the customer gave up")
@@ -73,9 +76,17 @@ def the_first_tries_order(context):
     exchange = context.world.answer
     order = expect.confirmed_order(exchange)
     asked = context.world.retried_checkout["body"]["items"]
-    assert_that([{"productId": i["productId"], "quantity": i["quantity"]} for i in order["items"]], equal_to(asked), exchange.describe())
+    assert_that(
+        [{"productId": i["productId"], "quantity": i["quantity"]} for i in order["items"]],
+        equal_to(asked),
+        exchange.describe(),
+    )
     replayed = {name.lower(): value for name, value in exchange.response_headers.items()}.get("idempotent-replayed")
-    assert_that(replayed, equal_to("true"), f"the answer is the order of the first try, not a second one:\n{exchange.describe()}")
+    assert_that(
+        replayed,
+        equal_to("true"),
+        f"the answer is the order of the first try, not a second one:\n{exchange.describe()}",
+    )
 
 
 # -- a crash in the middle of many checkouts --------------------------------------------------------
@@ -91,7 +102,11 @@ def crash_mid_checkouts(context, customers, quantity, product):
     result = storm.run(crash=lambda: chaos.kill(GATEWAY), restart=lambda: chaos.start(GATEWAY))
     context.world.evidence.note("the crash", result.summary())
     context.world.storm = result
-    assert_that(result.in_flight_at_crash, is_not(equal_to(0)), f"orders were in flight when the shop crashed: {result.summary()}")
+    assert_that(
+        result.in_flight_at_crash,
+        is_not(equal_to(0)),
+        f"orders were in flight when the shop crashed: {result.summary()}",
+    )
 
 
 @then("every customer has exactly one order")
@@ -99,7 +114,9 @@ def one_order_each(context):
     assert_that(context.world.storm.problems(), empty(), context.world.storm.summary())
 
 
-@then("within {seconds:d} seconds the only units held for product {product:ProductId} are those of the {orders:d} orders")
+@then(
+    "within {seconds:d} seconds the only units held for product {product:ProductId} are those of the {orders:d} orders"
+)
 def held_units_are_the_orders(context, seconds, product, orders):
     storm = context.world.storm
     assert_that(len(storm.orders), equal_to(orders), storm.summary())
@@ -134,5 +151,7 @@ def has_requested_report(context, report_type, start, end):
 @when("the shop restarts before the report is ready")
 def restarts_before_report(context):
     status = context.world.gateway.report_status(context.world.job_id)
-    assert_that(status.body.get("status"), is_in(["queued", "running"]), f"the report was not ready yet:\n{status.describe()}")
+    assert_that(
+        status.body.get("status"), is_in(["queued", "running"]), f"the report was not ready yet:\n{status.describe()}"
+    )
     context.world.chaos.restart(GATEWAY)

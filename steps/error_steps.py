@@ -60,21 +60,19 @@ def correlation_id_and_no_internals(context):
 
 SMUGGLING_HEADERS = {
     # An obsolete "folded" header: a client could try to smuggle a second log line this way.
-    "hides a second line in a folded header": lambda marker: b'X-Correlation-Id: abc\r\n {"level": "ERROR", "message": "'
-    + marker
-    + b'"}',
+    "hides a second line in a folded header": lambda marker: (
+        b'X-Correlation-Id: abc\r\n {"level": "ERROR", "message": "' + marker + b'"}'
+    ),
     # Bytes some HTTP parsers let through (obsolete "obs-text"); the id check must still refuse them.
     "carries bytes outside plain ASCII": lambda marker: b"X-Correlation-Id: abc\xc3\xa9\xff" + marker,
     # A tab is the one control character HTTP parsers let through in a header value.
-    "hides a forged log line behind a tab": lambda marker: b'X-Correlation-Id: abc\t"}, {"level": "ERROR", "message": "'
-    + marker
-    + b'"}',
+    "hides a forged log line behind a tab": lambda marker: (
+        b'X-Correlation-Id: abc\t"}, {"level": "ERROR", "message": "' + marker + b'"}'
+    ),
     # 10 KB, and a forged line after an escaped line break, should the id ever be written raw.
-    "is 10 kilobytes long and hides a forged log line": lambda marker: b"X-Correlation-Id: "
-    + b"c" * 10 * 1024
-    + b'"}\\n{"level": "ERROR", "message": "'
-    + marker
-    + b'"}',
+    "is 10 kilobytes long and hides a forged log line": lambda marker: (
+        b"X-Correlation-Id: " + b"c" * 10 * 1024 + b'"}\\n{"level": "ERROR", "message": "' + marker + b'"}'
+    ),
 }
 
 
@@ -102,7 +100,9 @@ def refused_or_replaced(context):
     assert_that(answer.status, is_in([200]), f"answer: {answer}")
     correlation_id = answer.header("X-Correlation-Id") or ""
     assert_that(correlation_id, matches_regexp(expect.VALID_ID), str(answer))
-    assert_that(context.world.smuggled_marker in correlation_id or correlation_id == "abc", equal_to(False), str(answer))
+    assert_that(
+        context.world.smuggled_marker in correlation_id or correlation_id == "abc", equal_to(False), str(answer)
+    )
 
 
 @then("no service logged the smuggled text")

@@ -21,7 +21,14 @@ def run(context, traffic):
     profile = world.load_profile
     label = f"load-{profile.name}-{user_class_for(traffic).lower()}"
     distribution = LoadDistribution.from_userdata(context.config.userdata)  # -D load_workers=N, docs/scaling.md
-    result = run_load(profile, world.provider.urls.gateway, context.reports_dir / "load", label, user_class=user_class_for(traffic), distribution=distribution)
+    result = run_load(
+        profile,
+        world.provider.urls.gateway,
+        context.reports_dir / "load",
+        label,
+        user_class=user_class_for(traffic),
+        distribution=distribution,
+    )
     world.load_result = result
     world.evidence.note(f"load figures ({label})", result.summary())
     world.evidence.file(f"load results ({label}).json", result.json_path)
@@ -31,7 +38,9 @@ def run(context, traffic):
 
 @then("the load run meets these thresholds:")
 def meets_thresholds(context):
-    limits = thresholds_from_table([dict(zip(context.table.headings, row.cells)) for row in context.table])
+    limits = thresholds_from_table(
+        [dict(zip(context.table.headings, row.cells, strict=False)) for row in context.table]
+    )
     result = context.world.load_result
     context.run_results.add_load(result, limits)
     breaches = limits.breaches(result.overall.p95_ms, result.overall.error_rate, result.check_shares)

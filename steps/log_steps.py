@@ -64,7 +64,9 @@ def one_trace_id(context):
     cid = context.world.caller_headers["X-Correlation-Id"]
     logs = context.world.log_lines()
     _attach_excerpt(context, logs)
-    assert_that(one_trace_problems({name: lines_with(lines, correlation_id=cid) for name, lines in logs.items()}), equal_to([]))
+    assert_that(
+        one_trace_problems({name: lines_with(lines, correlation_id=cid) for name, lines in logs.items()}), equal_to([])
+    )
 
 
 @then("{services:Services} logged the failure at error level with the answer's correlation id")
@@ -80,17 +82,31 @@ def logged_crash(context, service):
 @then("inventory-service logged a warning with the order's correlation id, naming product {product:ProductId}")
 def logged_warning(context, product):
     found = _logged_at(context, ["inventory-service"], "WARNING", context.world.answer.correlation_id)
-    assert_that(any(product in line.raw for line in found["inventory-service"]), equal_to(True), f"a warning names product {product}")
+    assert_that(
+        any(product in line.raw for line in found["inventory-service"]),
+        equal_to(True),
+        f"a warning names product {product}",
+    )
 
 
 def _logged_at(context, services, level, correlation_id, with_stack_trace=False):
-    assert_that(correlation_id or "", is_not(equal_to("")), f"the answer names its correlation id\n{context.world.last.describe()}")
-    logs, found = wait_for_error_lines(context.world.log_lines, services, correlation_id, level=level, with_stack_trace=with_stack_trace)
+    assert_that(
+        correlation_id or "",
+        is_not(equal_to("")),
+        f"the answer names its correlation id\n{context.world.last.describe()}",
+    )
+    logs, found = wait_for_error_lines(
+        context.world.log_lines, services, correlation_id, level=level, with_stack_trace=with_stack_trace
+    )
     _attach_excerpt(context, logs)
     for name in services:
         mine = "\n".join(line.raw[:400] for line in lines_with(logs[name], correlation_id=correlation_id)) or "(none)"
         what = f"a {level} line" + (" with its stack trace" if with_stack_trace else "")
-        assert_that(found[name], is_not(empty()), f"{name} logged no {what} for correlation id {correlation_id}; its lines:\n{mine}")
+        assert_that(
+            found[name],
+            is_not(empty()),
+            f"{name} logged no {what} for correlation id {correlation_id}; its lines:\n{mine}",
+        )
     return found
 
 
@@ -100,7 +116,11 @@ def told_only(context):
     expect.error(exchange, 500, "INTERNAL_ERROR")
     expect.carries_correlation_id(exchange)
     expect.no_internals(exchange)
-    assert_that("simulated crash" in str(exchange.body), equal_to(False), f"the exception's text reached the caller:\n{exchange.describe()}")
+    assert_that(
+        "simulated crash" in str(exchange.body),
+        equal_to(False),
+        f"the exception's text reached the caller:\n{exchange.describe()}",
+    )
 
 
 @then("every line each service has logged so far is still one JSON object, and each line about a request names its ids")
@@ -109,13 +129,18 @@ def every_line_still_json(context):
     if answer is not None and answer.status == 200 and answer.header("X-Correlation-Id"):
         # The request was served: wait until the gateway has logged it, so its lines are checked too.
         poll(
-            lambda: lines_with(context.world.log_lines(("api-gateway",))["api-gateway"], correlation_id=answer.header("X-Correlation-Id")),
+            lambda: lines_with(
+                context.world.log_lines(("api-gateway",))["api-gateway"],
+                correlation_id=answer.header("X-Correlation-Id"),
+            ),
             bool,
             timeout=SETTLE_SECONDS,
             what="the gateway's log lines of the request with the hostile correlation id",
         )
     logs = context.world.log_lines()
     _attach_excerpt(context, logs)
-    assert_that(structure_problems(logs, (), _traced(context))[:20], equal_to([]), "a log line was split, forged or cut off from its request")
-
-
+    assert_that(
+        structure_problems(logs, (), _traced(context))[:20],
+        equal_to([]),
+        "a log line was split, forged or cut off from its request",
+    )

@@ -80,8 +80,12 @@ def parsed_with_request_metrics(context):
 def include_metrics(context, names):
     snapshot = context.world.metrics_read
     missing = [name for name in parse_product_ids(names) if snapshot.family(name) is None]
-    assert_that(missing, equal_to([]), f"metrics {snapshot.service} does not publish (it has {sorted(snapshot.families)})")
-    not_counters = [n for n in parse_product_ids(names) if n.endswith("_total") and snapshot.family(n).type != "counter"]
+    assert_that(
+        missing, equal_to([]), f"metrics {snapshot.service} does not publish (it has {sorted(snapshot.families)})"
+    )
+    not_counters = [
+        n for n in parse_product_ids(names) if n.endswith("_total") and snapshot.family(n).type != "counter"
+    ]
     assert_that(not_counters, equal_to([]), "every *_total metric is a counter")
 
 
@@ -95,7 +99,12 @@ def counted_exactly(context):
 def changed_by_exactly(context):
     policy = context.world.policy
     expected = [
-        ExpectedChange(r["service"], r["metric"], tuple(sorted(parse_label_filter(r["labels"]).items())), _change(r["change"], policy))
+        ExpectedChange(
+            r["service"],
+            r["metric"],
+            tuple(sorted(parse_label_filter(r["labels"]).items())),
+            _change(r["change"], policy),
+        )
         for r in context.table
     ]
     _changes_as_expected(context, expected, exact_change_problems)
@@ -104,7 +113,11 @@ def changed_by_exactly(context):
 @then("circuit_breaker_state showed the circuit to {service:Service} open, and shows it closed now")
 def circuit_state_then_and_now(context, service):
     during = context.world.metrics_read.samples_of("circuit_breaker_state", dependency=service)
-    assert_that([s.value for s in during], equal_to([CIRCUIT_STATES["open"]]), f"circuit_breaker_state while it was open: {during}")
+    assert_that(
+        [s.value for s in during],
+        equal_to([CIRCUIT_STATES["open"]]),
+        f"circuit_breaker_state while it was open: {during}",
+    )
     now = poll(
         lambda: _reader(context, "api-gateway").snapshot().samples_of("circuit_breaker_state", dependency=service),
         lambda samples: [s.value for s in samples] == [CIRCUIT_STATES["closed"]],

@@ -76,7 +76,9 @@ def race(context, count, quantity, product):
 
 
 @then("the order is confirmed: {goods:Money} for the goods, plus tax at the shop's rate")
-@then("the order is confirmed: {goods:Money} for the goods, less {discount:Money} discount, plus tax at the shop's rate")
+@then(
+    "the order is confirmed: {goods:Money} for the goods, less {discount:Money} discount, plus tax at the shop's rate"
+)
 def confirmed_at(context, goods, discount=0):
     order = expect.confirmed_order(context.world.answer)
     bill = check_order_bill(order, goods, discount)
@@ -94,7 +96,11 @@ def same_order(context):
 @then("product {product:ProductId} still has {units:d} units in stock")
 def stock_is(context, product, units):
     now = context.world.inventory.stock_levels(product)
-    assert_that(now["available"], equal_to(units), f"units of product {product} in stock (was {context.world.stock_before.get(product)})")
+    assert_that(
+        now["available"],
+        equal_to(units),
+        f"units of product {product} in stock (was {context.world.stock_before.get(product)})",
+    )
 
 
 @then("product {p1:ProductId} has {n1:d} units in stock and product {p2:ProductId} has {n2:d}")

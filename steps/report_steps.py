@@ -65,7 +65,11 @@ def lists_out_of_stock(context, product):
 def ends_failed(context, service):
     job = _finished(context, status="failed")
     assert_that(job.get("result"), none(), f"a failed job has no result: {job}")
-    assert_that(job.get("error"), has_entries(code=matches_regexp(r"\S+"), message=matches_regexp(service)), f"the reason: {job}")
+    assert_that(
+        job.get("error"),
+        has_entries(code=matches_regexp(r"\S+"), message=matches_regexp(service)),
+        f"the reason: {job}",
+    )
 
 
 @then("the report request is refused as invalid, naming the {field}")

@@ -21,7 +21,9 @@ def _trace_with(context, work):
 @given("pricing-service keeps its cache in Redis")
 def cache_in_redis(context):
     # The scenario's @needs-redis tag skips it, with the reason, on a stack whose pricing caches in process.
-    assert_that(context.world.provider.caches_in_redis, equal_to(True), "pricing-service's health says it caches in Redis")
+    assert_that(
+        context.world.provider.caches_in_redis, equal_to(True), "pricing-service's health says it caches in Redis"
+    )
 
 
 def _work_in_own_request(context, service, work_of, verb, what):
@@ -29,8 +31,12 @@ def _work_in_own_request(context, service, work_of, verb, what):
     is a ``verb`` (SELECT, GET ...)."""
     trace = _trace_with(context, lambda t: work_of(t, service))
     work = work_of(trace, service)
-    assert_that(work.under(trace.entry_span(service)), is_not(empty()), f"{service}'s {what} in its request:\n{work.describe()}")
-    assert_that([s.db_operation for s in work.spans], has_item(verb), f"a {verb} among {service}'s {what}:\n{work.describe()}")
+    assert_that(
+        work.under(trace.entry_span(service)), is_not(empty()), f"{service}'s {what} in its request:\n{work.describe()}"
+    )
+    assert_that(
+        [s.db_operation for s in work.spans], has_item(verb), f"a {verb} among {service}'s {what}:\n{work.describe()}"
+    )
     assert_that(work.outside_the_services_requests, empty(), f"{what} outside {service}'s requests")
 
 

@@ -8,12 +8,12 @@ from hamcrest import (
     empty,
     equal_to,
     greater_than,
-    only_contains,
     has_entries,
     has_length,
     has_properties,
     is_not,
     none,
+    only_contains,
 )
 
 from hello_dd.harness import expect
@@ -21,7 +21,12 @@ from hello_dd.harness.traces.model import sequential
 from hello_dd.harness.traces.scenario import CallerContext, bad_links, calls_to, http_calls, steps
 
 GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
-CHECKOUT_STEPS = {"check stock": "checkout.check_stock", "price": "checkout.price", "reserve": "checkout.reserve", "finalize": "checkout.finalize"}
+CHECKOUT_STEPS = {
+    "check stock": "checkout.check_stock",
+    "price": "checkout.price",
+    "reserve": "checkout.reserve",
+    "finalize": "checkout.finalize",
+}
 
 
 def _traced(context, services=(GATEWAY,), **kwargs):
@@ -70,10 +75,14 @@ def report_in_request_trace(context):
     generate = trace.select(service=GATEWAY, name="report.generate")
     assert_that(generate, has_length(1), "the report's own span")
     entry = trace.entry_span(GATEWAY)
-    assert_that(trace.ancestors(generate[0])[-1:], equal_to([entry]), "report.generate descends from the request's span")
+    assert_that(
+        trace.ancestors(generate[0])[-1:], equal_to([entry]), "report.generate descends from the request's span"
+    )
     downstream = [s for s in trace.spans if s.service in (INVENTORY, PRICING)]
     assert_that(
-        [s for s in downstream if generate[0] not in trace.ancestors(s)], empty(), "downstream work outside report.generate"
+        [s for s in downstream if generate[0] not in trace.ancestors(s)],
+        empty(),
+        "downstream work outside report.generate",
     )
 
 
@@ -97,7 +106,9 @@ def checkout_in_order(context, names):
     assert_that([s.name for s in ran], equal_to(expected), "the checkout's steps, in start order")
     assert_that(sequential(ran), equal_to(True), "each step ended before the next began:\n" + "\n".join(map(str, ran)))
     entry = trace.entry_span(GATEWAY)
-    assert_that([trace.parent(s) for s in ran], only_contains(equal_to(entry)), "steps are children of the request's span")
+    assert_that(
+        [trace.parent(s) for s in ran], only_contains(equal_to(entry)), "steps are children of the request's span"
+    )
     for step in ran:
         assert_that(http_calls_under(trace, step), is_not(empty()), f"{step.name} called a service")
 
@@ -174,7 +185,9 @@ def errors_where_they_happen(context, failing, healthy):
     others = [s for s in http_calls(trace) if s not in reaching]
     assert_that(others, is_not(empty()), f"the gateway's call to {healthy}")
     assert_that([s for s in others if s.error], empty(), f"the call to {healthy} is not an error")
-    assert_that([s for s in trace.spans if s.service == healthy and s.error], empty(), f"{healthy} spans marked as errors")
+    assert_that(
+        [s for s in trace.spans if s.service == healthy and s.error], empty(), f"{healthy} spans marked as errors"
+    )
 
 
 @then("the error propagates up to the gateway's span for the request")

@@ -152,7 +152,9 @@ def _ping(url: str) -> bool:
 def _redis_binary() -> str:
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server); the Redis backend needs a real server")
+        pytest.skip(
+            "redis-server is not installed (apt-get install redis-server); the Redis backend needs a real server"
+        )
     return binary
 
 

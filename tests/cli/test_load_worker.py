@@ -15,7 +15,11 @@ def test_load_worker_has_help_naming_the_master_option(capsys):
 
 @pytest.mark.parametrize(
     ("argv", "complaint"),
-    [(["--master", "master.local:port"], "HOST:PORT"), (["--master", ":5557"], "HOST:PORT"), (["--master", "m", "--processes", "0"], "at least 1")],
+    [
+        (["--master", "master.local:port"], "HOST:PORT"),
+        (["--master", ":5557"], "HOST:PORT"),
+        (["--master", "m", "--processes", "0"], "at least 1"),
+    ],
 )
 def test_a_bad_load_worker_command_line_is_one_clear_error(capsys, argv, complaint):
     assert cli.main(["load-worker", *argv]) == 2

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from hello_dd.stack import StackPorts
+
 from .test_up_integration import READY_LINE, START_TIMEOUT, UpProcess, launch_up
 
 pytestmark = pytest.mark.integration
@@ -54,7 +55,10 @@ def test_a_stop_and_a_start_on_the_same_state_directory_keep_orders_and_report_j
         order = requests.get(f"{gateway}/api/v1/orders/{placed.json()['orderId']}", timeout=10)
         assert (order.status_code, order.json()) == (200, placed.json())
         deadline = time.monotonic() + 30
-        while (job := requests.get(f"{gateway}{report['statusUrl']}", timeout=10).json())["status"] not in ("completed", "failed"):
+        while (job := requests.get(f"{gateway}{report['statusUrl']}", timeout=10).json())["status"] not in (
+            "completed",
+            "failed",
+        ):
             assert time.monotonic() < deadline, job
             time.sleep(0.2)
         assert job["status"] == "completed" or job["error"]["message"], job

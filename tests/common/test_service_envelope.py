@@ -51,7 +51,7 @@ def test_well_formed_ids_are_kept(value):
     assert accept_or_generate(value) == (value, False)
 
 
-@pytest.mark.parametrize("value", ["", "a\nb", "a\r\nX-Injected: 1", "a" * 129, "tab\there", "quote\"d", "ünï"])
+@pytest.mark.parametrize("value", ["", "a\nb", "a\r\nX-Injected: 1", "a" * 129, "tab\there", 'quote"d', "ünï"])
 def test_hostile_ids_are_replaced(value):
     new, replaced = accept_or_generate(value)
     assert replaced and new != value and is_valid_id(new)
@@ -72,7 +72,10 @@ def test_ids_are_echoed_or_generated(client):
 def test_api_errors_use_the_error_contract(client):
     r = client.post("/things/taken", json={"name": "x", "count": 1}, headers={"X-Correlation-Id": "c-1"})
     assert r.status_code == 409
-    assert r.json() == {"error": {"code": "THING_EXISTS", "message": "That thing exists already."}, "correlationId": "c-1"}
+    assert r.json() == {
+        "error": {"code": "THING_EXISTS", "message": "That thing exists already."},
+        "correlationId": "c-1",
+    }
 
 
 def test_malformed_json_is_a_400(client):
@@ -111,7 +114,9 @@ def test_an_unhandled_error_is_a_json_500_without_internals(client):
 
 def test_a_hostile_correlation_id_never_reaches_the_log(client, capsys):
     hostile = 'x"}\n{"level": "ERROR", "message": "forged'
-    r = client.post("/things/a", json={"name": "x", "count": 1}, headers={"X-Correlation-Id": hostile.replace("\n", " ")})
+    r = client.post(
+        "/things/a", json={"name": "x", "count": 1}, headers={"X-Correlation-Id": hostile.replace("\n", " ")}
+    )
     assert r.headers["X-Correlation-Id"] != hostile.replace("\n", " ")
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # each line one JSON object
     assert any(line.get("route") == "/things/{thing_id}" for line in lines), "the request line is missing"
@@ -120,9 +125,13 @@ def test_a_hostile_correlation_id_never_reaches_the_log(client, capsys):
 
 
 def test_request_lines_carry_route_status_and_ids(client, capsys):
-    client.post("/things/taken", json={"name": "x", "count": 1}, headers={"X-Correlation-Id": "c-line", "X-Request-Id": "r-line"})
-    lines = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
-    request_line = next(l for l in lines if l.get("route") == "/things/{thing_id}")
+    client.post(
+        "/things/taken",
+        json={"name": "x", "count": 1},
+        headers={"X-Correlation-Id": "c-line", "X-Request-Id": "r-line"},
+    )
+    lines = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    request_line = next(entry for entry in lines if entry.get("route") == "/things/{thing_id}")
     assert request_line["status"] == 409 and request_line["error_code"] == "THING_EXISTS"
     assert request_line["correlation_id"] == "c-line" and request_line["request_id"] == "r-line"
     assert request_line["service"] == "test-service" and request_line["level"] == "WARNING"
@@ -163,7 +172,11 @@ def test_a_simulated_crash_is_logged_at_error_level_with_its_stack_trace_and_nev
     with TestClient(app, raise_server_exceptions=False) as crash_client:
         capsys.readouterr()
         r = crash_client.get("/simulate/crash", headers={"X-Correlation-Id": "c-crash"})
-    assert r.status_code == 500 and r.json()["error"]["code"] == "INTERNAL_ERROR" and r.json()["correlationId"] == "c-crash"
+    assert (
+        r.status_code == 500
+        and r.json()["error"]["code"] == "INTERNAL_ERROR"
+        and r.json()["correlationId"] == "c-crash"
+    )
     assert "Traceback" not in r.text and "internal detail" not in r.text
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     crash = next(line for line in lines if "Traceback" in str(line.get("exc_info", "")))
@@ -174,9 +187,13 @@ def test_a_simulated_crash_is_logged_at_error_level_with_its_stack_trace_and_nev
 
 def test_the_warning_about_a_replaced_id_names_the_new_ids(client, capsys):
     capsys.readouterr()
-    r = client.post("/things/a", json={"name": "x", "count": 1}, headers={"X-Correlation-Id": "bad id", "X-Request-Id": "r ok?"})
+    r = client.post(
+        "/things/a", json={"name": "x", "count": 1}, headers={"X-Correlation-Id": "bad id", "X-Request-Id": "r ok?"}
+    )
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     warnings = [line for line in lines if "replaced a malformed" in line["message"]]
     assert len(warnings) == 2
     for line in warnings:
-        assert line["correlation_id"] == r.headers["X-Correlation-Id"] and line["request_id"] == r.headers["X-Request-Id"]
+        assert (
+            line["correlation_id"] == r.headers["X-Correlation-Id"] and line["request_id"] == r.headers["X-Request-Id"]
+        )

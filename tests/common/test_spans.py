@@ -33,14 +33,20 @@ async def item(item_id: str) -> dict:
 def _client(tracer: str, exporter: InMemorySpanExporter) -> TestClient:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    app = create_service_app(ServiceSettings(tracer=tracer), title="t", description="d", routers=[router], tracer_provider=provider)
+    app = create_service_app(
+        ServiceSettings(tracer=tracer), title="t", description="d", routers=[router], tracer_provider=provider
+    )
     return TestClient(app, raise_server_exceptions=False)
 
 
 @pytest.fixture
 def traced(monkeypatch):
     """A service app whose server spans go to an in-memory exporter, and that exporter."""
-    for name in ("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS", "OTEL_PYTHON_EXCLUDED_URLS", "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"):
+    for name in (
+        "OTEL_PYTHON_FASTAPI_EXCLUDED_URLS",
+        "OTEL_PYTHON_EXCLUDED_URLS",
+        "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS",
+    ):
         monkeypatch.delenv(name, raising=False)
     exporter = InMemorySpanExporter()
     with _client("otel", exporter) as client:
@@ -66,14 +72,18 @@ def test_the_callers_trace_and_baggage_are_continued(traced):
     client, exporter = traced
     traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     response = client.get(
-        "/items/7", headers={"traceparent": traceparent, "tracestate": "rojo=00f067aa0ba902b7", "baggage": "customer.tier=gold"}
+        "/items/7",
+        headers={"traceparent": traceparent, "tracestate": "rojo=00f067aa0ba902b7", "baggage": "customer.tier=gold"},
     )
     assert response.json()["baggage"] == "gold"
     (span,) = exporter.get_finished_spans()
     assert format(span.context.trace_id, "032x") == "0af7651916cd43dd8448eb211c80319c"
     assert format(span.parent.span_id, "016x") == "b7ad6b7169203331" and span.parent.is_remote
     assert span.context.trace_state.to_header() == "rojo=00f067aa0ba902b7"
-    assert span.attributes["w3c.tracestate"] == "rojo=00f067aa0ba902b7" and span.attributes["baggage.customer.tier"] == "gold"
+    assert (
+        span.attributes["w3c.tracestate"] == "rojo=00f067aa0ba902b7"
+        and span.attributes["baggage.customer.tier"] == "gold"
+    )
 
 
 def test_server_errors_mark_the_span_and_client_errors_do_not(traced):

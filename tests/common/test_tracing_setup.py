@@ -12,11 +12,18 @@ from opentelemetry.util.http import parse_excluded_urls
 
 from hello_dd.services.common.ddtrace_setup import configured_tracer, ddtrace_environment
 from hello_dd.services.common.middleware import _propagated_context
-from hello_dd.services.common.telemetry import UNTRACED_URLS, disabled_instrumentations, opentelemetry_defaults, span_exporter
+from hello_dd.services.common.telemetry import (
+    UNTRACED_URLS,
+    disabled_instrumentations,
+    opentelemetry_defaults,
+    span_exporter,
+)
 
 
 def test_the_project_defaults_fill_only_what_the_environment_leaves_unset():
-    defaults = opentelemetry_defaults("pricing-service", {"OTEL_BSP_SCHEDULE_DELAY": "50", "OTEL_SERVICE_NAME": "shop-pricing"})
+    defaults = opentelemetry_defaults(
+        "pricing-service", {"OTEL_BSP_SCHEDULE_DELAY": "50", "OTEL_SERVICE_NAME": "shop-pricing"}
+    )
     assert "OTEL_SERVICE_NAME" not in defaults and "OTEL_BSP_SCHEDULE_DELAY" not in defaults
     assert defaults["OTEL_SEMCONV_STABILITY_OPT_IN"] == "http,database"  # the current conventions
     assert int(defaults["OTEL_BSP_MAX_QUEUE_SIZE"]) >= 30_000
@@ -28,7 +35,10 @@ def test_the_project_defaults_fill_only_what_the_environment_leaves_unset():
     [
         ({}, OTLPSpanExporter),
         ({"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, OTLPJsonSpanExporter),
-        ({"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"}, OTLPSpanExporter),
+        (
+            {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"},
+            OTLPSpanExporter,
+        ),
         ({"OTEL_TRACES_EXPORTER": "console"}, ConsoleSpanExporter),
         ({"OTEL_TRACES_EXPORTER": "none"}, type(None)),
     ],
@@ -44,7 +54,10 @@ def test_an_exporter_this_build_lacks_is_refused_with_a_reason(env):
 
 
 def test_instrumentations_can_be_turned_off_one_by_one():
-    assert disabled_instrumentations({"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": " sqlalchemy, redis ,"}) == {"sqlalchemy", "redis"}
+    assert disabled_instrumentations({"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": " sqlalchemy, redis ,"}) == {
+        "sqlalchemy",
+        "redis",
+    }
     assert disabled_instrumentations({}) == set()
 
 
@@ -78,7 +91,9 @@ def test_ddtrace_propagates_w3c_and_serves_the_opentelemetry_api():
 
 
 def test_ddtrace_settings_from_the_environment_win():
-    env = ddtrace_environment("api-gateway", {"DD_TRACE_PROPAGATION_STYLE": "datadog,tracecontext", "OTEL_BSP_SCHEDULE_DELAY": "200"})
+    env = ddtrace_environment(
+        "api-gateway", {"DD_TRACE_PROPAGATION_STYLE": "datadog,tracecontext", "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    )
     assert env["DD_TRACE_PROPAGATION_STYLE"] == "datadog,tracecontext"
     assert env["DD_TRACE_WRITER_INTERVAL_SECONDS"] == "0.2"
 
@@ -89,7 +104,10 @@ def _scope(**headers: str) -> dict:
 
 def test_tracestate_and_baggage_are_recorded_as_attributes():
     attributes = _propagated_context(
-        _scope(tracestate="rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", baggage="customer.tier=gold;prop=1, shop%20region=eu%2Dwest")
+        _scope(
+            tracestate="rojo=00f067aa0ba902b7,congo=t61rcWkgMzE",
+            baggage="customer.tier=gold;prop=1, shop%20region=eu%2Dwest",
+        )
     )
     assert attributes == {
         "w3c.tracestate": "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE",
@@ -99,7 +117,9 @@ def test_tracestate_and_baggage_are_recorded_as_attributes():
 
 
 def test_propagated_context_is_capped():
-    attributes = _propagated_context(_scope(tracestate="x" * 5000, baggage=",".join(f"k{i}=v" for i in range(100)) + ",novalue"))
+    attributes = _propagated_context(
+        _scope(tracestate="x" * 5000, baggage=",".join(f"k{i}=v" for i in range(100)) + ",novalue")
+    )
     assert len(attributes["w3c.tracestate"]) == 512
     assert len([k for k in attributes if k.startswith("baggage.")]) == 16
     assert _propagated_context(_scope()) == {}

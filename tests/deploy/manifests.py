@@ -72,7 +72,11 @@ def _annotated(obj: dict[str, Any]) -> set[str]:
 
 
 def _source_data(obj: dict[str, Any]) -> dict[str, str]:
-    data = {key: base64.b64decode(value).decode() for key, value in (obj.get("data") or {}).items()} if obj["kind"] == "Secret" else dict(obj.get("data") or {})
+    data = (
+        {key: base64.b64decode(value).decode() for key, value in (obj.get("data") or {}).items()}
+        if obj["kind"] == "Secret"
+        else dict(obj.get("data") or {})
+    )
     return {**data, **(obj.get("stringData") or {})}
 
 
@@ -88,7 +92,11 @@ def k8s_components(docs: list[dict[str, Any]]) -> dict[str, Component]:
         container = next((c for c in containers if c["name"] == name), containers[0])
         env, may_differ = {}, _annotated(doc)
         for ref in container.get("envFrom", []):
-            kind, ref_name = ("ConfigMap", ref["configMapRef"]["name"]) if "configMapRef" in ref else ("Secret", ref["secretRef"]["name"])
+            kind, ref_name = (
+                ("ConfigMap", ref["configMapRef"]["name"])
+                if "configMapRef" in ref
+                else ("Secret", ref["secretRef"]["name"])
+            )
             source = sources[(kind, ref_name)]
             env |= {ref.get("prefix", "") + key: value for key, value in _source_data(source).items()}
             may_differ |= _annotated(source)
@@ -96,7 +104,9 @@ def k8s_components(docs: list[dict[str, Any]]) -> dict[str, Component]:
             if "value" in var:
                 env[var["name"]] = str(var["value"])
                 continue
-            kind, key_ref = next(("ConfigMap" if k == "configMapKeyRef" else "Secret", v) for k, v in var["valueFrom"].items())
+            kind, key_ref = next(
+                ("ConfigMap" if k == "configMapKeyRef" else "Secret", v) for k, v in var["valueFrom"].items()
+            )
             source = sources[(kind, key_ref["name"])]
             env[var["name"]] = _source_data(source)[key_ref["key"]]
             may_differ |= _annotated(source) & {var["name"]}
@@ -119,19 +129,29 @@ def differences(compose: dict[str, Any], docs: list[dict[str, Any]]) -> list[str
     for name in sorted(ours.keys() & theirs.keys()):
         compose_side, k8s_side = ours[name], theirs[name]
         if compose_side.image != k8s_side.image:
-            found.append(f"{name}: image {compose_side.image!r} in docker-compose.yml, {k8s_side.image!r} in deploy/k8s")
+            found.append(
+                f"{name}: image {compose_side.image!r} in docker-compose.yml, {k8s_side.image!r} in deploy/k8s"
+            )
         if compose_side.command != k8s_side.command:
-            found.append(f"{name}: command {compose_side.command} in docker-compose.yml, {k8s_side.command} in deploy/k8s")
+            found.append(
+                f"{name}: command {compose_side.command} in docker-compose.yml, {k8s_side.command} in deploy/k8s"
+            )
         if compose_side.ports != k8s_side.ports:
-            found.append(f"{name}: ports {sorted(compose_side.ports)} in docker-compose.yml, {sorted(k8s_side.ports)} in deploy/k8s")
+            found.append(
+                f"{name}: ports {sorted(compose_side.ports)} in docker-compose.yml, {sorted(k8s_side.ports)} in deploy/k8s"
+            )
         service_ports = {int(p["port"]) for p in services.get(name, {}).get("spec", {}).get("ports", [])}
         if service_ports != compose_side.ports:
-            found.append(f"{name}: its Service offers ports {sorted(service_ports)}, docker-compose.yml {sorted(compose_side.ports)}")
+            found.append(
+                f"{name}: its Service offers ports {sorted(service_ports)}, docker-compose.yml {sorted(compose_side.ports)}"
+            )
         for var in sorted(compose_side.env.keys() - k8s_side.env.keys()):
             found.append(f"{name}: variable {var} in docker-compose.yml, not in deploy/k8s")
         for var in sorted(k8s_side.env.keys() - compose_side.env.keys()):
             found.append(f"{name}: variable {var} in deploy/k8s, not in docker-compose.yml")
         for var in sorted(compose_side.env.keys() & k8s_side.env.keys()):
             if compose_side.env[var] != k8s_side.env[var] and var not in k8s_side.may_differ:
-                found.append(f"{name}: {var}={compose_side.env[var]!r} in docker-compose.yml, {k8s_side.env[var]!r} in deploy/k8s")
+                found.append(
+                    f"{name}: {var}={compose_side.env[var]!r} in docker-compose.yml, {k8s_side.env[var]!r} in deploy/k8s"
+                )
     return found

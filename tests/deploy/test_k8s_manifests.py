@@ -38,7 +38,9 @@ def test_the_schema_check_refuses_a_field_kubernetes_does_not_know():
 
 def test_the_kustomization_applies_every_manifest():
     kustomization = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())
-    assert sorted(kustomization["resources"]) == sorted(p.name for p in K8S_DIR.glob("*.yaml") if p.name != "kustomization.yaml")
+    assert sorted(kustomization["resources"]) == sorted(
+        p.name for p in K8S_DIR.glob("*.yaml") if p.name != "kustomization.yaml"
+    )
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=_id)
@@ -54,13 +56,18 @@ def test_every_component_has_probes_resources_and_a_service(workload):
                 assert container[probe]["httpGet"]["path"] == "/health", f"{name}: {probe} on /health"
     service = next((doc for doc in DOCS if doc["kind"] == "Service" and doc["metadata"]["name"] == name), None)
     assert service is not None, f"{name}: a Service of the same name"
-    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items(), f"{name}: the Service selects its pods"
+    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items(), (
+        f"{name}: the Service selects its pods"
+    )
 
 
 def test_the_services_trace_to_the_collector_in_the_cluster():
     for name in SERVICES:
         env = k8s_components(DOCS)[name].env
-        assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://test-agent:4318" and env["DD_TRACE_AGENT_URL"] == "http://test-agent:8126"
+        assert (
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://test-agent:4318"
+            and env["DD_TRACE_AGENT_URL"] == "http://test-agent:8126"
+        )
 
 
 def test_the_manifests_run_the_stack_docker_compose_runs():
@@ -80,7 +87,10 @@ def _set_env(compose, service, var, value):
     [
         (lambda c: _set(c, "redis", "image", "redis:7.4"), "redis: image 'redis:7.4' in docker-compose.yml, 'redis:7'"),
         (lambda c: _set(c, "api-gateway", "ports", ["127.0.0.1:8000:8080"]), "api-gateway: ports [8080]"),
-        (lambda c: _set_env(c, "pricing-service", "CACHE_TTL_SECONDS", "30"), "pricing-service: variable CACHE_TTL_SECONDS in docker-compose.yml"),
+        (
+            lambda c: _set_env(c, "pricing-service", "CACHE_TTL_SECONDS", "30"),
+            "pricing-service: variable CACHE_TTL_SECONDS in docker-compose.yml",
+        ),
         (lambda c: _set_env(c, "inventory-service", "LOG_LEVEL", "DEBUG"), "inventory-service: LOG_LEVEL='DEBUG'"),
         (lambda c: _set_env(c, "postgres", "POSTGRES_PASSWORD", "secret"), "postgres: POSTGRES_PASSWORD='secret'"),
         (lambda c: _set(c, "test-agent", "command", ["ddapm-test-agent", "--port", "8126"]), "test-agent: command"),
@@ -100,5 +110,9 @@ def test_a_value_may_differ_only_where_the_manifests_say_so():
     _set_env(compose, "api-gateway", "DD_ENV", "staging")  # the ConfigMap declares DD_ENV a deployment's own
     assert differences(compose, DOCS) == []
     docs = copy.deepcopy(DOCS)
-    next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "hello-dd-service-env")["metadata"]["annotations"] = {}
-    assert "api-gateway: DD_ENV='staging' in docker-compose.yml, 'kubernetes' in deploy/k8s" in differences(compose, docs)
+    next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "hello-dd-service-env")["metadata"][
+        "annotations"
+    ] = {}
+    assert "api-gateway: DD_ENV='staging' in docker-compose.yml, 'kubernetes' in deploy/k8s" in differences(
+        compose, docs
+    )

@@ -28,7 +28,11 @@ FOUND = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("service", "method", "path", "body", "field"), FOUND, ids=[f"{m} {p.split('?')[0]}: {f}" for _, m, p, _, f in FOUND])
+@pytest.mark.parametrize(
+    ("service", "method", "path", "body", "field"),
+    FOUND,
+    ids=[f"{m} {p.split('?')[0]}: {f}" for _, m, p, _, f in FOUND],
+)
 def test_what_the_fuzzer_found_stays_fixed(fuzz_stack, service, method, path, body, field):
     response = requests.request(method, fuzz_stack.urls[service] + path, json=body, timeout=30)
     answer = response.json()

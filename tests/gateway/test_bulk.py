@@ -9,7 +9,14 @@ from hello_dd.services.gateway.resilience import DependencyTimeout
 
 
 def test_ids_are_deduplicated_and_sorted_numerically_before_text():
-    assert bulk.distinct_sorted(["505", "abc", "101", "1000", "505", "99", "ab"]) == ["99", "101", "505", "1000", "ab", "abc"]
+    assert bulk.distinct_sorted(["505", "abc", "101", "1000", "505", "99", "ab"]) == [
+        "99",
+        "101",
+        "505",
+        "1000",
+        "ab",
+        "abc",
+    ]
 
 
 def test_chunks_cover_every_item_once_in_order():

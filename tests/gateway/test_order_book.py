@@ -105,7 +105,10 @@ def test_unsettled_checkouts_carry_what_recovery_needs(book):
 
 
 def test_orders_are_found_by_the_day_they_were_placed(book):
-    for order_id, day in (("ord-a", datetime(2026, 3, 1, 23, 59, tzinfo=UTC)), ("ord-b", datetime(2026, 3, 2, 0, 1, tzinfo=UTC))):
+    for order_id, day in (
+        ("ord-a", datetime(2026, 3, 1, 23, 59, tzinfo=UTC)),
+        ("ord-b", datetime(2026, 3, 2, 0, 1, tzinfo=UTC)),
+    ):
         book.begin(order_id, REQUEST, f"res-{order_id}", None)
         book.confirm(order_id, _order(order_id, day))
     assert [o.orderId for o in book.placed_between(date(2026, 3, 1), date(2026, 3, 1))] == ["ord-a"]

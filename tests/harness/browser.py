@@ -19,7 +19,9 @@ from playwright.async_api import Page as PlaywrightPage
 CHROMIUM = next(
     (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), None
 )
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium to render the report (apt-get install chromium)")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium to render the report (apt-get install chromium)"
+)
 # Headless and quiet: no sandbox (root in containers), nothing fetched in the background.
 CHROMIUM_FLAGS = [
     "--headless",
@@ -98,5 +100,3 @@ class Page:
         path.parent.mkdir(parents=True, exist_ok=True)
         await self.page.screenshot(path=str(path), full_page=full_page)
         return path
-
-

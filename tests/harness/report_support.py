@@ -3,15 +3,11 @@ the project's Allure formatter, and ways to read the results and the built repor
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +26,23 @@ needs_allure = pytest.mark.skipif(
 )
 
 
-def run_fixture_spec(results: Path, *behave_args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_fixture_spec(
+    results: Path, *behave_args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """behave on the fixture features, writing Allure results into ``results``."""
-    command = [sys.executable, "-m", "behave", "-f", FORMATTER, "-o", str(results), "-f", "plain", *behave_args, "features"]
+    command = [
+        sys.executable,
+        "-m",
+        "behave",
+        "-f",
+        FORMATTER,
+        "-o",
+        str(results),
+        "-f",
+        "plain",
+        *behave_args,
+        "features",
+    ]
     return subprocess.run(
         command, cwd=FIXTURE_SPEC, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
     )
@@ -53,26 +63,10 @@ def by_name(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def report_test_results(report: Path) -> list[dict[str, Any]]:
     """The test results as the built report holds them (data/test-results/*.json)."""
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((report / "data" / "test-results").glob("*.json"))]
+    return [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted((report / "data" / "test-results").glob("*.json"))
+    ]
 
 
 def widget(report: Path, name: str) -> Any:
     return json.loads((report / "widgets" / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    """Serves a directory over HTTP on a free loopback port; returns its base URL."""
-    servers = []
-
-    def start(directory: Path) -> str:
-        quiet = type("QuietHandler", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(quiet, directory=str(directory)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()

@@ -15,12 +15,12 @@ import pytest
 from hello_dd.harness.reporting.build import AllureReportError, build_allure_report, main
 
 from .browser import CHROMIUM, CHROMIUM_FLAGS, needs_chromium
-from .report_support import needs_allure, serve  # noqa: F401 - a fixture
+from .report_support import needs_allure
 
 # Tried in turn: the report is a single-page app that fetches its data, so give it time on slow machines.
 VIRTUAL_TIME_BUDGETS_MS = (10_000, 30_000)
 
-STEPS = '''
+STEPS = """
 from behave import given, then
 
 @given("a shopper opens the shop")
@@ -34,7 +34,7 @@ def greets(context):
 @then("the shop says goodbye")
 def says_goodbye(context):
     assert context.greeting == "goodbye", f"expected goodbye, the shop said {context.greeting}"
-'''
+"""
 
 
 @pytest.fixture
@@ -63,8 +63,20 @@ def allure_results(tmp_path: Path, feature_name: str) -> Path:
     (project / "features" / "steps" / "shop_steps.py").write_text(STEPS, encoding="utf-8")
     results = tmp_path / "allure-results"
     done = subprocess.run(
-        [sys.executable, "-m", "behave", "-f", "allure_behave.formatter:AllureFormatter", "-o", str(results), "features"],
-        cwd=project, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "behave",
+            "-f",
+            "allure_behave.formatter:AllureFormatter",
+            "-o",
+            str(results),
+            "features",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1, f"one scenario should fail:\n{done.stdout}\n{done.stderr}"  # behave: 1 = failures
     assert len(list(results.glob("*-result.json"))) == 2, done.stdout + done.stderr
@@ -74,10 +86,19 @@ def allure_results(tmp_path: Path, feature_name: str) -> Path:
 def chromium(tmp_path: Path, url: str, *, budget_ms: int, extra: list[str]) -> subprocess.CompletedProcess:
     home = tmp_path / "chromium-home"
     home.mkdir(exist_ok=True)
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache")}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+    }
     command = [
-        CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={home / 'profile'}",
-        f"--virtual-time-budget={budget_ms}", *extra, url,
+        CHROMIUM,
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={home / 'profile'}",
+        f"--virtual-time-budget={budget_ms}",
+        *extra,
+        url,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
 
@@ -149,7 +170,9 @@ def test_a_second_build_replaces_the_first_report_entirely(tmp_path, allure_resu
 @needs_allure
 def test_the_command_line_entry_builds_the_report(tmp_path, allure_results, capsys):
     output = tmp_path / "out"
-    assert main(["--results", str(allure_results), "--output", str(output), "--history", str(tmp_path / "h.jsonl")]) == 0
+    assert (
+        main(["--results", str(allure_results), "--output", str(output), "--history", str(tmp_path / "h.jsonl")]) == 0
+    )
     assert (output / "index.html").is_file()
     assert f"Allure report: {output.resolve() / 'index.html'}" in capsys.readouterr().out
 
@@ -157,7 +180,10 @@ def test_the_command_line_entry_builds_the_report(tmp_path, allure_results, caps
 def test_help_names_the_options():
     done = subprocess.run(
         [sys.executable, "-m", "hello_dd.harness.reporting.build", "--help"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "100"},  # no wrap inside a path
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "100"},  # no wrap inside a path
     )
     assert done.returncode == 0
     for option in (

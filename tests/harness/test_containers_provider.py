@@ -10,7 +10,9 @@ from hello_dd.harness.providers.containers import ContainersUnavailable, _publis
 
 
 def test_stack_containers_is_chosen_with_its_options(tmp_path):
-    provider = provider_from_userdata({"stack": "containers", "tracer": "ddtrace", "image": "x:1", "build_image": "false"}, tmp_path)
+    provider = provider_from_userdata(
+        {"stack": "containers", "tracer": "ddtrace", "image": "x:1", "build_image": "false"}, tmp_path
+    )
     assert isinstance(provider, DockerContainers)
     assert (provider.tracer, provider.image, provider.build) == ("ddtrace", "x:1", False)
     assert provider.controls_stack and provider.reads_logs

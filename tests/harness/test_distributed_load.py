@@ -117,9 +117,13 @@ def test_a_worker_started_elsewhere_with_hello_dd_load_worker_joins_the_master(s
     )
     hello_dd = Path(sys.executable).with_name("hello-dd")
     with (tmp_path / "remote-worker.log").open("w") as log:
-        remote = subprocess.Popen([str(hello_dd), "load-worker", "--master", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+        remote = subprocess.Popen(
+            [str(hello_dd), "load-worker", "--master", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT
+        )
     try:
-        result = run_load(parse_stages("remote", "1s→4, 3s→4, 1s→0"), shop.url, tmp_path, "remote", distribution=distribution)
+        result = run_load(
+            parse_stages("remote", "1s→4, 3s→4, 1s→0"), shop.url, tmp_path, "remote", distribution=distribution
+        )
         assert remote.wait(timeout=15) == 0, (tmp_path / "remote-worker.log").read_text()
     finally:
         remote.kill()

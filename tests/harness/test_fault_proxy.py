@@ -10,6 +10,7 @@ import time
 import pytest
 
 from hello_dd.harness.faults import MAX_LATENCY_MS, FaultProxy, FaultProxyError
+
 from .proxy_support import CONNECTION_LOST, TinyService, request, tiny_service
 
 
@@ -23,8 +24,6 @@ def service():
 def proxy(service):
     with FaultProxy(service.server_address[1], name="test") as proxy:
         yield proxy
-
-
 
 
 def test_passes_requests_through(proxy):

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from hello_dd.harness.faults import MAX_LATENCY_MS, FaultProxy, FaultProxyError, RemoteFaultProxy
+
 from .proxy_support import CONNECTION_LOST, TinyService, request, tiny_service
 
 SERVER = [sys.executable, "-m", "hello_dd.harness.faults.server"]
@@ -49,7 +50,9 @@ class _Program:
                     return match
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.finish()
-                pytest.fail(f"no line matching {pattern.pattern!r}; exit {self.process.returncode}; output: {self.output()}")
+                pytest.fail(
+                    f"no line matching {pattern.pattern!r}; exit {self.process.returncode}; output: {self.output()}"
+                )
             time.sleep(0.02)
 
     def ready(self) -> tuple[int, RemoteFaultProxy]:
@@ -83,7 +86,16 @@ def service():
 
 @pytest.fixture(scope="module")
 def program(service):
-    program = _Program("--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", f"127.0.0.1:{service.server_address[1]}", "--name", "test")
+    program = _Program(
+        "--listen",
+        "127.0.0.1:0",
+        "--control",
+        "127.0.0.1:0",
+        "--target",
+        f"127.0.0.1:{service.server_address[1]}",
+        "--name",
+        "test",
+    )
     try:
         program.port, program.remote = program.ready()
         yield program
@@ -112,7 +124,9 @@ def test_passes_requests_through(service, program, remote):
     assert snapshot["faults"] == "pass-through"
     assert snapshot["requests"] == mark + 1
     assert snapshot["recent"][-1] == "GET /pass"
-    assert remote.describe() == f"test (127.0.0.1:{program.port} -> 127.0.0.1:{service.server_address[1]}): pass-through"
+    assert (
+        remote.describe() == f"test (127.0.0.1:{program.port} -> 127.0.0.1:{service.server_address[1]}): pass-through"
+    )
 
 
 def test_latency_is_added_to_the_answers(program, remote):
@@ -187,7 +201,9 @@ def test_waits_for_a_request_after_a_mark(program, remote):
 
 def test_every_control_call_is_logged(program, remote):
     remote.add_latency(to_client_ms=7, request_prefix="GET /logged")
-    program.wait_for_line(r'POST /faults/latency \{"to_service_ms":0,"to_client_ms":7,"request_prefix":"GET /logged"\} -> 200: latency')
+    program.wait_for_line(
+        r'POST /faults/latency \{"to_service_ms":0,"to_client_ms":7,"request_prefix":"GET /logged"\} -> 200: latency'
+    )
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -220,7 +236,9 @@ def test_bad_json_and_unknown_paths_answer_json_errors(remote):
     answer = requests.get(remote.control_url + "/requests/wait", params={"timeout": "1"}, timeout=10)
     assert (answer.status_code, answer.json()["error"]["code"]) == (400, "invalid_argument")
     assert "prefix is required" in answer.json()["error"]["message"]
-    answer = requests.get(remote.control_url + "/requests/wait", params={"prefix": "GET /", "timeout": "600"}, timeout=10)
+    answer = requests.get(
+        remote.control_url + "/requests/wait", params={"prefix": "GET /", "timeout": "600"}, timeout=10
+    )
     assert answer.status_code == 400
     answer = requests.get(remote.control_url + "/nothing", timeout=10)
     assert (answer.status_code, answer.json()["error"]["code"]) == (404, "not_found")
@@ -269,7 +287,9 @@ def test_an_unreachable_control_api_is_reported():
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_stops_cleanly_on_a_signal(service, signum):
-    program = _Program("--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", f"127.0.0.1:{service.server_address[1]}")
+    program = _Program(
+        "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", f"127.0.0.1:{service.server_address[1]}"
+    )
     try:
         port, remote = program.ready()
         assert request(port)[0] == 200
@@ -285,7 +305,9 @@ def test_stops_cleanly_on_a_signal(service, signum):
 
 
 def test_a_target_name_is_resolved_for_each_connection(service):
-    program = _Program("--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", f"localhost:{service.server_address[1]}")
+    program = _Program(
+        "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", f"localhost:{service.server_address[1]}"
+    )
     try:
         port, remote = program.ready()
         assert request(port)[0] == 200
@@ -302,13 +324,17 @@ def test_a_non_loopback_target_is_refused_without_the_flag():
 
 
 def test_a_private_target_is_allowed_with_the_flag_but_no_other():
-    program = _Program("--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", "10.1.2.3:8001", "--allow-private-target")
+    program = _Program(
+        "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", "10.1.2.3:8001", "--allow-private-target"
+    )
     try:
         port, remote = program.ready()
         assert remote.snapshot()["faults"] == "pass-through"
     finally:
         program.stop()
-    public = _Program("--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", "192.0.2.1:80", "--allow-private-target")
+    public = _Program(
+        "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--target", "192.0.2.1:80", "--allow-private-target"
+    )
     assert public.finish() == 2
     assert "only forwards to loopback or private (RFC 1918) addresses, not '192.0.2.1'" in public.output()
 
@@ -316,10 +342,22 @@ def test_a_private_target_is_allowed_with_the_flag_but_no_other():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--listen", "127.0.0.1", "--target", "127.0.0.1:1", "--control", "127.0.0.1:0"], "argument --listen: expected HOST:PORT"),
-        (["--listen", "192.0.2.1:0", "--target", "127.0.0.1:1", "--control", "127.0.0.1:0"], "argument --listen: listen on a loopback address"),
-        (["--listen", "127.0.0.1:0", "--target", "127.0.0.1:0", "--control", "127.0.0.1:0"], "argument --target: the port must be between 1"),
-        (["--listen", "127.0.0.1:0", "--target", "127.0.0.1:1", "--control", "example.com:80"], "argument --control: the host must be an IP address"),
+        (
+            ["--listen", "127.0.0.1", "--target", "127.0.0.1:1", "--control", "127.0.0.1:0"],
+            "argument --listen: expected HOST:PORT",
+        ),
+        (
+            ["--listen", "192.0.2.1:0", "--target", "127.0.0.1:1", "--control", "127.0.0.1:0"],
+            "argument --listen: listen on a loopback address",
+        ),
+        (
+            ["--listen", "127.0.0.1:0", "--target", "127.0.0.1:0", "--control", "127.0.0.1:0"],
+            "argument --target: the port must be between 1",
+        ),
+        (
+            ["--listen", "127.0.0.1:0", "--target", "127.0.0.1:1", "--control", "example.com:80"],
+            "argument --control: the host must be an IP address",
+        ),
         (["--listen", "127.0.0.1:0", "--target", "127.0.0.1:1"], "the following arguments are required: --control"),
     ],
 )
@@ -332,7 +370,15 @@ def test_bad_usage_exits_2_with_the_reason(args, message):
 def test_help_names_every_option():
     result = subprocess.run([*SERVER, "--help"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0
-    for option in ("--listen", "--target", "--control", "--name", "--allow-private-target", "/faults/latency", "/requests/wait"):
+    for option in (
+        "--listen",
+        "--target",
+        "--control",
+        "--name",
+        "--allow-private-target",
+        "/faults/latency",
+        "/requests/wait",
+    ):
         assert option in result.stdout
 
 

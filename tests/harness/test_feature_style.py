@@ -16,7 +16,9 @@ BUSINESS_AREAS = {"pattern-1", "pattern-2", "pattern-3", "pattern-4", "chaos", "
 TECHNICAL = {
     "a route": re.compile(r"/api/|/inventory/|/prices/|\bGET\b|\bPOST\b"),
     "a header": re.compile(r"X-[A-Z][a-z]+-Id|traceparent|Idempotency-Key"),
-    "a status code": re.compile(r"\b(answers?|status|code|with)\s+[1-5]\d\d\b|\b[1-5]\d\d\s+(answer|error|response)", re.I),
+    "a status code": re.compile(
+        r"\b(answers?|status|code|with)\s+[1-5]\d\d\b|\b[1-5]\d\d\s+(answer|error|response)", re.I
+    ),
     "a metric or label": re.compile(r"_total\b|_seconds\b|\w+=\w+"),
     "a tooling word": re.compile(r"\b(proxy|endpoint|JSON|HTTP|request id|span|userdata)\b", re.I),
 }
@@ -55,7 +57,13 @@ def test_a_business_feature_speaks_the_business_language(path):
     if not BUSINESS_AREAS & set(feature.tags):
         pytest.skip(f"{path.name} is written for engineers or operations")
     texts = ["\n".join(feature.description)] + [
-        "\n".join([scenario.name, *scenario.description, _steps_text(scenario)]) for scenario in feature.walk_scenarios()
+        "\n".join([scenario.name, *scenario.description, _steps_text(scenario)])
+        for scenario in feature.walk_scenarios()
     ]
-    found = [f"{name}: {match.group(0)!r} in {text.splitlines()[0]!r}" for text in texts for name, pattern in TECHNICAL.items() if (match := pattern.search(text))]
+    found = [
+        f"{name}: {match.group(0)!r} in {text.splitlines()[0]!r}"
+        for text in texts
+        for name, pattern in TECHNICAL.items()
+        if (match := pattern.search(text))
+    ]
     assert found == []

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from hello_dd.harness.reporting import closing_line
 from hello_dd.harness.gherkin_types import parse_json_literal, parse_product_ids
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.logs import containing, lines_with, parse_lines
@@ -19,12 +18,16 @@ from hello_dd.harness.polling import PollTimeout, poll
 from hello_dd.harness.providers import ConfigurationError, ExternalStack, LocalProcesses, provider_from_userdata
 from hello_dd.harness.providers.base import StackControlUnavailable, StackUrls
 from hello_dd.harness.raw_http import send_raw
+from hello_dd.harness.reporting import closing_line
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - http.server's naming
         if self.path.startswith("/json"):
-            body, kind = json.dumps({"ok": True, "seen": self.headers.get("X-Correlation-Id")}).encode(), "application/json"
+            body, kind = (
+                json.dumps({"ok": True, "seen": self.headers.get("X-Correlation-Id")}).encode(),
+                "application/json",
+            )
         else:
             body, kind = b"plain text", "text/plain"
         self.send_response(503 if self.path.startswith("/broken") else 200)
@@ -82,7 +85,12 @@ def test_poll_reports_what_it_last_saw_when_time_runs_out():
 
 @pytest.mark.parametrize(
     ("text", "ids"),
-    [("123", ["123"]), ("123, 456, 789", ["123", "456", "789"]), ("123 and 456", ["123", "456"]), ("a-1,b_2", ["a-1", "b_2"])],
+    [
+        ("123", ["123"]),
+        ("123, 456, 789", ["123", "456", "789"]),
+        ("123 and 456", ["123", "456"]),
+        ("a-1,b_2", ["a-1", "b_2"]),
+    ],
 )
 def test_product_id_lists_read_as_written(text, ids):
     assert parse_product_ids(text) == ids
@@ -158,7 +166,9 @@ def _junit(directory: Path, cases: str) -> None:
 
 
 def test_the_closing_line_counts_the_junit_results(tmp_path, capsys):
-    _junit(tmp_path, '<testcase name="a"/><testcase name="b"><failure/></testcase><testcase name="c"><skipped/></testcase>')
+    _junit(
+        tmp_path, '<testcase name="a"/><testcase name="b"><failure/></testcase><testcase name="c"><skipped/></testcase>'
+    )
     assert closing_line.main([str(tmp_path)]) == 1
     assert capsys.readouterr().out.strip() == "spec: 1 passed, 1 failed, 1 skipped"
 

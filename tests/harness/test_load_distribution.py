@@ -29,7 +29,10 @@ def test_the_master_adds_up_every_report_by_worker():
     master.receive("b", {"requests": 5, "status_ok": 0, "under_500ms": 0}, user_count=2, at=1.5)
     master.receive("a", {"requests": 1, "status_ok": 1, "under_500ms": 1}, user_count=0, at=2.0)
     assert master.totals() == {"requests": 9, "status_ok": 3, "under_500ms": 4}
-    assert master.by_worker == {"a": {"requests": 4, "status_ok": 3, "under_500ms": 4}, "b": {"requests": 5, "status_ok": 0, "under_500ms": 0}}
+    assert master.by_worker == {
+        "a": {"requests": 4, "status_ok": 3, "under_500ms": 4},
+        "b": {"requests": 5, "status_ok": 0, "under_500ms": 0},
+    }
 
 
 def test_the_master_knows_who_has_reported_with_no_user_left_since_the_profile_ended():
@@ -42,7 +45,12 @@ def test_the_master_knows_who_has_reported_with_no_user_left_since_the_profile_e
 
 @pytest.mark.parametrize(
     ("text", "address"),
-    [("10.0.0.5:6000", ("10.0.0.5", 6000)), ("10.0.0.5", ("10.0.0.5", 5557)), (":6000", ("0.0.0.0", 6000)), ("master.local:5557", ("master.local", 5557))],
+    [
+        ("10.0.0.5:6000", ("10.0.0.5", 6000)),
+        ("10.0.0.5", ("10.0.0.5", 5557)),
+        (":6000", ("0.0.0.0", 6000)),
+        ("master.local:5557", ("master.local", 5557)),
+    ],
 )
 def test_addresses_read_like_host_and_port(text, address):
     assert parse_address(text) == address
@@ -66,12 +74,18 @@ def test_without_options_a_load_run_is_one_process():
 
 def test_local_workers_join_a_master_on_the_loopback_interface():
     distribution = LoadDistribution.from_userdata({"load_workers": "3"}).with_port()
-    assert (distribution.workers, distribution.bind_host, distribution.local_master_host) == (3, "127.0.0.1", "127.0.0.1")
+    assert (distribution.workers, distribution.bind_host, distribution.local_master_host) == (
+        3,
+        "127.0.0.1",
+        "127.0.0.1",
+    )
     assert distribution.bind_port
 
 
 def test_a_master_for_other_machines_listens_where_it_is_told():
-    distribution = LoadDistribution.from_userdata({"load_workers": "1", "load_remote_workers": "4", "load_master_bind": "0.0.0.0:6000"})
+    distribution = LoadDistribution.from_userdata(
+        {"load_workers": "1", "load_remote_workers": "4", "load_master_bind": "0.0.0.0:6000"}
+    )
     assert distribution == LoadDistribution(1, 4, "0.0.0.0", 6000)
     assert distribution.local_master_host == "127.0.0.1"
     command = runner_command("http://gw:8000", "/tmp/x", distribution)
@@ -105,27 +119,28 @@ def _sleeper(seconds: int) -> list[str]:
 
 
 def test_every_process_ends_when_the_run_is_interrupted(tmp_path, pid_alive):
-    with pytest.raises(KeyboardInterrupt):
-        with LocustProcesses(tmp_path, "run") as run:
-            run.start("master", _sleeper(60), {})
-            run.start("worker-1", _sleeper(60), {})
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), LocustProcesses(tmp_path, "run") as run:
+        run.start("master", _sleeper(60), {})
+        run.start("worker-1", _sleeper(60), {})
+        raise KeyboardInterrupt
     assert not any(pid_alive(p.pid) for p in run.processes.values())
 
 
 def test_a_worker_that_fails_fails_the_run_with_its_log(tmp_path):
     started = time.monotonic()
-    with pytest.raises(LoadRunError, match=r"worker-1 ended with exit status 3[\s\S]*cannot reach"):
-        with LocustProcesses(tmp_path, "run") as run:
-            run.start("master", _sleeper(60), {})
-            run.start("worker-1", [sys.executable, "-c", "print('cannot reach the master'); raise SystemExit(3)"], {})
-            run.wait_for("master", 30)
+    failing_worker = [sys.executable, "-c", "print('cannot reach the master'); raise SystemExit(3)"]
+    with (
+        pytest.raises(LoadRunError, match=r"worker-1 ended with exit status 3[\s\S]*cannot reach"),
+        LocustProcesses(tmp_path, "run") as run,
+    ):
+        run.start("master", _sleeper(60), {})
+        run.start("worker-1", failing_worker, {})
+        run.wait_for("master", 30)
     assert time.monotonic() - started < 15
 
 
 def test_a_run_that_does_not_finish_in_time_is_stopped(tmp_path):
-    with pytest.raises(LoadRunError, match="did not finish within 1 s"):
-        with LocustProcesses(tmp_path, "run") as run:
-            run.start("locust", _sleeper(60), {})
-            run.wait_for("locust", 1)
+    with pytest.raises(LoadRunError, match="did not finish within 1 s"), LocustProcesses(tmp_path, "run") as run:
+        run.start("locust", _sleeper(60), {})
+        run.wait_for("locust", 1)
     assert run.processes["locust"].poll() is not None

@@ -116,4 +116,3 @@ def test_an_unknown_profile_name_is_refused_naming_the_choices():
     check_profile_name(None)
     with pytest.raises(ValueError, match="short, seed, spike, soak"):
         check_profile_name("nosuch")
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -16,7 +16,7 @@ from hello_dd.harness.reporting.markdown_report import (
     write_test_report,
 )
 
-WHEN = datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+WHEN = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 ALL_TAGS = sorted({tag for items in CHECKLISTS.values() for tags in items.values() for tag in tags})
 LIMITS = Thresholds(500, 0.10, (("answers that succeeded", 0.90), ("answers that came within 500 ms", 0.95)))
 SHARES = {"answers that succeeded": 0.9975, "answers that came within 500 ms": 0.999}
@@ -90,7 +90,13 @@ def test_the_report_follows_the_contract_template_in_order():
         "## Key Verification Points",
     ]
     items = [line[6:].split(" — ")[0] for line in section(report, "Request Flow Patterns")]
-    assert items == ["Simple Product Query", "Order Checkout Flow", "Bulk Operations", "Async Processing", "Circuit Breaker"]
+    assert items == [
+        "Simple Product Query",
+        "Order Checkout Flow",
+        "Bulk Operations",
+        "Async Processing",
+        "Circuit Breaker",
+    ]
     items = [line[6:].split(" — ")[0] for line in section(report, "Distributed Tracing")]
     assert items == ["Correlation ID propagation", "Error propagation", "Timeout handling", "Retry behavior"]
     assert len(section(report, "Key Verification Points")) == 9
@@ -135,7 +141,9 @@ def test_an_unknown_status_is_refused():
 def test_every_item_is_ticked_when_everything_ran_and_passed():
     report = render(everything_passing(), GOOD_LOAD)
     for title in CHECKLISTS:
-        assert all(line.startswith("- [x] ") and " — proved by features/a.feature:" in line for line in section(report, title)), title
+        assert all(
+            line.startswith("- [x] ") and " — proved by features/a.feature:" in line for line in section(report, title)
+        ), title
 
 
 def test_a_ticked_item_names_the_scenarios_behind_it():
@@ -178,7 +186,9 @@ def test_an_item_whose_scenarios_were_only_skipped_is_not_covered():
 def test_an_empty_run_covers_nothing():
     report = render([])
     for title in CHECKLISTS:
-        assert all(line.startswith("- [ ] ") and line.endswith(" — not covered by this run") for line in section(report, title))
+        assert all(
+            line.startswith("- [ ] ") and line.endswith(" — not covered by this run") for line in section(report, title)
+        )
 
 
 def test_tags_written_with_an_at_sign_still_count():
@@ -209,7 +219,11 @@ def test_key_points_follow_their_items():
 
 
 def test_the_performance_point_is_not_ticked_when_the_figures_break_the_thresholds():
-    slow = load_run(p95_ms=612.0, error_rate=0.125, shares={"answers that succeeded": 0.875, "answers that came within 500 ms": 0.96})
+    slow = load_run(
+        p95_ms=612.0,
+        error_rate=0.125,
+        shares={"answers that succeeded": 0.875, "answers that came within 500 ms": 0.96},
+    )
     report = render([outcome(c("load-thresholds", "load-checks"))], slow)
     assert checklist_line(report, "Key Verification Points", "Performance meets requirements") == (
         "- [ ] Performance meets requirements — over the load thresholds: "
@@ -245,7 +259,10 @@ def test_performance_without_a_load_run_says_not_measured():
 
 def test_a_load_run_without_figures_is_not_called_absent():
     report = render([outcome(c("load-thresholds"))])
-    assert all(line.endswith("not measured: the load scenario that ran recorded no figures") for line in section(report, "Performance Results"))
+    assert all(
+        line.endswith("not measured: the load scenario that ran recorded no figures")
+        for line in section(report, "Performance Results")
+    )
 
 
 # -- issues --------------------------------------------------------------------------------------
@@ -264,8 +281,22 @@ def test_every_failed_scenario_is_listed_with_its_message():
     )
     outcomes = [
         outcome(c("p1-one-answer")),
-        outcome(c("p2-confirmed"), "failed", feature="Order checkout", scenario="A confirmed order", line=12, failure=failure),
-        outcome(c("p3-limit"), "failed", feature="Bulk check", scenario="Chunks are merged", line=30, failure="\n  only line  \n"),
+        outcome(
+            c("p2-confirmed"),
+            "failed",
+            feature="Order checkout",
+            scenario="A confirmed order",
+            line=12,
+            failure=failure,
+        ),
+        outcome(
+            c("p3-limit"),
+            "failed",
+            feature="Bulk check",
+            scenario="Chunks are merged",
+            line=30,
+            failure="\n  only line  \n",
+        ),
         outcome(c("p4-accepted"), "failed", feature="Reports", scenario="A report completes", line=7, failure=None),
     ]
     report = render(outcomes)
@@ -291,7 +322,9 @@ def test_a_failure_containing_a_code_fence_does_not_break_the_block():
 
 
 def test_skipped_scenarios_are_not_issues():
-    assert section(render([outcome(c("p2-no-oversell"), "skipped")]), "Issues Found") == ["None: every scenario that ran passed."]
+    assert section(render([outcome(c("p2-no-oversell"), "skipped")]), "Issues Found") == [
+        "None: every scenario that ran passed."
+    ]
 
 
 # -- recommendations -----------------------------------------------------------------------------

@@ -10,7 +10,13 @@ from hello_dd.harness.metrics import MetricsReader, MetricsSnapshot, MetricsUnre
 def _registry():
     registry = CollectorRegistry()
     requests = Counter("http_requests_total", "Requests.", ["service", "route", "status"], registry=registry)
-    latency = Histogram("http_request_duration_seconds", "Latency.", ["service", "route", "status"], buckets=(0.1, 1.0), registry=registry)
+    latency = Histogram(
+        "http_request_duration_seconds",
+        "Latency.",
+        ["service", "route", "status"],
+        buckets=(0.1, 1.0),
+        registry=registry,
+    )
     state = Gauge("circuit_breaker_state", "State.", ["dependency"], registry=registry)
     orders = Counter("orders_total", "Orders.", ["outcome"], registry=registry)
     return registry, requests, latency, state, orders
@@ -92,12 +98,7 @@ def test_consistent_histograms_have_no_problems_and_broken_ones_are_named():
     assert _snapshot(registry).histogram_problems() == []
 
     broken = MetricsSnapshot.parse(
-        "# TYPE d histogram\n"
-        'd_bucket{le="0.1"} 3\n'
-        'd_bucket{le="1.0"} 2\n'
-        'd_bucket{le="+Inf"} 3\n'
-        "d_count 4\n"
-        "d_sum 1.0\n"
+        '# TYPE d histogram\nd_bucket{le="0.1"} 3\nd_bucket{le="1.0"} 2\nd_bucket{le="+Inf"} 3\nd_count 4\nd_sum 1.0\n'
     )
     problems = broken.histogram_problems()
     assert any("not cumulative" in p for p in problems)

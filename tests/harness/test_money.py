@@ -34,7 +34,12 @@ def test_an_order_that_charges_what_it_should_passes():
 
 @pytest.mark.parametrize(
     "changes",
-    [{"tax": 4.95, "total": 58.93}, {"total": 58.44}, {"discountTotal": 0, "tax": 4.95, "total": 64.93}, {"subtotal": 59.97}],
+    [
+        {"tax": 4.95, "total": 58.93},
+        {"total": 58.44},
+        {"discountTotal": 0, "tax": 4.95, "total": 64.93},
+        {"subtotal": 59.97},
+    ],
 )
 def test_a_wrong_tax_total_discount_or_subtotal_fails(changes):
     with pytest.raises(AssertionError):

@@ -12,7 +12,7 @@ from hello_dd.harness.reporting.areas import AREA_EPICS
 from hello_dd.harness.reporting.build import build_allure_report
 
 from .browser import Page, needs_chromium
-from .report_support import CLEAN_RUN, needs_allure, report_test_results, run_fixture_spec, serve  # noqa: F401
+from .report_support import CLEAN_RUN, needs_allure, report_test_results, run_fixture_spec
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 TRACED = "A customer orders two units of product 123"
@@ -32,12 +32,14 @@ def _in_order(*texts: str) -> str:
 
 @needs_allure
 @needs_chromium
-async def test_the_report_in_a_browser_after_two_runs(tmp_path, serve):  # noqa: F811 - serve is a fixture
+async def test_the_report_in_a_browser_after_two_runs(tmp_path, serve):
     history = tmp_path / "allure-history.jsonl"
     for run, fail in ((1, FAILED_FIRST), (2, "")):
         results = tmp_path / f"run-{run}" / "allure-results"
         # Scenarios the tags leave out are dropped (allure-behave's hide_excluded), as a focused run may do.
-        run_fixture_spec(results, *CLEAN_RUN, "-D", "AllureFormatter.hide_excluded=true", env={"REPORT_FIXTURE_FAIL": fail})
+        run_fixture_spec(
+            results, *CLEAN_RUN, "-D", "AllureFormatter.hide_excluded=true", env={"REPORT_FIXTURE_FAIL": fail}
+        )
         report = build_allure_report(results, tmp_path / "allure-report", history_file=history).index.parent
     ids = {tr["name"]: tr["id"] for tr in report_test_results(report) if not tr["isRetry"]}
     index = serve(report) + "index.html"

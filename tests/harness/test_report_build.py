@@ -80,7 +80,11 @@ def test_the_tree_reads_epic_feature_story(clean_run, tmp_path):
     checkout = epics[AREA_EPICS["pattern-2"]]
     assert names(checkout["groups"]) == ["Order checkout"]
     stories = names(groups[checkout["groups"][0]]["groups"])
-    assert sorted(stories) == ["A confirmed order takes its stock", "Every catalogue product can be ordered", "Order checkout"]
+    assert sorted(stories) == [
+        "A confirmed order takes its stock",
+        "Every catalogue product can be ordered",
+        "Order checkout",
+    ]
 
 
 def test_the_environment_view_lists_the_run(clean_run, tmp_path):
@@ -101,12 +105,17 @@ def test_a_selected_scenario_that_did_not_run_fails_the_gate_unless_warn_only(fu
     arguments = ["--results", str(full_run), "--output", str(tmp_path / "out"), "--no-history"]
     assert main(arguments) == EXIT_GATES_FAILED
     captured = capsys.readouterr()
-    assert "FAILED  no skipped scenario/maxSkippedSelected: 1 scenario(s) selected for this run did not run" in captured.out
+    assert (
+        "FAILED  no skipped scenario/maxSkippedSelected: 1 scenario(s) selected for this run did not run"
+        in captured.out
+    )
     assert "quality gate(s) failed" in captured.err
     assert main([*arguments, "--warn-only"]) == 0
     assert "FAILED  no skipped scenario" in capsys.readouterr().out
     gates = widget(tmp_path / "out", "quality-gate.json")["default"]
-    assert [gate["success"] for gate in gates if gate["rule"].endswith("maxSkippedSelected")] == [False]  # in the report too
+    assert [gate["success"] for gate in gates if gate["rule"].endswith("maxSkippedSelected")] == [
+        False
+    ]  # in the report too
 
 
 def test_the_load_thresholds_are_quality_gates_on_the_runs_figures(clean_run, tmp_path):
@@ -122,7 +131,11 @@ def test_the_load_thresholds_are_quality_gates_on_the_runs_figures(clean_run, tm
     }
     metrics = {m["key"]: m["value"] for m in widget(built.index.parent, "metrics.json")["current"]}
     key = "load.mixed-shopping-traffic-for-a-short-while."
-    assert (metrics[key + "p95_ms"], metrics[key + "error_rate_pct"], metrics[key + "check.under_500ms_pct"]) == (120, 2, 99)
+    assert (metrics[key + "p95_ms"], metrics[key + "error_rate_pct"], metrics[key + "check.under_500ms_pct"]) == (
+        120,
+        2,
+        99,
+    )
     assert metrics[key + "p95_ms.GET /api/v1/products/{id}"] == 120
 
     slow = tmp_path / "slow-results"

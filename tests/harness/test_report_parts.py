@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from hello_dd.harness.reporting.evidence import exchange_title
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.reporting.areas import AREA_EPICS, NO_AREA, epic_of
 from hello_dd.harness.reporting.categories import ENVIRONMENT_ERRORS
+from hello_dd.harness.reporting.evidence import exchange_title
 from hello_dd.harness.reporting.history import entry_ids, prepare, result_ids
 from hello_dd.harness.reporting.links import DocumentLinks
 from hello_dd.harness.reporting.run_environment import properties, service_version
@@ -33,12 +33,14 @@ def test_contract_links_are_named_after_their_items_and_unknown_ids_are_noted(tm
     (tmp_path / "docs").mkdir()
     statement = "A customer pays the priced lines minus discounts plus tax, " + "rounded to cents " * 8
     (tmp_path / "docs" / "contract.md").write_text(
-        f"## Checkout\n\n- <a id=\"p2-total\"></a>**p2-total** — {statement}.\n", encoding="utf-8"
+        f'## Checkout\n\n- <a id="p2-total"></a>**p2-total** — {statement}.\n', encoding="utf-8"
     )
     links = DocumentLinks.from_userdata({}, tmp_path)
     found = links.for_tags(["contract:p2-total", "critical", "contract:nowhere", "contract:p2-total", "contract:"])
     assert [link.url for link in found] == [
-        "../../docs/contract.md#p2-total", "../../docs/contract.md#nowhere", "../../features/README.md"
+        "../../docs/contract.md#p2-total",
+        "../../docs/contract.md#nowhere",
+        "../../features/README.md",
     ]
     assert found[0].name.startswith("Contract p2-total: A customer pays") and found[0].name.endswith("…")
     assert len(found[0].name) < 120 and found[1].name == "Contract nowhere"

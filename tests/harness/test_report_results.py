@@ -10,6 +10,7 @@ import pytest
 
 from hello_dd.harness.reporting.areas import AREA_EPICS
 from hello_dd.harness.reporting.selection import NOT_RUNNABLE, NOT_SELECTED, SELECTED, SELECTION_LABEL
+
 from .report_support import by_name, labels, read_results, run_fixture_spec
 
 
@@ -69,7 +70,9 @@ def test_contract_tags_link_to_their_items_named_after_their_statements(results)
         "Glossary and policy": "../../features/README.md",
     }
     for name, result in results.items():
-        assert {"name": "Glossary and policy", "url": "../../features/README.md", "type": "link"} in result["links"], name
+        assert {"name": "Glossary and policy", "url": "../../features/README.md", "type": "link"} in result["links"], (
+            name
+        )
 
 
 def test_an_id_missing_from_the_contract_still_links_and_is_reported(run, results):

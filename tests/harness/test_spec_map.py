@@ -10,8 +10,8 @@ import pytest
 from behave.parser import parse_file
 
 from hello_dd.harness.reporting.contract import ContractError, contract_ids, load_contract, parse_contract
-from hello_dd.harness.reporting.spec_map import NOT_COVERED, coverage, render_spec_map
 from hello_dd.harness.reporting.markdown_report import ScenarioOutcome
+from hello_dd.harness.reporting.spec_map import NOT_COVERED, coverage, render_spec_map
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = load_contract(ROOT / "docs" / "contract.md")
@@ -32,7 +32,9 @@ def test_the_contract_has_items_in_every_section_and_unique_ids():
 
 
 def test_a_statement_continues_on_its_indented_lines():
-    items = parse_contract('## S\n\n- <a id="a-1"></a>**a-1** — first line\n  second line.\n- <a id="b"></a>**b** — x\n')
+    items = parse_contract(
+        '## S\n\n- <a id="a-1"></a>**a-1** — first line\n  second line.\n- <a id="b"></a>**b** — x\n'
+    )
     assert [(i.id, i.section, i.statement) for i in items] == [("a-1", "S", "first line second line."), ("b", "S", "x")]
 
 

@@ -117,8 +117,29 @@ def test_a_missing_span_leaves_orphans(fmt):
 def test_datadog_trace_ids_take_their_upper_half_from_the_tid_tag():
     raw = [
         [
-            {"trace_id": 1, "span_id": 2, "parent_id": 0, "service": "a", "name": "x", "resource": "x", "start": 10, "duration": 5, "meta": {"_dd.p.tid": "6b06474b00000000"}},
-            {"trace_id": 1, "span_id": 3, "parent_id": 2, "service": "a", "name": "internal", "resource": "step", "start": 11, "duration": 1, "error": 1, "meta": {"span.kind": "internal", "error.message": "boom"}},
+            {
+                "trace_id": 1,
+                "span_id": 2,
+                "parent_id": 0,
+                "service": "a",
+                "name": "x",
+                "resource": "x",
+                "start": 10,
+                "duration": 5,
+                "meta": {"_dd.p.tid": "6b06474b00000000"},
+            },
+            {
+                "trace_id": 1,
+                "span_id": 3,
+                "parent_id": 2,
+                "service": "a",
+                "name": "internal",
+                "resource": "step",
+                "start": 11,
+                "duration": 1,
+                "error": 1,
+                "meta": {"span.kind": "internal", "error.message": "boom"},
+            },
         ]
     ]
     root, child = spans_from_datadog(raw)
@@ -129,12 +150,37 @@ def test_datadog_trace_ids_take_their_upper_half_from_the_tid_tag():
 
 
 def test_otlp_accepts_camel_case_and_hex_ids():
-    raw = [{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]}, "scopeSpans": [{"spans": [
-        {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "n", "kind": 2,
-         "startTimeUnixNano": "5", "endTimeUnixNano": "9", "status": {"code": 2, "message": "bad"},
-         "attributes": [{"key": "n", "value": {"intValue": "3"}}]}]}]}]}]
+    raw = [
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}]},
+                    "scopeSpans": [
+                        {
+                            "spans": [
+                                {
+                                    "traceId": "0af7651916cd43dd8448eb211c80319c",
+                                    "spanId": "b7ad6b7169203331",
+                                    "name": "n",
+                                    "kind": 2,
+                                    "startTimeUnixNano": "5",
+                                    "endTimeUnixNano": "9",
+                                    "status": {"code": 2, "message": "bad"},
+                                    "attributes": [{"key": "n", "value": {"intValue": "3"}}],
+                                }
+                            ]
+                        }
+                    ],
+                }
+            ]
+        }
+    ]
     (span,) = spans_from_otlp(raw)
-    assert (span.trace_id, span.span_id, span.parent_id) == ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", None)
+    assert (span.trace_id, span.span_id, span.parent_id) == (
+        "0af7651916cd43dd8448eb211c80319c",
+        "b7ad6b7169203331",
+        None,
+    )
     assert span.kind == "server" and span.error and span.status_message == "bad"
     assert span.attributes == {"n": 3} and span.service == "svc"
 
@@ -164,7 +210,11 @@ def test_the_text_tree_indents_children_under_their_parent(fmt):
 def test_the_waterfall_is_an_svg_with_one_bar_per_span(fmt):
     trace = _request(fmt, "fixture-cascade")
     svg = ET.fromstring(waterfall_svg(trace))
-    bars = [r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.find("{http://www.w3.org/2000/svg}title") is not None]
+    bars = [
+        r
+        for r in svg.iter("{http://www.w3.org/2000/svg}rect")
+        if r.find("{http://www.w3.org/2000/svg}title") is not None
+    ]
     assert len(bars) == len(trace)
     assert sum(1 for r in bars if r.get("stroke") == "#d62728") == len(trace.errors)
 
@@ -185,7 +235,12 @@ def test_waiting_returns_once_the_trace_is_complete_and_stable():
     gateway_only = [s for s in spans if s.service == "api-gateway"]
     reader = _Replay([[], gateway_only, spans])
     found = reader.wait_for_request(
-        correlation_id="fixture-product", services=SERVICES, allowed_parent=CALLER_SPAN, settle=0.05, interval=0.01, timeout=5
+        correlation_id="fixture-product",
+        services=SERVICES,
+        allowed_parent=CALLER_SPAN,
+        settle=0.05,
+        interval=0.01,
+        timeout=5,
     )
     assert found.trace_ids == [CALLER_TRACE] and len(found.spans) == len(spans)
 

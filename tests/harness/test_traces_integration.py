@@ -37,6 +37,10 @@ def test_a_product_query_is_read_back_as_one_complete_trace(tracer, tmp_path):
         assert trace.entry_span("api-gateway").parent_id == caller.span_id
         assert bad_links(trace) == []
         assert reader.trace_check_failures() is None
-    gateway_lines = [json.loads(line) for line in stack.log_path("api-gateway").read_text().splitlines() if line.startswith("{")]
-    request_line = next(line for line in gateway_lines if line.get("correlation_id") == f"it-{tracer}" and "status" in line)
+    gateway_lines = [
+        json.loads(line) for line in stack.log_path("api-gateway").read_text().splitlines() if line.startswith("{")
+    ]
+    request_line = next(
+        line for line in gateway_lines if line.get("correlation_id") == f"it-{tracer}" and "status" in line
+    )
     assert request_line["trace_id"] == caller.trace_id and len(request_line["span_id"]) == 16

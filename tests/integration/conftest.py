@@ -14,7 +14,9 @@ from hello_dd.stack import LocalStack, StackPorts
 
 
 def start_stack(workdir: Path, database_url: str | None = None, gateway_database_url: str | None = None) -> LocalStack:
-    stack = LocalStack(StackPorts.free(), workdir=workdir, database_url=database_url, gateway_database_url=gateway_database_url)
+    stack = LocalStack(
+        StackPorts.free(), workdir=workdir, database_url=database_url, gateway_database_url=gateway_database_url
+    )
     stack.start(timeout=90)
     return stack
 

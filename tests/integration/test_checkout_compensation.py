@@ -31,9 +31,23 @@ def _pricing_that_cannot_finalize(finalize_status: int) -> web.Application:
         body = await request.json()
         line = body["items"][0]
         return web.json_response(
-            {"quoteId": "q-1", "customerId": body["customerId"], "currency": "USD",
-             "lines": [{"productId": line["productId"], "quantity": line["quantity"], "unitPrice": 1.0, "lineTotal": float(line["quantity"])}],
-             "subtotal": float(line["quantity"]), "discounts": [], "discountTotal": 0.0, "expiresAt": "2099-01-01T00:00:00Z"},
+            {
+                "quoteId": "q-1",
+                "customerId": body["customerId"],
+                "currency": "USD",
+                "lines": [
+                    {
+                        "productId": line["productId"],
+                        "quantity": line["quantity"],
+                        "unitPrice": 1.0,
+                        "lineTotal": float(line["quantity"]),
+                    }
+                ],
+                "subtotal": float(line["quantity"]),
+                "discounts": [],
+                "discountTotal": 0.0,
+                "expiresAt": "2099-01-01T00:00:00Z",
+            },
             status=201,
         )
 
@@ -81,7 +95,9 @@ async def test_a_failure_after_reserving_releases_the_reservation(stack, saga_wi
     reserved_before = _counter(stack, "inventory_units_reserved_total")
     released_before = _counter(stack, "inventory_units_released_total")
     with pytest.raises(ApiError) as failure:
-        await saga_with_failing_pricing.place(OrderRequest(items=[{"productId": PRODUCT, "quantity": 3}], customerId="cust-1"))
+        await saga_with_failing_pricing.place(
+            OrderRequest(items=[{"productId": PRODUCT, "quantity": 3}], customerId="cust-1")
+        )
     assert failure.value.status == 502 and failure.value.code == "DEPENDENCY_FAILED"
     after = _stock(stack)
     assert (after["available"], after["reserved"]) == (before["available"], before["reserved"])

@@ -35,7 +35,9 @@ def _restart_the_stack(stack: LocalStack) -> None:
 
 
 def crash_in_the_middle_of_checkouts(stack: LocalStack) -> None:
-    put = requests.put(f"{stack.urls['inventory-service']}/inventory/{PRODUCT}/stock", json={"available": STOCK}, timeout=10)
+    put = requests.put(
+        f"{stack.urls['inventory-service']}/inventory/{PRODUCT}/stock", json={"available": STOCK}, timeout=10
+    )
     assert put.status_code == 200, put.text
     before = put.json()
     storm = CheckoutCrash(stack.urls["api-gateway"], PRODUCT, SHOPPERS, crash_after=20)

@@ -74,14 +74,21 @@ def test_a_failed_checkout_can_be_retried_with_its_key(stack, gateway):
 
 @pytest.mark.parametrize("key", ["", "has space", "x" * 256, "naïve"])
 def test_a_malformed_key_is_a_validation_error(gateway, key):
-    response = requests.post(f"{gateway}/api/v1/orders", json=ORDER, headers={"Idempotency-Key": key.encode()}, timeout=10)
+    response = requests.post(
+        f"{gateway}/api/v1/orders", json=ORDER, headers={"Idempotency-Key": key.encode()}, timeout=10
+    )
     body = _refused(response, 422, "VALIDATION_ERROR")
     assert "Idempotency-Key" in body["error"]["message"]
 
 
 def test_a_repeated_report_request_returns_the_first_job(gateway):
     key = str(uuid.uuid4())
-    post = lambda body: requests.post(f"{gateway}/api/v1/reports/generate", json=body, headers={"Idempotency-Key": key}, timeout=10)  # noqa: E731
+
+    def post(body):
+        return requests.post(
+            f"{gateway}/api/v1/reports/generate", json=body, headers={"Idempotency-Key": key}, timeout=10
+        )
+
     first, second = post(REPORT), post(REPORT)
     assert (first.status_code, second.status_code) == (202, 202)
     assert second.json() == first.json() and second.headers["Idempotent-Replayed"] == "true"

@@ -21,14 +21,19 @@ def test_pattern_1_product_query_has_inventory_and_pricing(gateway, http):
 
 
 def test_pattern_2_successful_checkout(gateway, http):
-    order = {"items": [{"productId": "123", "quantity": 2}, {"productId": "456", "quantity": 1}], "customerId": "cust-789"}
+    order = {
+        "items": [{"productId": "123", "quantity": 2}, {"productId": "456", "quantity": 1}],
+        "customerId": "cust-789",
+    }
     r = http.post(f"{gateway}/api/v1/orders", json=order)
     assert r.status_code == 201, r.text
     assert "orderId" in r.json() and "total" in r.json()
 
 
 def test_pattern_2_checkout_with_insufficient_stock(gateway, http):
-    r = http.post(f"{gateway}/api/v1/orders", json={"items": [{"productId": "123", "quantity": 9999}], "customerId": "cust-789"})
+    r = http.post(
+        f"{gateway}/api/v1/orders", json={"items": [{"productId": "123", "quantity": 9999}], "customerId": "cust-789"}
+    )
     assert r.status_code == 400, r.text
     assert "error" in r.json()
 

@@ -42,12 +42,28 @@ def test_metrics_expose_the_inventory_counters(client):
 
 def test_openapi_documents_the_contract_in_camel_case(client):
     spec = client.get("/openapi.json").json()
-    for path in ("/inventory", "/inventory/{productId}", "/inventory/{productId}/stock", "/inventory/bulk",
-                 "/inventory/check", "/reservations", "/reservations/{reservationId}",
-                 "/reservations/{reservationId}/release", "/simulate/error", "/simulate/latency"):
+    for path in (
+        "/inventory",
+        "/inventory/{productId}",
+        "/inventory/{productId}/stock",
+        "/inventory/bulk",
+        "/inventory/check",
+        "/reservations",
+        "/reservations/{reservationId}",
+        "/reservations/{reservationId}/release",
+        "/simulate/error",
+        "/simulate/latency",
+    ):
         assert path in spec["paths"], path
     assert set(spec["components"]["schemas"]["StockItem"]["properties"]) == {
-        "productId", "found", "name", "category", "warehouse", "available", "reserved", "inStock"
+        "productId",
+        "found",
+        "name",
+        "category",
+        "warehouse",
+        "available",
+        "reserved",
+        "inStock",
     }
     assert "409" in spec["paths"]["/reservations"]["post"]["responses"]
 
@@ -70,8 +86,14 @@ def test_list_rejects_bad_paging(client, params):
 
 def test_get_returns_a_stock_item(client):
     assert client.get("/inventory/123").json() == {
-        "productId": "123", "found": True, "name": "Wireless Mouse", "category": "electronics",
-        "warehouse": "east-1", "available": 5000, "reserved": 0, "inStock": True,
+        "productId": "123",
+        "found": True,
+        "name": "Wireless Mouse",
+        "category": "electronics",
+        "warehouse": "east-1",
+        "available": 5000,
+        "reserved": 0,
+        "inStock": True,
     }
     assert client.get("/inventory/404").json()["inStock"] is False
 
@@ -107,7 +129,10 @@ def test_bulk_answers_in_request_order_with_missing_products(client):
     assert response.status_code == 200
     items = response.json()["items"]
     assert [(item["productId"], item["found"]) for item in items] == [
-        ("505", True), ("ghost", False), ("123", True), ("505", True)
+        ("505", True),
+        ("ghost", False),
+        ("123", True),
+        ("505", True),
     ]
     assert items[1] == {"productId": "ghost", "found": False}
 
@@ -121,8 +146,13 @@ def test_bulk_validation(client, body):
 
 
 def test_check_reports_each_line_and_the_overall_answer(client):
-    body = {"items": [{"productId": "123", "quantity": 2}, {"productId": "505", "quantity": 26},
-                      {"productId": "ghost", "quantity": 1}]}
+    body = {
+        "items": [
+            {"productId": "123", "quantity": 2},
+            {"productId": "505", "quantity": 26},
+            {"productId": "ghost", "quantity": 1},
+        ]
+    }
     assert client.post("/inventory/check", json=body).json() == {
         "sufficient": False,
         "lines": [

@@ -84,7 +84,11 @@ def test_the_service_confirms_and_its_sweep_releases_unconfirmed_holds(sqlite_ur
             body = {"reservationId": reservation_id, "items": [{"productId": "123", "quantity": 1}]}
             assert client.post("/reservations", json=body).status_code == 201
         confirmed = client.post("/reservations/kept/confirm")
-        assert (confirmed.status_code, confirmed.json()["status"], confirmed.json()["expiresAt"]) == (200, "confirmed", None)
+        assert (confirmed.status_code, confirmed.json()["status"], confirmed.json()["expiresAt"]) == (
+            200,
+            "confirmed",
+            None,
+        )
         deadline = time.monotonic() + 10
         while client.get("/reservations/forgotten").json()["status"] != "released":
             assert time.monotonic() < deadline, "the unconfirmed hold was never released"

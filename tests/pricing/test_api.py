@@ -31,7 +31,12 @@ def _quote(client, **changes) -> dict:
 
 def test_health_names_the_service_and_its_cache(client):
     response = client.get("/health", headers={"X-Correlation-Id": "pricing-test-1"})
-    assert response.json() == {"status": "ok", "service": "pricing-service", "version": response.json()["version"], "cache": "memory"}
+    assert response.json() == {
+        "status": "ok",
+        "service": "pricing-service",
+        "version": response.json()["version"],
+        "cache": "memory",
+    }
     assert response.headers["X-Correlation-Id"] == "pricing-test-1"
 
 
@@ -119,9 +124,23 @@ def test_bulk_prices_keep_request_order_and_mark_unknown_ids(client):
     response = client.post("/prices/bulk", json={"productIds": ["456", "nope", "123"], "currency": "EUR"})
     assert response.json() == {
         "items": [
-            {"productId": "456", "found": True, "basePrice": 49.99, "currency": "EUR", "discountPercent": 0, "finalPrice": 45.99},
+            {
+                "productId": "456",
+                "found": True,
+                "basePrice": 49.99,
+                "currency": "EUR",
+                "discountPercent": 0,
+                "finalPrice": 45.99,
+            },
             {"productId": "nope", "found": False},
-            {"productId": "123", "found": True, "basePrice": 29.99, "currency": "EUR", "discountPercent": 0, "finalPrice": 27.59},
+            {
+                "productId": "123",
+                "found": True,
+                "basePrice": 29.99,
+                "currency": "EUR",
+                "discountPercent": 0,
+                "finalPrice": 27.59,
+            },
         ]
     }
 
@@ -185,7 +204,11 @@ def test_a_quote_in_another_currency_uses_converted_unit_prices(client):
 
 
 def test_a_quote_names_every_unknown_product(client):
-    items = [{"productId": "nope-1", "quantity": 1}, {"productId": "123", "quantity": 1}, {"productId": "nope-2", "quantity": 1}]
+    items = [
+        {"productId": "nope-1", "quantity": 1},
+        {"productId": "123", "quantity": 1},
+        {"productId": "nope-2", "quantity": 1},
+    ]
     response = client.post("/quotes", json={**ORDER, "items": items})
     assert (response.status_code, _error_code(response)) == (404, "PRODUCT_NOT_FOUND")
     assert response.json()["error"]["details"] == {"productIds": ["nope-1", "nope-2"]}
@@ -293,22 +316,36 @@ def test_quote_events_are_logged_with_ids_and_totals(client, pricing_logs):
 
 
 def test_currencies_list_the_fixed_rates(client):
-    assert client.get("/currencies").json() == {"base": "USD", "rates": {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "JPY": 151.5}}
+    assert client.get("/currencies").json() == {
+        "base": "USD",
+        "rates": {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "JPY": 151.5},
+    }
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({"amount": "10", "from": "EUR", "to": "GBP"}, {"amount": 10.0, "from": "EUR", "to": "GBP", "converted": 8.59, "rate": 0.858696}),
-        ({"amount": "29.99", "from": "usd", "to": "jpy"}, {"amount": 29.99, "from": "USD", "to": "JPY", "converted": 4543.49, "rate": 151.5}),
-        ({"amount": "0", "from": "GBP", "to": "USD"}, {"amount": 0, "from": "GBP", "to": "USD", "converted": 0, "rate": 1.265823}),
+        (
+            {"amount": "10", "from": "EUR", "to": "GBP"},
+            {"amount": 10.0, "from": "EUR", "to": "GBP", "converted": 8.59, "rate": 0.858696},
+        ),
+        (
+            {"amount": "29.99", "from": "usd", "to": "jpy"},
+            {"amount": 29.99, "from": "USD", "to": "JPY", "converted": 4543.49, "rate": 151.5},
+        ),
+        (
+            {"amount": "0", "from": "GBP", "to": "USD"},
+            {"amount": 0, "from": "GBP", "to": "USD", "converted": 0, "rate": 1.265823},
+        ),
     ],
 )
 def test_convert_between_supported_currencies(client, query, expected):
     assert client.get("/convert", params=query).json() == expected
 
 
-@pytest.mark.parametrize("query", [{"amount": "1", "from": "USD", "to": "BTC"}, {"amount": "1", "from": "XXX", "to": "USD"}])
+@pytest.mark.parametrize(
+    "query", [{"amount": "1", "from": "USD", "to": "BTC"}, {"amount": "1", "from": "XXX", "to": "USD"}]
+)
 def test_convert_refuses_unsupported_currencies(client, query):
     response = client.get("/convert", params=query)
     assert (response.status_code, _error_code(response)) == (400, "UNSUPPORTED_CURRENCY")
@@ -316,8 +353,13 @@ def test_convert_refuses_unsupported_currencies(client, query):
 
 @pytest.mark.parametrize(
     "query",
-    [{"from": "USD", "to": "EUR"}, {"amount": "-1", "from": "USD", "to": "EUR"}, {"amount": "NaN", "from": "USD", "to": "EUR"},
-     {"amount": "ten", "from": "USD", "to": "EUR"}, {"amount": "1"}],
+    [
+        {"from": "USD", "to": "EUR"},
+        {"amount": "-1", "from": "USD", "to": "EUR"},
+        {"amount": "NaN", "from": "USD", "to": "EUR"},
+        {"amount": "ten", "from": "USD", "to": "EUR"},
+        {"amount": "1"},
+    ],
 )
 def test_convert_validates_its_query(client, query):
     response = client.get("/convert", params=query)

@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from hello_dd.services.pricing.cache import Cache, MemoryCache, RedisCache, connect_redis, open_caches, redact
+
 from .support import free_port, settings
 
 VALUE = {"amount": Decimal("29.99"), "at": datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC), "n": 3, "items": ["a"]}

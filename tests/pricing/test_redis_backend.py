@@ -70,9 +70,8 @@ def test_the_redis_client_is_closed_on_shutdown(redis_url):
 
 def test_an_unreachable_redis_stops_the_service_from_starting(pricing_logs):
     url = f"redis://127.0.0.1:{free_port()}/0"
-    with pytest.raises(RuntimeError, match="unreachable"):
-        with TestClient(create_app(settings(redis_url=url))):
-            pass
+    with pytest.raises(RuntimeError, match="unreachable"), TestClient(create_app(settings(redis_url=url))):
+        pass
     [error] = [r for r in pricing_logs if r.levelno == logging.ERROR]
     assert f"Redis at {url} is unreachable" in error.getMessage()
 

@@ -83,8 +83,13 @@ def test_without_agent_a_tracer_sends_where_the_callers_variables_say(ports, tmp
     assert env["HELLO_DD_TRACER"] == "otel" and env["OTEL_SERVICE_NAME"] == "pricing-service"
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:14318"
     assert "DD_TRACE_AGENT_URL" not in env
-    assert LocalStack(ports, workdir=tmp_path, no_agent=True, tracer="otel").trace_destination == "http://127.0.0.1:14318"
-    assert LocalStack(ports, workdir=tmp_path, no_agent=True, tracer="ddtrace").trace_destination == "http://localhost:8126"
+    assert (
+        LocalStack(ports, workdir=tmp_path, no_agent=True, tracer="otel").trace_destination == "http://127.0.0.1:14318"
+    )
+    assert (
+        LocalStack(ports, workdir=tmp_path, no_agent=True, tracer="ddtrace").trace_destination
+        == "http://localhost:8126"
+    )
     assert LocalStack(ports, workdir=tmp_path, no_agent=True).trace_destination is None
 
 

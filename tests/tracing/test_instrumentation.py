@@ -70,7 +70,9 @@ def test_every_span_comes_from_a_standard_instrumentation(stack):
         assert made_here and all(s.instrumentation.startswith(OWN_SCOPE_PREFIX) for s in made_here), made_here
         # The current semantic conventions, not the instrumentations' older default.
         statement = next(s for s in spans if s.db_operation == "SELECT")
-        assert {"db.system.name", "db.query.text"} <= set(statement.attributes) and "db.statement" not in statement.attributes
+        assert {"db.system.name", "db.query.text"} <= set(
+            statement.attributes
+        ) and "db.statement" not in statement.attributes
         call = next(s for s in spans if s.kind == CLIENT and s.url)
         assert "url.full" in call.attributes and "http.url" not in call.attributes
 
@@ -92,7 +94,9 @@ def test_a_product_querys_trace_holds_inventorys_query_and_pricings_cache_look_u
 
 @pytest.mark.integration
 def test_an_orders_trace_holds_the_reservations_write(stack):
-    trace = traced_request(stack, ORDER, until=lambda f: bool(writes(database_work(f.traces[0], "inventory-service").spans))).only()
+    trace = traced_request(
+        stack, ORDER, until=lambda f: bool(writes(database_work(f.traces[0], "inventory-service").spans))
+    ).only()
     (reservation,) = requests_to(trace, "inventory-service", "POST", "/reservations")
     written = writes(database_work(trace, "inventory-service").under(reservation))
     assert {s.db_operation for s in written} >= {"INSERT", "UPDATE"}, [str(s) for s in written]

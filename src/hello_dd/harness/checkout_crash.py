@@ -68,7 +68,9 @@ class StormResult:
         found = []
         for s in self.shoppers:
             if not s.ordered:
-                found.append(f"key {s.key}: no order after {s.tries} tries (last answer {s.final_status} {s.final_error})")
+                found.append(
+                    f"key {s.key}: no order after {s.tries} tries (last answer {s.final_status} {s.final_error})"
+                )
             elif s.first_order_id and s.first_order_id != s.final_order_id:
                 found.append(f"key {s.key}: confirmed {s.first_order_id} before the crash, {s.final_order_id} after it")
         if len(set(self.orders)) != len(self.orders):
@@ -104,9 +106,14 @@ class CheckoutCrash:
         self.outcomes = [ShopperOutcome(key=f"crash-{uuid.uuid4()}") for _ in range(shoppers)]
 
     def _send(self, index: int, timeout: float) -> requests.Response:
-        body = {"items": [{"productId": self.product_id, "quantity": self.quantity}], "customerId": f"cust-crash-{index}"}
+        body = {
+            "items": [{"productId": self.product_id, "quantity": self.quantity}],
+            "customerId": f"cust-crash-{index}",
+        }
         self.outcomes[index].tries += 1
-        return requests.post(self.url, json=body, headers={"Idempotency-Key": self.outcomes[index].key}, timeout=timeout)
+        return requests.post(
+            self.url, json=body, headers={"Idempotency-Key": self.outcomes[index].key}, timeout=timeout
+        )
 
     def run(self, crash: Callable[[], None], restart: Callable[[], None]) -> StormResult:
         result = StormResult(shoppers=self.outcomes, quantity=self.quantity)

@@ -31,7 +31,9 @@ def open_circuit(gateway: Gateway, service: str, failing_call: Callable[[], Exch
         failing_call()
         if circuit_states(gateway).get(service) == "open":
             return time.monotonic()
-    raise AssertionError(f"the circuit to {service} did not open after {calls} failing calls: {circuit_states(gateway)}")
+    raise AssertionError(
+        f"the circuit to {service} did not open after {calls} failing calls: {circuit_states(gateway)}"
+    )
 
 
 def wait_while_open(

@@ -34,7 +34,9 @@ class Gateway:
     def health(self) -> Exchange:
         return self.http.get("/health")
 
-    def product(self, product_id: str, *, headers: dict[str, str] | None = None, currency: str | None = None) -> Exchange:
+    def product(
+        self, product_id: str, *, headers: dict[str, str] | None = None, currency: str | None = None
+    ) -> Exchange:
         params = {"currency": currency} if currency else None
         return self.http.get(f"/api/v1/products/{product_id}", headers=headers, params=params)
 
@@ -64,7 +66,9 @@ class Gateway:
         body = {"productIds": product_ids, "includePricing": include_pricing}
         return self.http.post("/api/v1/products/bulk-check", json=body, params=params or None, headers=headers)
 
-    def request_report(self, report_type: str, start: str, end: str, *, headers: dict[str, str] | None = None) -> Exchange:
+    def request_report(
+        self, report_type: str, start: str, end: str, *, headers: dict[str, str] | None = None
+    ) -> Exchange:
         body = {"reportType": report_type, "startDate": start, "endDate": end}
         return self.http.post("/api/v1/reports/generate", json=body, headers=headers)
 

@@ -6,13 +6,25 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from hamcrest import any_of, assert_that, close_to, equal_to, has_entries, has_key, instance_of, is_in, is_not, less_than, matches_regexp
+from hamcrest import (
+    any_of,
+    assert_that,
+    close_to,
+    equal_to,
+    has_entries,
+    has_key,
+    instance_of,
+    is_in,
+    is_not,
+    less_than,
+    matches_regexp,
+)
 
 from hello_dd.harness.exchange import Exchange
 
 VALID_ID = r"^[A-Za-z0-9._:@/+=-]{1,128}$"
 # What a stack trace or internals leaking into a response would look like.
-INTERNALS = ("Traceback", 'File "', ".py\"", "sqlalchemy", "psycopg", "Exception(", "site-packages")
+INTERNALS = ("Traceback", 'File "', '.py"', "sqlalchemy", "psycopg", "Exception(", "site-packages")
 
 
 def status(exchange: Exchange, expected: int) -> None:
@@ -45,7 +57,9 @@ def correlation_id_matches(exchange: Exchange, expected: str) -> None:
 def fresh_id(exchange: Exchange, header: str, not_one_of: list[str]) -> str:
     value = exchange.header(header)
     assert_that(value, matches_regexp(VALID_ID), f"{header} of\n{exchange.describe()}")
-    assert_that(value not in not_one_of, equal_to(True), f"{header} {value!r} should be newly made, not one the caller sent")
+    assert_that(
+        value not in not_one_of, equal_to(True), f"{header} {value!r} should be newly made, not one the caller sent"
+    )
     return value  # type: ignore[return-value]
 
 
@@ -62,8 +76,14 @@ def one_of(value: object, allowed: list[object], what: str) -> None:
 def served_in_full(exchange: Exchange) -> dict:
     """A product page with both sections and not degraded; returns the page."""
     status(exchange, 200)
-    assert_that(exchange.body, has_entries(inventory=has_key("available"), pricing=has_key("finalPrice")), exchange.describe())
-    assert_that(exchange.body.get("degraded"), is_not(True), f"a complete answer, not a degraded fallback:\n{exchange.describe()}")
+    assert_that(
+        exchange.body, has_entries(inventory=has_key("available"), pricing=has_key("finalPrice")), exchange.describe()
+    )
+    assert_that(
+        exchange.body.get("degraded"),
+        is_not(True),
+        f"a complete answer, not a degraded fallback:\n{exchange.describe()}",
+    )
     return exchange.body
 
 
@@ -71,7 +91,11 @@ def same_fields(shown: dict, held: Exchange, names: tuple[str, ...]) -> None:
     """What the gateway showed agrees, field by field, with what the owning service answered."""
     status(held, 200)
     for name in names:
-        assert_that(shown.get(name), equal_to(held.body.get(name)), f"{name}: the gateway showed {shown}, the service holds {held.body}")
+        assert_that(
+            shown.get(name),
+            equal_to(held.body.get(name)),
+            f"{name}: the gateway showed {shown}, the service holds {held.body}",
+        )
 
 
 def converted_price(shown: dict, pricing: Any, product_id: str, currency: str) -> None:
@@ -80,14 +104,20 @@ def converted_price(shown: dict, pricing: Any, product_id: str, currency: str) -
     usd = pricing.price(product_id, "USD").body
     converted = pricing.http.get("/convert", params={"amount": usd["finalPrice"], "from": "USD", "to": currency})
     status(converted, 200)
-    assert_that(Decimal(str(shown["finalPrice"])), close_to(Decimal(str(converted.body["converted"])), Decimal("0.01")), str(shown))
+    assert_that(
+        Decimal(str(shown["finalPrice"])),
+        close_to(Decimal(str(converted.body["converted"])), Decimal("0.01")),
+        str(shown),
+    )
 
 
 def carries_correlation_id(exchange: Exchange) -> str:
     """The answer names its correlation id (header, and body for an error); returns it."""
     assert_that(exchange.correlation_id, matches_regexp(VALID_ID), exchange.describe())
     if exchange.error is not None:
-        assert_that(exchange.body.get("correlationId"), equal_to(exchange.correlation_id), "correlationId in the error body")
+        assert_that(
+            exchange.body.get("correlationId"), equal_to(exchange.correlation_id), "correlationId in the error body"
+        )
     return str(exchange.correlation_id)
 
 
@@ -137,7 +167,11 @@ def at_once(exchange: Exchange) -> None:
 def within_budget(exchange: Exchange, policy: Any) -> None:
     """Answered within the time budget: twice the longest dependency timeout."""
     budget_ms = policy.time_budget_seconds * 1000
-    assert_that(exchange.elapsed_ms, less_than(budget_ms), f"answered within the {budget_ms:g} ms time budget:\n{exchange.describe()}")
+    assert_that(
+        exchange.elapsed_ms,
+        less_than(budget_ms),
+        f"answered within the {budget_ms:g} ms time budget:\n{exchange.describe()}",
+    )
 
 
 def circuit_state(health: Exchange, service: str, state: str) -> None:

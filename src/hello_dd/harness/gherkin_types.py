@@ -65,7 +65,9 @@ def _service(text: str) -> str:
     return text
 
 
-@_typed(r"(?:api-gateway|inventory-service|pricing-service)(?:(?:,\s*|\s+and\s+)(?:api-gateway|inventory-service|pricing-service))*")
+@_typed(
+    r"(?:api-gateway|inventory-service|pricing-service)(?:(?:,\s*|\s+and\s+)(?:api-gateway|inventory-service|pricing-service))*"
+)
 def _services(text: str) -> list[str]:
     return parse_product_ids(text)
 

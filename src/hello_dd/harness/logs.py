@@ -66,12 +66,27 @@ def wait_for_lines_in_every_service(
     def found() -> dict[str, list[LogLine]]:
         return {name: lines_with(lines, **fields) for name, lines in read(names).items()}
 
-    return poll(found, lambda by_service: all(by_service.values()), timeout=SETTLE_SECONDS, what=f"log lines with {fields} in {', '.join(names)}")
+    return poll(
+        found,
+        lambda by_service: all(by_service.values()),
+        timeout=SETTLE_SECONDS,
+        what=f"log lines with {fields} in {', '.join(names)}",
+    )
 
 
 # -- what the contract says of log lines ---------------------------------------------------------------
 
-DOCUMENTED_FIELDS = ("timestamp", "level", "service", "logger", "message", "correlation_id", "request_id", "trace_id", "span_id")
+DOCUMENTED_FIELDS = (
+    "timestamp",
+    "level",
+    "service",
+    "logger",
+    "message",
+    "correlation_id",
+    "request_id",
+    "trace_id",
+    "span_id",
+)
 REQUEST_LINE_FIELDS = ("method", "route", "status", "duration_ms")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRACE_ID = re.compile(r"(?!0{32})[0-9a-f]{32}")
@@ -103,12 +118,18 @@ def structure_problems(logs: dict[str, list[LogLine]], fields: Iterable[str] = (
             missing = [name for name in wanted if name not in (line.fields or {})]
             if missing:
                 problems.append(f"missing {missing}: {where}")
-            elif wanted and (line.get("service") != service or line.get("level") not in LEVELS or not _timestamp_ok(line.get("timestamp"))):
+            elif wanted and (
+                line.get("service") != service
+                or line.get("level") not in LEVELS
+                or not _timestamp_ok(line.get("timestamp"))
+            ):
                 problems.append(f"wrong service, level or timestamp: {where}")
     return problems
 
 
-def request_line_problems(logs: dict[str, list[LogLine]], fields: Iterable[str] = REQUEST_LINE_FIELDS) -> tuple[int, list[str]]:
+def request_line_problems(
+    logs: dict[str, list[LogLine]], fields: Iterable[str] = REQUEST_LINE_FIELDS
+) -> tuple[int, list[str]]:
     """How many request lines there are (lines with a route or a duration), and those that lack one of
     ``fields`` (status an integer, duration a number) or the request's ids."""
     wanted = tuple(fields)
@@ -131,7 +152,11 @@ def one_trace_problems(found: dict[str, list[LogLine]]) -> list[str]:
     if len(trace_ids) != 1 or not _TRACE_ID.fullmatch(str(next(iter(trace_ids)))):
         return [f"the request's lines carry trace ids {trace_ids}, not one W3C trace id"]
     spans = {name: {line.get("span_id") for line in lines} for name, lines in found.items()}
-    problems = [f"{name} logged span ids {ids}" for name, ids in spans.items() if not all(_SPAN_ID.fullmatch(str(i)) for i in ids)]
+    problems = [
+        f"{name} logged span ids {ids}"
+        for name, ids in spans.items()
+        if not all(_SPAN_ID.fullmatch(str(i)) for i in ids)
+    ]
     shared = set.intersection(*spans.values()) if spans else set()
     if shared:
         problems.append(f"services logged the same span ids {shared}: {spans}")
@@ -171,4 +196,7 @@ def wait_for_error_lines(
 def excerpt(logs: dict[str, list[LogLine]], correlation_ids: Iterable[str]) -> str:
     """The lines of these correlation ids, service by service: what a report shows of a request's logs."""
     ids = set(correlation_ids)
-    return "\n".join(line.raw for lines in logs.values() for line in lines if line.get("correlation_id") in ids) or "(none)"
+    return (
+        "\n".join(line.raw for lines in logs.values() for line in lines if line.get("correlation_id") in ids)
+        or "(none)"
+    )

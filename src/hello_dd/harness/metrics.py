@@ -87,7 +87,9 @@ class MetricsSnapshot:
         try:
             parsed = list(text_string_to_metric_families(text))
         except Exception as exc:  # noqa: BLE001 - the parser raises ValueError, IndexError, ...
-            raise MetricsUnreadable(f"{service or 'the service'}'s /metrics is not valid Prometheus text: {exc!r}") from exc
+            raise MetricsUnreadable(
+                f"{service or 'the service'}'s /metrics is not valid Prometheus text: {exc!r}"
+            ) from exc
         families = {}
         for family in parsed:
             samples = tuple(Sample(s.name, tuple(sorted(s.labels.items())), float(s.value)) for s in family.samples)
@@ -303,7 +305,9 @@ def request_count_rows(rows: Iterable[tuple[str, str, str, float]]) -> list[Expe
 def request_problems(diffs: Mapping[str, MetricsDiff], expected: list[ExpectedChange]) -> list[str]:
     """Requests counted and timed exactly as expected, time added to each, and no other request
     counted (the suite's own health and metric reads aside)."""
-    problems = exact_change_problems(diffs, [e for e in expected if e.metric == REQUESTS], ignore_routes=OPERATIONAL_ROUTES)
+    problems = exact_change_problems(
+        diffs, [e for e in expected if e.metric == REQUESTS], ignore_routes=OPERATIONAL_ROUTES
+    )
     for e in expected:
         if e.metric != REQUESTS:
             delta = diffs[e.service].delta(e.metric, **dict(e.labels))
@@ -331,6 +335,8 @@ def request_metric_problems(snapshot: MetricsSnapshot) -> list[str]:
             labels = dict(sample.labels)
             if sorted(labels) != ["method", "route", "service", "status"]:
                 problems.append(f"{sample}: labelled {sorted(labels)}, not method, route, service, status")
-            elif labels["service"] != snapshot.service or not (labels["status"].isdigit() and len(labels["status"]) == 3):
+            elif labels["service"] != snapshot.service or not (
+                labels["status"].isdigit() and len(labels["status"]) == 3
+            ):
                 problems.append(f"{sample}: wrong service or status label")
     return problems + snapshot.histogram_problems()

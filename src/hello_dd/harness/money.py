@@ -48,10 +48,16 @@ def check_order_bill(order: dict[str, Any], goods: Decimal, discount: Decimal) -
     bill = Bill(cents(goods), cents(discount), Decimal(str(order["taxRate"])))
     lines = sum((cents(line["lineTotal"]) for line in order["items"]), Decimal(0))
     for line in order["items"]:
-        assert_that(cents(line["lineTotal"]), equal_to(cents(Decimal(str(line["unitPrice"])) * line["quantity"])), f"line {line}")
+        assert_that(
+            cents(line["lineTotal"]),
+            equal_to(cents(Decimal(str(line["unitPrice"])) * line["quantity"])),
+            f"line {line}",
+        )
     assert_that(lines, equal_to(bill.goods), f"the order's lines add up to the goods ({bill.describe()})")
     assert_that(cents(order["subtotal"]), equal_to(bill.goods), f"subtotal ({bill.describe()})")
-    assert_that(cents(order["discountTotal"]), equal_to(bill.discount), f"discounts: {order['discounts']} ({bill.describe()})")
+    assert_that(
+        cents(order["discountTotal"]), equal_to(bill.discount), f"discounts: {order['discounts']} ({bill.describe()})"
+    )
     assert_that(cents(order["tax"]), equal_to(bill.tax), f"tax ({bill.describe()})")
     assert_that(cents(order["total"]), equal_to(bill.total), f"total ({bill.describe()})")
     return bill

@@ -25,7 +25,14 @@ def send_raw(base_url: str, method: str, path: str, header_lines: list[bytes], t
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     request = b"\r\n".join(
-        [f"{method} {path} HTTP/1.1".encode(), f"Host: {host}:{port}".encode(), b"Connection: close", *header_lines, b"", b""]
+        [
+            f"{method} {path} HTTP/1.1".encode(),
+            f"Host: {host}:{port}".encode(),
+            b"Connection: close",
+            *header_lines,
+            b"",
+            b"",
+        ]
     )
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.sendall(request)

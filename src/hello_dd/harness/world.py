@@ -9,17 +9,17 @@ from typing import Any
 
 from hello_dd.harness.checkout_crash import StormResult
 from hello_dd.harness.clients import Gateway, Inventory, Pricing, StockLevels
-from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.faults.chaos import Chaos
 from hello_dd.harness.http import HttpClient
-from hello_dd.harness.load.runner import LoadResult
 from hello_dd.harness.load.profile import LoadProfile
+from hello_dd.harness.load.runner import LoadResult
 from hello_dd.harness.logs import LogLine
 from hello_dd.harness.metrics import MetricsSnapshot
 from hello_dd.harness.policy import Policy
 from hello_dd.harness.providers.base import SERVICE_NAMES, StackControlUnavailable, StackProvider
 from hello_dd.harness.raw_http import RawAnswer
+from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.traces.reader import RequestTraces, TraceReader, trace_format_for
 from hello_dd.harness.traces.scenario import CallerContext, ScenarioTraces
 
@@ -64,7 +64,9 @@ class World:
         self.load_profile: LoadProfile | None = None
         self.load_result: LoadResult | None = None
         self.found_traces: RequestTraces | None = None
-        self.traced_exchange: Exchange | None = None  # the request whose trace is asked about (default: the last answer)
+        self.traced_exchange: Exchange | None = (
+            None  # the request whose trace is asked about (default: the last answer)
+        )
 
     def _client(self, base_url: str) -> HttpClient:
         client = HttpClient(base_url, recorder=self.evidence.record)
@@ -90,7 +92,12 @@ class World:
         urls = self.provider.urls
         if not urls.trace_agent:
             raise StackControlUnavailable("no trace agent is known: pass -D trace_agent_url=... (and -D otlp_url=...)")
-        reader = TraceReader(urls.trace_agent, urls.otlp, trace_format_for(self.provider.tracer), settle=self.provider.trace_settle_seconds)
+        reader = TraceReader(
+            urls.trace_agent,
+            urls.otlp,
+            trace_format_for(self.provider.tracer),
+            settle=self.provider.trace_settle_seconds,
+        )
         return ScenarioTraces(reader)
 
     def service_client(self, name: str) -> HttpClient:

@@ -185,7 +185,11 @@ class LocalStack:
         if self.tracer == "ddtrace":
             return env.get("DD_TRACE_AGENT_URL") or "http://localhost:8126"
         if self.tracer == "otel":
-            return env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or "http://localhost:4318"
+            return (
+                env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+                or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+                or "http://localhost:4318"
+            )
         return None
 
     def gateway_route(self, name: str) -> str:

@@ -3,6 +3,7 @@ stop that never leaves anything behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -68,10 +69,8 @@ class ManagedProcess:
         """Send ``signum`` to the process group (a no-op when the group is gone)."""
         if self._popen is None or not self._group_may_exist:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._popen.pid, signum)
-        except ProcessLookupError:
-            pass
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the process to end; True when it has."""

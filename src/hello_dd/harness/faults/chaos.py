@@ -6,18 +6,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TypeVar, cast
 
-from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.providers.base import StackProvider
+from hello_dd.harness.reporting.evidence import Evidence
 
 T = TypeVar("T")
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3] + "Z"
 
 
 class Chaos:
@@ -80,12 +80,20 @@ class Chaos:
         containing: str | None = None,
     ) -> None:
         self.provider.reset_connections(
-            service, count=count, request_prefix=request_prefix, after_forwarding=after_forwarding, containing=containing
+            service,
+            count=count,
+            request_prefix=request_prefix,
+            after_forwarding=after_forwarding,
+            containing=containing,
         )
         which = "every request" if count is None else f"the next {count} request(s)"
         scope = f" starting {request_prefix!r}" if request_prefix else ""
         scope += f" holding {containing!r}" if containing else ""
-        how = "reach it, then the answer is lost (TCP reset)" if after_forwarding else "are reset (TCP RST) before reaching it"
+        how = (
+            "reach it, then the answer is lost (TCP reset)"
+            if after_forwarding
+            else "are reset (TCP RST) before reaching it"
+        )
         self._note("injected", f"{which}{scope} from the gateway to {service} {how}")
 
     def stop_during(self, service: str, request_prefix: str, action: Callable[[], T], hold_ms: int = 1000) -> T:

@@ -33,6 +33,7 @@ The proxy runs its own asyncio loop in a daemon thread; every method may be call
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import re
 import socket
@@ -52,7 +53,9 @@ CHUNK_BYTES = 65_536
 _REQUEST_LINE = re.compile(rb"[A-Z]{3,7} /")
 #: The private IPv4 networks of RFC 1918: where Docker puts its networks' containers.
 PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-_HOST_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?")
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?"
+)
 
 
 class FaultProxyError(RuntimeError):
@@ -90,7 +93,9 @@ class Faults:
         if self.refusing:
             parts.append("refusing connections")
         if self.reset is not None:
-            scope = f"requests starting {self.reset.request_prefix.decode()!r}" if self.reset.request_prefix else "requests"
+            scope = (
+                f"requests starting {self.reset.request_prefix.decode()!r}" if self.reset.request_prefix else "requests"
+            )
             if self.reset.containing:
                 scope += f" holding {self.reset.containing.decode()!r}"
             count = "every one of the" if self.reset.remaining is None else f"the next {self.reset.remaining}"
@@ -155,7 +160,9 @@ def _check_target(host: str, allow_private: bool) -> None:
         except (OSError, UnicodeError):
             return  # not resolvable yet (a container not started): checked again for every connection
         if not any(_target_allowed(address, allow_private) for address in addresses):
-            raise FaultProxyError(f"{_not_allowed(host, allow_private)} (it resolves to {', '.join(sorted(addresses))})") from None
+            raise FaultProxyError(
+                f"{_not_allowed(host, allow_private)} (it resolves to {', '.join(sorted(addresses))})"
+            ) from None
         return
     if not _target_allowed(host, allow_private):
         raise FaultProxyError(_not_allowed(host, allow_private))
@@ -168,7 +175,11 @@ def _check_listen(host: str, allow_wildcard: bool) -> None:
         raise FaultProxyError(f"the fault proxy listens on an IP address, not {host!r}") from None
     if ip.is_loopback or (allow_wildcard and ip.is_unspecified):
         return
-    where = "the loopback interface or every interface of its container (0.0.0.0)" if allow_wildcard else "the loopback interface"
+    where = (
+        "the loopback interface or every interface of its container (0.0.0.0)"
+        if allow_wildcard
+        else "the loopback interface"
+    )
     raise FaultProxyError(f"the fault proxy only listens on {where}, not {host!r}")
 
 
@@ -198,10 +209,8 @@ def _abort_with_reset(writer: asyncio.StreamWriter | None) -> None:
         return
     sock = writer.get_extra_info("socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
     writer.transport.abort()
 
 
@@ -226,9 +235,11 @@ class _Connection:
         proxy = self.proxy
         try:
             service_reader, self.service_writer = await asyncio.wait_for(proxy._open_target(), CONNECT_TIMEOUT_SECONDS)
-        except (OSError, asyncio.TimeoutError, FaultProxyError) as exc:
+        except (TimeoutError, OSError, FaultProxyError) as exc:
             proxy.stats.unreachable += 1
-            proxy.stats.unreachable_reason = f"{_host_port(proxy.target_host, proxy.target_port)}: {str(exc) or type(exc).__name__}"
+            proxy.stats.unreachable_reason = (
+                f"{_host_port(proxy.target_host, proxy.target_port)}: {str(exc) or type(exc).__name__}"
+            )
             self.reset()  # the client sees the service as unreachable
             return
         to_service = asyncio.create_task(self._pump(self.client_reader, self.service_writer, upstream=True))
@@ -407,8 +418,14 @@ class FaultProxy:
 
     # -- faults (any thread) ----------------------------------------------------------------------
 
-    def add_latency(self, to_service_ms: int = 0, to_client_ms: int = 0, request_prefix: str | bytes | None = None) -> None:
-        latency = Latency(_bounded_ms(to_service_ms, "latency to the service"), _bounded_ms(to_client_ms, "latency back"), _prefix(request_prefix))
+    def add_latency(
+        self, to_service_ms: int = 0, to_client_ms: int = 0, request_prefix: str | bytes | None = None
+    ) -> None:
+        latency = Latency(
+            _bounded_ms(to_service_ms, "latency to the service"),
+            _bounded_ms(to_client_ms, "latency back"),
+            _prefix(request_prefix),
+        )
         self._call(self._set(latency=latency))
 
     def refuse(self) -> None:
@@ -426,7 +443,9 @@ class FaultProxy:
         the request reaches the service and its answer is lost."""
         if count is not None and not 1 <= int(count) <= MAX_COUNT:
             raise FaultProxyError(f"count must be between 1 and {MAX_COUNT}, not {count}")
-        rule = Reset(None if count is None else int(count), _prefix(request_prefix), _prefix(containing), after_forwarding)
+        rule = Reset(
+            None if count is None else int(count), _prefix(request_prefix), _prefix(containing), after_forwarding
+        )
         self._call(self._set(reset=rule))
 
     def heal(self) -> None:
@@ -475,7 +494,9 @@ class FaultProxy:
 
     async def _listen(self) -> None:
         try:
-            self._server = await asyncio.start_server(self._accept, self.listen_host, self._listen_port, reuse_address=True)
+            self._server = await asyncio.start_server(
+                self._accept, self.listen_host, self._listen_port, reuse_address=True
+            )
         except OSError as exc:
             where = _host_port(self.listen_host, self._listen_port)
             raise FaultProxyError(f"{self.name} cannot listen on {where}: {exc.strerror or exc}") from exc
@@ -486,11 +507,15 @@ class FaultProxy:
         try:
             addresses = [str(ipaddress.ip_address(self.target_host))]  # checked when the proxy was made
         except ValueError:
-            infos = await asyncio.get_running_loop().getaddrinfo(self.target_host, self.target_port, type=socket.SOCK_STREAM)
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                self.target_host, self.target_port, type=socket.SOCK_STREAM
+            )
             addresses = list(dict.fromkeys(info[4][0] for info in infos))
         allowed = [a for a in addresses if _target_allowed(a, self.allow_private_target)]
         if not allowed:
-            raise FaultProxyError(f"{_not_allowed(self.target_host, self.allow_private_target)} (it resolves to {', '.join(addresses)})")
+            raise FaultProxyError(
+                f"{_not_allowed(self.target_host, self.allow_private_target)} (it resolves to {', '.join(addresses)})"
+            )
         error: OSError | None = None
         for address in allowed:
             try:

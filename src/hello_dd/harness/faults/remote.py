@@ -57,7 +57,9 @@ class RemoteFaultProxy:
 
     # -- faults -----------------------------------------------------------------------------------
 
-    def add_latency(self, to_service_ms: int = 0, to_client_ms: int = 0, request_prefix: str | bytes | None = None) -> None:
+    def add_latency(
+        self, to_service_ms: int = 0, to_client_ms: int = 0, request_prefix: str | bytes | None = None
+    ) -> None:
         body = {"to_service_ms": to_service_ms, "to_client_ms": to_client_ms, "request_prefix": _text(request_prefix)}
         self._call("POST", "/faults/latency", json=body)
 
@@ -110,7 +112,15 @@ class RemoteFaultProxy:
 
     # -- the wire ---------------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, *, json: object = None, params: dict[str, str | None] | None = None, timeout: float | None = None) -> dict[str, Any]:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: object = None,
+        params: dict[str, str | None] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
         url = self.control_url + path
         try:
             response = requests.request(method, url, json=json, params=params, timeout=timeout or self.timeout)
@@ -121,9 +131,13 @@ class RemoteFaultProxy:
         except ValueError:
             answer = None
         if not isinstance(answer, dict):
-            raise FaultProxyError(f"{self.name}: {method} {url} answered {response.status_code} without a JSON object: {response.text[:200]!r}")
+            raise FaultProxyError(
+                f"{self.name}: {method} {url} answered {response.status_code} without a JSON object: {response.text[:200]!r}"
+            )
         if response.status_code >= 400:
             error = answer.get("error")
             message = error.get("message") if isinstance(error, dict) else None
-            raise FaultProxyError(str(message) if message else f"{self.name}: {method} {url} answered {response.status_code}: {answer}")
+            raise FaultProxyError(
+                str(message) if message else f"{self.name}: {method} {url} answered {response.status_code}: {answer}"
+            )
         return answer

@@ -45,7 +45,7 @@ import math
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -73,7 +73,7 @@ exit status: 0 after SIGTERM or SIGINT, 1 if an address cannot be listened on, 2
 
 
 def _log_line(name: str, message: str) -> None:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     line = f"{now} [{name}] {message}".replace("\r", "\\r").replace("\n", "\\n")
     print(line, flush=True)
 
@@ -115,7 +115,9 @@ def _bind_address(text: str) -> tuple[str, int]:
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"the host must be an IP address (127.0.0.1, or 0.0.0.0 in a container), not {host!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"the host must be an IP address (127.0.0.1, or 0.0.0.0 in a container), not {host!r}"
+        ) from None
     if not (ip.is_loopback or ip.is_unspecified):
         raise argparse.ArgumentTypeError(f"listen on a loopback address, or on 0.0.0.0 in a container, not {host!r}")
     return host, _port(port, 0)
@@ -138,22 +140,34 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--listen", required=True, metavar="HOST:PORT", type=_bind_address,
+        "--listen",
+        required=True,
+        metavar="HOST:PORT",
+        type=_bind_address,
         help="where the proxied traffic comes in: a loopback address, or 0.0.0.0 in a container; port 0 picks a free port",
     )
     parser.add_argument(
-        "--target", required=True, metavar="HOST:PORT", type=_target_address,
+        "--target",
+        required=True,
+        metavar="HOST:PORT",
+        type=_target_address,
         help="the service to forward to: an address, or a name resolved again for every connection "
         "(a restarted container may have a new address); loopback only, unless --allow-private-target",
     )
     parser.add_argument(
-        "--control", required=True, metavar="HOST:PORT", type=_bind_address,
+        "--control",
+        required=True,
+        metavar="HOST:PORT",
+        type=_bind_address,
         help="where the control API listens: a loopback address, or 0.0.0.0 in a container (whoever reaches it "
         "can change the faults); port 0 picks a free port",
     )
-    parser.add_argument("--name", default="", help="the proxy's name in its log lines and answers (default: 'proxy to TARGET')")
     parser.add_argument(
-        "--allow-private-target", action="store_true",
+        "--name", default="", help="the proxy's name in its log lines and answers (default: 'proxy to TARGET')"
+    )
+    parser.add_argument(
+        "--allow-private-target",
+        action="store_true",
         help="also forward to private (RFC 1918) addresses, which a container's name resolves to on a Docker "
         "network; only for containers the run created itself",
     )
@@ -196,7 +210,9 @@ async def _json_body(request: web.Request, fields: tuple[str, ...]) -> dict[str,
     return data
 
 
-def _whole_number(data: dict[str, object], key: str, default: int | None, lowest: int, highest: int, unit: str = "") -> int | None:
+def _whole_number(
+    data: dict[str, object], key: str, default: int | None, lowest: int, highest: int, unit: str = ""
+) -> int | None:
     value = data.get(key, default)
     if value is None:
         return None
@@ -211,11 +227,13 @@ def _request_prefix(value: object, key: str = "request_prefix") -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _BadRequest("invalid_argument", f"{key} must be a string such as \"POST /quotes\", not {json.dumps(value)}")
+        raise _BadRequest("invalid_argument", f'{key} must be a string such as "POST /quotes", not {json.dumps(value)}')
     if not value:
         raise _BadRequest("invalid_argument", f"{key} must not be empty")
     if not (value.isascii() and value.isprintable()):
-        raise _BadRequest("invalid_argument", f"{key} must be printable ASCII (the start of an HTTP request line), not {value!r}")
+        raise _BadRequest(
+            "invalid_argument", f"{key} must be printable ASCII (the start of an HTTP request line), not {value!r}"
+        )
     return value
 
 
@@ -240,7 +258,9 @@ class ControlApi:
         return app
 
     @web.middleware
-    async def _middleware(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def _middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         outcome = ""
         try:
             response = await handler(request)
@@ -254,7 +274,10 @@ class ControlApi:
             message = f"{request.method} {request.path}: {exc.reason}"
             response, outcome = _error(exc.status, code, message), f"{code}: {exc.reason}"
         except Exception as exc:  # noqa: BLE001 - answered and logged, the proxy keeps running
-            response, outcome = _error(500, "internal", f"{type(exc).__name__}: {exc}"), f"internal: {type(exc).__name__}: {exc}"
+            response, outcome = (
+                _error(500, "internal", f"{type(exc).__name__}: {exc}"),
+                f"internal: {type(exc).__name__}: {exc}",
+            )
         body = request.get("body")
         shown = f" {json.dumps(body, separators=(',', ':'))[:300]}" if body else ""
         self.log(f"{request.method} {request.path_qs}{shown} -> {response.status}{': ' + outcome if outcome else ''}")
@@ -301,7 +324,9 @@ class ControlApi:
         containing = _request_prefix(data.get("containing"), "containing")
         after_forwarding = data.get("after_forwarding", False)
         if not isinstance(after_forwarding, bool):
-            raise _BadRequest("invalid_argument", f"after_forwarding must be true or false, not {json.dumps(after_forwarding)}")
+            raise _BadRequest(
+                "invalid_argument", f"after_forwarding must be true or false, not {json.dumps(after_forwarding)}"
+            )
         await asyncio.to_thread(self.proxy.reset, count, prefix, after_forwarding, containing)
         return await self._answer(request)
 
@@ -314,9 +339,14 @@ class ControlApi:
         query = request.query
         unknown = sorted(set(query) - {"prefix", "timeout", "after"})
         if unknown:
-            raise _BadRequest("unknown_parameter", f"unknown parameter(s) {', '.join(map(repr, unknown))} (known: prefix, timeout, after)")
+            raise _BadRequest(
+                "unknown_parameter",
+                f"unknown parameter(s) {', '.join(map(repr, unknown))} (known: prefix, timeout, after)",
+            )
         if "prefix" not in query:
-            raise _BadRequest("invalid_argument", "prefix is required: the start of the request line to wait for, e.g. POST /quotes")
+            raise _BadRequest(
+                "invalid_argument", "prefix is required: the start of the request line to wait for, e.g. POST /quotes"
+            )
         prefix = _request_prefix(query["prefix"], "prefix")
         assert prefix is not None
         if "timeout" not in query:
@@ -326,13 +356,18 @@ class ControlApi:
         except ValueError:
             timeout = math.nan
         if not 0 <= timeout <= MAX_WAIT_SECONDS:  # also NaN
-            raise _BadRequest("invalid_argument", f"timeout must be a number of seconds between 0 and {MAX_WAIT_SECONDS:g}, not {query['timeout']!r}")
+            raise _BadRequest(
+                "invalid_argument",
+                f"timeout must be a number of seconds between 0 and {MAX_WAIT_SECONDS:g}, not {query['timeout']!r}",
+            )
         try:
             after = int(query.get("after", "0"))
         except ValueError:
             after = -1
         if after < 0:
-            raise _BadRequest("invalid_argument", f"after must be a request count (0 or more), not {query.get('after')!r}")
+            raise _BadRequest(
+                "invalid_argument", f"after must be a request count (0 or more), not {query.get('after')!r}"
+            )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -360,14 +395,18 @@ async def serve(proxy: FaultProxy, control_host: str, control_port: int) -> int:
         try:
             await site.start()
         except OSError as exc:
-            log(f"error: the control API cannot listen on {_host_port(control_host, control_port)}: {exc.strerror or exc}")
+            log(
+                f"error: the control API cannot listen on {_host_port(control_host, control_port)}: {exc.strerror or exc}"
+            )
             return 1
         port = runner.addresses[0][1]
         api.control = f"http://{_host_port(control_host, port)}"
         loop = asyncio.get_running_loop()
         received: list[str] = []
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, lambda s=signum: (received.append(signal.Signals(s).name), api.stopping.set()))
+            loop.add_signal_handler(
+                signum, lambda s=signum: (received.append(signal.Signals(s).name), api.stopping.set())
+            )
         listen = _host_port(proxy.listen_host, proxy.port)
         target = _host_port(proxy.target_host, proxy.target_port)
         log(f"ready: proxying {listen} -> {target}, control API on {api.control}")

@@ -72,7 +72,10 @@ class CheckTally:
         return [
             name
             for name in senders
-            if (s := self._senders.get(name)) and s.last_report_at is not None and s.last_report_at >= since and s.last_user_count == 0
+            if (s := self._senders.get(name))
+            and s.last_report_at is not None
+            and s.last_report_at >= since
+            and s.last_user_count == 0
         ]
 
     # -- the result ---------------------------------------------------------------------------------
@@ -90,4 +93,6 @@ class CheckTally:
         return total
 
     def to_json(self) -> str:
-        return json.dumps({"totals": self.totals(), "by_worker": self.by_worker, "unreported": self.unreported}, indent=2)
+        return json.dumps(
+            {"totals": self.totals(), "by_worker": self.by_worker, "unreported": self.unreported}, indent=2
+        )

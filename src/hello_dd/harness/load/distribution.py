@@ -66,10 +66,14 @@ class LoadDistribution:
         bind = userdata.get("load_master_bind")
         if bind is None:
             if remote:
-                raise ValueError("-D load_remote_workers needs -D load_master_bind=HOST:PORT, an address the other machines can reach")
+                raise ValueError(
+                    "-D load_remote_workers needs -D load_master_bind=HOST:PORT, an address the other machines can reach"
+                )
             return cls(workers)
         if not workers + remote:
-            raise ValueError("-D load_master_bind is for a master with workers: add -D load_workers=N and/or -D load_remote_workers=M")
+            raise ValueError(
+                "-D load_master_bind is for a master with workers: add -D load_workers=N and/or -D load_remote_workers=M"
+            )
         host, port = parse_address(bind)
         return cls(workers, remote, host, port)
 
@@ -83,7 +87,9 @@ class LoadDistribution:
 
     def with_port(self) -> LoadDistribution:
         """The same, with the master's port chosen (a free one if none was given)."""
-        return self if self.bind_port else LoadDistribution(self.workers, self.remote_workers, self.bind_host, free_port())
+        return (
+            self if self.bind_port else LoadDistribution(self.workers, self.remote_workers, self.bind_host, free_port())
+        )
 
     @property
     def local_master_host(self) -> str:

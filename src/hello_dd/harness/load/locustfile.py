@@ -92,7 +92,13 @@ class Shopper(_Client):
 
     @task(2)
     def bulk_check(self):
-        self._expect("POST", "/api/v1/products/bulk-check", 200, "POST /api/v1/products/bulk-check", json={"productIds": BULK_IDS})
+        self._expect(
+            "POST",
+            "/api/v1/products/bulk-check",
+            200,
+            "POST /api/v1/products/bulk-check",
+            json={"productIds": BULK_IDS},
+        )
 
     @task(1)
     def checkout(self):
@@ -109,7 +115,10 @@ class ContractShopper(_Client):
     @task
     def product_pair(self):
         gevent.joinall(
-            [gevent.spawn(self._expect, "GET", f"/api/v1/products/{p}", 200, "GET /api/v1/products/{id}") for p in ("123", "456")]
+            [
+                gevent.spawn(self._expect, "GET", f"/api/v1/products/{p}", 200, "GET /api/v1/products/{id}")
+                for p in ("123", "456")
+            ]
         )
 
 

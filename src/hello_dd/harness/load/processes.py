@@ -39,7 +39,9 @@ class LocustProcesses:
 
     def start(self, name: str, command: list[str], env: Mapping[str, str]) -> None:
         with self.log_path(name).open("w") as log:
-            self.processes[name] = subprocess.Popen(command, env=dict(env), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.processes[name] = subprocess.Popen(
+                command, env=dict(env), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
 
     def _failure(self, name: str, what: str) -> LoadRunError:
         return LoadRunError(f"Locust {name} {what} (log: {self.log_path(name)}):\n{self.log_tail(name)}")

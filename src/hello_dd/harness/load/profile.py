@@ -83,7 +83,7 @@ class LoadProfile:
         return json.dumps({"name": self.name, "stages": [asdict(s) for s in self.stages]})
 
     @classmethod
-    def from_json(cls, text: str) -> "LoadProfile":
+    def from_json(cls, text: str) -> LoadProfile:
         data = json.loads(text)
         return cls(data["name"], tuple(Stage(**stage) for stage in data["stages"]))
 
@@ -114,7 +114,9 @@ def thresholds_from_table(rows: list[dict[str, str]]) -> Thresholds:
     limits = {row["measure"].strip().lower(): row["limit"].strip() for row in rows}
     unknown = set(limits) - {"p95 latency", "error rate", *CHECKS}
     if unknown:
-        raise ValueError(f"unknown measure(s) {sorted(unknown)}: known are p95 latency, error rate, {', '.join(CHECKS)}")
+        raise ValueError(
+            f"unknown measure(s) {sorted(unknown)}: known are p95 latency, error rate, {', '.join(CHECKS)}"
+        )
     try:
         p95 = float(limits["p95 latency"].removesuffix("ms").strip())
         errors = _percent(limits["error rate"])
@@ -143,7 +145,9 @@ def user_class_for(traffic: str) -> str:
 
 def check_profile_name(name: str | None) -> None:
     if name not in (None, *KNOWN_PROFILES):
-        raise ValueError(f"unknown load profile {name!r}: choose one of {', '.join(KNOWN_PROFILES)} (-D load_profile=...)")
+        raise ValueError(
+            f"unknown load profile {name!r}: choose one of {', '.join(KNOWN_PROFILES)} (-D load_profile=...)"
+        )
 
 
 def skip_reason(tags: list[str], chosen: str | None) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hello_dd.harness.load.distribution import LoadDistribution, runner_command, worker_command
-from hello_dd.harness.load.processes import LocustProcesses, LoadRunError
+from hello_dd.harness.load.processes import LoadRunError, LocustProcesses
 from hello_dd.harness.load.profile import CHECKS, LoadProfile
 
 
@@ -126,7 +126,7 @@ def run_load(
     label: str,
     *,
     user_class: str = "Shopper",
-    distribution: LoadDistribution = LoadDistribution(),
+    distribution: LoadDistribution | None = None,
 ) -> LoadResult:
     """Runs ``profile`` against ``host`` with Locust's ``user_class`` (``Shopper``: the mixed traffic;
     ``ProductQuery``: the product query only, without think time), in one Locust process or, with
@@ -135,6 +135,7 @@ def run_load(
     prefix = out_dir / label
     checks_file = out_dir / f"{label}-checks.json"
     checks_file.unlink(missing_ok=True)
+    distribution = distribution or LoadDistribution()
     distribution = distribution.with_port() if distribution.distributed else distribution
     env = {
         **os.environ,
@@ -147,13 +148,19 @@ def run_load(
     with LocustProcesses(out_dir, label) as processes:
         processes.start(main, runner_command(host, prefix, distribution), env)
         for number in range(1, distribution.workers + 1):
-            processes.start(f"worker-{number}", worker_command(distribution.local_master_host, distribution.bind_port), os.environ)
+            processes.start(
+                f"worker-{number}", worker_command(distribution.local_master_host, distribution.bind_port), os.environ
+            )
         processes.wait_for(main, seconds)
     overall, endpoints = read_stats(Path(f"{prefix}_stats.csv"))
     tally = json.loads(checks_file.read_text())
     if tally["unreported"]:
-        raise LoadRunError(f"workers {', '.join(tally['unreported'])} did not send their last figures to the master: the totals would be short")
-    chart = draw_chart(Path(f"{prefix}_stats_history.csv"), out_dir / f"{label}.png", f"{label}: latency and users over time")
+        raise LoadRunError(
+            f"workers {', '.join(tally['unreported'])} did not send their last figures to the master: the totals would be short"
+        )
+    chart = draw_chart(
+        Path(f"{prefix}_stats_history.csv"), out_dir / f"{label}.png", f"{label}: latency and users over time"
+    )
     json_path = out_dir / f"{label}.json"
     json_path.write_text(
         json.dumps(

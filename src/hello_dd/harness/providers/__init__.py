@@ -23,7 +23,9 @@ class ConfigurationError(ValueError):
 def provider_from_userdata(userdata: Mapping[str, str], reports_dir: Path) -> StackProvider:
     name = userdata.get("stack", "local")
     if name == "local":
-        return LocalProcesses(reports_dir=reports_dir, tracer=userdata.get("tracer", "otel"), redis_url=userdata.get("redis_url"))
+        return LocalProcesses(
+            reports_dir=reports_dir, tracer=userdata.get("tracer", "otel"), redis_url=userdata.get("redis_url")
+        )
     if name == "containers":
         build = userdata.get("build_image", "true").lower()
         if build not in ("true", "false"):
@@ -37,7 +39,9 @@ def provider_from_userdata(userdata: Mapping[str, str], reports_dir: Path) -> St
     if name == "external":
         gateway = userdata.get("gateway_url")
         if not gateway:
-            raise ConfigurationError("stack=external needs -D gateway_url=http://host:port (and optionally inventory_url, pricing_url, trace_agent_url, otlp_url)")
+            raise ConfigurationError(
+                "stack=external needs -D gateway_url=http://host:port (and optionally inventory_url, pricing_url, trace_agent_url, otlp_url)"
+            )
         return ExternalStack(
             StackUrls(
                 gateway=gateway,

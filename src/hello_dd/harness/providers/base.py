@@ -39,9 +39,13 @@ class StackUrls:
     otlp: str | None = None
 
     def service(self, name: str) -> str:
-        url = {"api-gateway": self.gateway, "inventory-service": self.inventory, "pricing-service": self.pricing}.get(name)
+        url = {"api-gateway": self.gateway, "inventory-service": self.inventory, "pricing-service": self.pricing}.get(
+            name
+        )
         if not url:
-            raise StackControlUnavailable(f"no URL is known for {name}: pass -D {name.split('-')[0]}_url=... to reach it")
+            raise StackControlUnavailable(
+                f"no URL is known for {name}: pass -D {name.split('-')[0]}_url=... to reach it"
+            )
         return url
 
 

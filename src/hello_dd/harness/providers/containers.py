@@ -65,7 +65,9 @@ def _test_agent_version() -> str:
     for line in (REPO_ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
         if line.startswith("TEST_AGENT_VERSION :="):
             return line.split(":=", 1)[1].strip()
-    raise ContainersUnavailable(f"{REPO_ROOT / 'Makefile'} names no TEST_AGENT_VERSION, so the test agent image is unknown")
+    raise ContainersUnavailable(
+        f"{REPO_ROOT / 'Makefile'} names no TEST_AGENT_VERSION, so the test agent image is unknown"
+    )
 
 
 class DockerContainers(ProxiedFaults):
@@ -104,7 +106,7 @@ class DockerContainers(ProxiedFaults):
 
         self._network = Network(docker_network_kw={"labels": {RUN_LABEL: self.run_id}}).create()
         names = ["postgres", "redis", AGENT, "otlp", *SERVICE_PORTS, *(self._proxy_name(s) for s in PROXIED)]
-        self._ports = dict(zip(names, free_ports(len(names))))  # all distinct, published on 127.0.0.1
+        self._ports = dict(zip(names, free_ports(len(names)), strict=False))  # all distinct, published on 127.0.0.1
         _say(f"starting the stack on network {self._network.name} (run {self.run_id})")
         self._start("postgres", self._postgres())
         self._create_database(GATEWAY_DATABASE)
@@ -114,7 +116,9 @@ class DockerContainers(ProxiedFaults):
             self._start(service, self._service(service))
         for service in PROXIED:
             self._start(self._proxy_name(service), self._fault_proxy(service))
-            self.proxies[service] = RemoteFaultProxy(f"http://{LOOPBACK}:{self._ports[self._proxy_name(service)]}", name=f"gateway -> {service}")
+            self.proxies[service] = RemoteFaultProxy(
+                f"http://{LOOPBACK}:{self._ports[self._proxy_name(service)]}", name=f"gateway -> {service}"
+            )
         self._start("api-gateway", self._service("api-gateway"))
         for service in ("inventory-service", "pricing-service", "api-gateway"):
             self._wait_healthy(service)
@@ -156,7 +160,11 @@ class DockerContainers(ProxiedFaults):
         )
 
     def describe(self) -> str:
-        netem = {True: "tc netem available", False: "no netem qdisc in this kernel: delays come from the proxies", None: ""}
+        netem = {
+            True: "tc netem available",
+            False: "no netem qdisc in this kernel: delays come from the proxies",
+            None: "",
+        }
         extra = f"; {netem[self._netem_available()]}"
         return f"Docker containers (image {self.image}, PostgreSQL, Redis, test agent; tracer {self.tracer}), gateway {self.urls.gateway}{extra}"
 
@@ -244,7 +252,9 @@ class DockerContainers(ProxiedFaults):
         sql = f'CREATE DATABASE "{name}"'
         done = self._containers["postgres"].exec(["psql", "-U", POSTGRES_USER, "-d", INVENTORY_DATABASE, "-c", sql])  # type: ignore[attr-defined]
         if done.exit_code != 0:
-            raise ContainersUnavailable(f"could not create database {name} on PostgreSQL: {done.output.decode(errors='replace')}")
+            raise ContainersUnavailable(
+                f"could not create database {name} on PostgreSQL: {done.output.decode(errors='replace')}"
+            )
 
     @staticmethod
     def _database_url(name: str) -> str:
@@ -323,7 +333,11 @@ class DockerContainers(ProxiedFaults):
             container.reload()
             if container.status in ("exited", "dead") or time.monotonic() > deadline:
                 tail = "\n".join("    " + line for line in self._raw_logs(name).splitlines()[-20:])
-                problem = f"exited ({container.status})" if container.status in ("exited", "dead") else f"was not healthy after {timeout:g} s"
+                problem = (
+                    f"exited ({container.status})"
+                    if container.status in ("exited", "dead")
+                    else f"was not healthy after {timeout:g} s"
+                )
                 raise ContainersUnavailable(f"{name} {problem}; last lines of its log:\n{tail}")
             time.sleep(0.5)
 

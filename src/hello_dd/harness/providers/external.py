@@ -32,7 +32,9 @@ class ExternalStack(StackProvider):
         except requests.RequestException as exc:
             raise RuntimeError(f"the external gateway at {url} is not reachable: {exc}") from exc
         if response.status_code != 200:
-            raise RuntimeError(f"the external gateway at {url} is not healthy: {response.status_code} {response.text[:200]}")
+            raise RuntimeError(
+                f"the external gateway at {url} is not healthy: {response.status_code} {response.text[:200]}"
+            )
 
     def stop(self) -> None:
         """Nothing to stop: the deployment belongs to someone else."""

@@ -44,7 +44,7 @@ class LocalProcesses(ProxiedFaults):
         count = len(fields(StackPorts))
         ports = free_ports(count + len(PROXIED))  # all distinct: the stack's and one per proxy
         stack_ports = StackPorts(*ports[:count])
-        for name, port in zip(PROXIED, ports[count:]):
+        for name, port in zip(PROXIED, ports[count:], strict=False):
             target = stack_ports.as_dict()[name.split("-")[0]]
             self.proxies[name] = FaultProxy(target, listen_port=port, name=f"gateway -> {name}").start()
         self._stack = LocalStack(

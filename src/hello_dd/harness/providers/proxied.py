@@ -18,7 +18,11 @@ class ControllableProxy(Protocol):
     def add_latency(self, to_service_ms: int = 0, to_client_ms: int = 0, request_prefix: str | None = None) -> None: ...
     def refuse(self) -> None: ...
     def reset(
-        self, count: int | None = None, request_prefix: str | None = None, after_forwarding: bool = False, containing: str | None = None
+        self,
+        count: int | None = None,
+        request_prefix: str | None = None,
+        after_forwarding: bool = False,
+        containing: str | None = None,
     ) -> None: ...
     def heal(self) -> None: ...
     def describe(self) -> str: ...
@@ -35,7 +39,9 @@ class ProxiedFaults(StackProvider):
         try:
             return self.proxies[name]
         except KeyError:
-            raise StackControlUnavailable(f"faults are injected between the gateway and {', '.join(PROXIED)}, not {name}") from None
+            raise StackControlUnavailable(
+                f"faults are injected between the gateway and {', '.join(PROXIED)}, not {name}"
+            ) from None
 
     def inject_latency(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
         self._proxy(name).add_latency(to_client_ms=milliseconds, request_prefix=request_prefix)

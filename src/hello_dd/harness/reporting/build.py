@@ -124,7 +124,9 @@ def _check_inputs(results_dir: Path, output_dir: Path, cli: Path | None) -> Path
     if not results_dir.is_dir():
         raise AllureReportError(f"no Allure results: {results_dir} does not exist; run the suite first (behave)")
     if not result_files(results_dir):
-        raise AllureReportError(f"no Allure results: {results_dir} has no *-result.json file; run the suite first (behave)")
+        raise AllureReportError(
+            f"no Allure results: {results_dir} has no *-result.json file; run the suite first (behave)"
+        )
     if cli is None or not Path(cli).is_file():
         where = cli if cli is not None else f"{CLI_IN_PROJECT} (looked upwards from {Path.cwd()})"
         raise AllureReportError(f"the Allure 3 CLI is not installed: {where} is missing; {INSTALL_HINT}")
@@ -215,9 +217,13 @@ def _run_node(plan: Path, project_root: Path) -> None:
     command = ["node", str(RUNNER), str(plan)]
     env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"}
     try:
-        done = subprocess.run(command, cwd=project_root, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+        done = subprocess.run(
+            command, cwd=project_root, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S
+        )
     except subprocess.TimeoutExpired as exc:
-        raise AllureReportError(f"the Allure build did not finish within {BUILD_TIMEOUT_S} s: {' '.join(command)}") from exc
+        raise AllureReportError(
+            f"the Allure build did not finish within {BUILD_TIMEOUT_S} s: {' '.join(command)}"
+        ) from exc
     except OSError as exc:
         raise AllureReportError(f"could not run Node.js: {exc}; {INSTALL_HINT}") from exc
     if done.returncode != 0:
@@ -239,7 +245,9 @@ def summary(report: BuiltReport) -> list[str]:
     else:
         lines.append(f"  view it over HTTP: python -m http.server --bind 127.0.0.1 8000 -d {report.index.parent}")
     if report.history:
-        lines.append(f"  history: this run and {report.history.earlier_runs} earlier run(s) in {report.history.history}")
+        lines.append(
+            f"  history: this run and {report.history.earlier_runs} earlier run(s) in {report.history.history}"
+        )
     if report.not_run.get("not runnable here") or report.not_run.get("not selected"):
         lines.append(
             f"  not counted as skipped: {report.not_run.get('not runnable here', 0)} scenario(s) this run's"
@@ -264,27 +272,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     )
     parser.add_argument(
-        "--results", type=Path, default=DEFAULT_RESULTS, metavar="DIR",
+        "--results",
+        type=Path,
+        default=DEFAULT_RESULTS,
+        metavar="DIR",
         help=f"the allure-results directory behave wrote (default: {DEFAULT_RESULTS})",
     )
     parser.add_argument(
-        "--output", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        metavar="DIR",
         help=f"where the report goes, the links to docs/ relative to it (default: {DEFAULT_OUTPUT})",
     )
     parser.add_argument(
         "--name", default=DEFAULT_REPORT_NAME, help=f"the report's title (default: {DEFAULT_REPORT_NAME!r})"
     )
     parser.add_argument(
-        "--history", type=Path, default=DEFAULT_HISTORY, metavar="FILE",
+        "--history",
+        type=Path,
+        default=DEFAULT_HISTORY,
+        metavar="FILE",
         help=f"Allure's history file, one line per run, kept across runs (default: {DEFAULT_HISTORY})",
     )
     parser.add_argument(
-        "--history-limit", type=int, default=DEFAULT_HISTORY_LIMIT, metavar="N",
+        "--history-limit",
+        type=int,
+        default=DEFAULT_HISTORY_LIMIT,
+        metavar="N",
         help=f"runs the history keeps, the oldest dropped first (default: {DEFAULT_HISTORY_LIMIT})",
     )
     parser.add_argument("--no-history", action="store_true", help="build without reading or writing the history")
     parser.add_argument(
-        "--single-file", action="store_true",
+        "--single-file",
+        action="store_true",
         help="write the report as one self-contained index.html (in --output) to open from disk, mail or attach",
     )
     parser.add_argument(

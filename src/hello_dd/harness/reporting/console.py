@@ -12,7 +12,15 @@ import time
 
 from behave.formatter.base import Formatter
 
-_MARKS = {"passed": "✓", "failed": "✗", "error": "✗", "hook_error": "✗", "skipped": "-", "untested": "-", "undefined": "?"}
+_MARKS = {
+    "passed": "✓",
+    "failed": "✗",
+    "error": "✗",
+    "hook_error": "✗",
+    "skipped": "-",
+    "untested": "-",
+    "undefined": "?",
+}
 
 
 class SpecConsole(Formatter):

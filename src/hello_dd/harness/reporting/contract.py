@@ -68,7 +68,7 @@ def parse_contract(text: str) -> list[ContractItem]:
     if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
         raise ContractError(f"contract items with the same id: {', '.join(duplicates)}")
     if not items:
-        raise ContractError("no contract item found (lines like: - <a id=\"ID\"></a>**ID** — statement)")
+        raise ContractError('no contract item found (lines like: - <a id="ID"></a>**ID** — statement)')
     return items
 
 

@@ -58,7 +58,11 @@ class Evidence:
 
     def file(self, name: str, path: Path) -> None:
         """A file as it is: PNG and SVG pictures are shown as pictures, JSON as JSON."""
-        kinds = {".png": allure.attachment_type.PNG, ".svg": allure.attachment_type.SVG, ".json": allure.attachment_type.JSON}
+        kinds = {
+            ".png": allure.attachment_type.PNG,
+            ".svg": allure.attachment_type.SVG,
+            ".json": allure.attachment_type.JSON,
+        }
         kind = kinds.get(path.suffix, allure.attachment_type.TEXT)
         allure.attach.file(str(path), name=_sentence_case(name), attachment_type=kind)
 

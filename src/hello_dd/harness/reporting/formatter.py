@@ -97,4 +97,3 @@ class AllureFormatter(_AllureFormatter):
                 allure_commons.plugin_manager.unregister(name=name)
             for warning in self.results.warnings():
                 print(f"hello-dd report: {warning}", file=sys.stderr)
-

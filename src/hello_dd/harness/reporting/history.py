@@ -63,4 +63,6 @@ def prepare(history: Path, results_dir: Path, scratch: Path) -> WorkingHistory:
     earlier = [line for line in lines if not (entry_ids(line) & ids)]
     copy = scratch / "allure-history.jsonl"
     copy.write_text("".join(line + "\n" for line in earlier), encoding="utf-8")
-    return WorkingHistory(history=history, copy=copy, earlier_runs=len(earlier), replaced_runs=len(lines) - len(earlier))
+    return WorkingHistory(
+        history=history, copy=copy, earlier_runs=len(earlier), replaced_runs=len(lines) - len(earlier)
+    )

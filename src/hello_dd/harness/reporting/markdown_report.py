@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hello_dd.harness.load.profile import Thresholds
@@ -50,7 +50,9 @@ CHECKLISTS: dict[str, dict[str, tuple[str, ...]]] = {
         "All request patterns work correctly": _items(
             "p1-one-answer", "p2-confirmed", "p3-one-result-each", "p4-accepted", "p5-failure-reported"
         ),
-        "Services handle failures gracefully": _items("p1-without-price", "p2-compensation", "p3-partial", "res-service-stopped"),
+        "Services handle failures gracefully": _items(
+            "p1-without-price", "p2-compensation", "p3-partial", "res-service-stopped"
+        ),
         "Correlation IDs propagate properly": _items("corr-everywhere", "trace-correlation"),
         "Performance meets requirements": _items("load-thresholds", "load-checks"),
         "Error messages are informative": _items("err-shape", "err-bad-input"),
@@ -151,7 +153,9 @@ class ItemVerdict:
         return f"- [ ] {self.name} — " + "; ".join(notes)
 
 
-def judge(name: str, tags: Sequence[str], outcomes: Sequence[ScenarioOutcome], load: LoadRun | None = None) -> ItemVerdict:
+def judge(
+    name: str, tags: Sequence[str], outcomes: Sequence[ScenarioOutcome], load: LoadRun | None = None
+) -> ItemVerdict:
     """The verdict of one checklist line whose evidence is the scenarios carrying ``tags``; a line
     about the load run is also held to the load scenario's thresholds when figures were measured."""
     relevant = [o for o in outcomes if o.ran and any(o.carries(tag) for tag in tags)]
@@ -185,7 +189,7 @@ def render_test_report(
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware (the report states UTC)")
     verdicts = judge_checklists(outcomes, load)
-    when = generated_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    when = generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     parts = [
         "# Integration Test Report",
         "",
@@ -218,7 +222,7 @@ def write_test_report(
 ) -> Path:
     """Renders the report as of now and writes it to ``path`` (parent directories created)."""
     path = Path(path)
-    text = render_test_report(outcomes, load, generated_at=datetime.now(timezone.utc), stack=stack)
+    text = render_test_report(outcomes, load, generated_at=datetime.now(UTC), stack=stack)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

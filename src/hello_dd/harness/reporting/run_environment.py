@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,11 @@ KEY_LIBRARIES = (
     "behave", "allure-behave", "requests", "locust",
 )  # fmt: skip
 # Short keys: the report's overview cuts keys longer than about 17 characters.
-VERSION_KEYS = {"api-gateway": "Gateway version", "inventory-service": "Inventory version", "pricing-service": "Pricing version"}
+VERSION_KEYS = {
+    "api-gateway": "Gateway version",
+    "inventory-service": "Inventory version",
+    "pricing-service": "Pricing version",
+}
 HEALTH_TIMEOUT_S = 2.0
 GIT_TIMEOUT_S = 5.0
 
@@ -122,7 +126,7 @@ def describe_run(provider: Any, userdata: Mapping[str, str], root: Path) -> dict
     entries.update({name: library_version(name) for name in KEY_LIBRARIES})
     entries["Git commit"] = git_commit(root)
     entries["Machine"] = machine()
-    entries["Run started"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    entries["Run started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return entries
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hello_dd.harness.reporting.contract import ContractItem
 from hello_dd.harness.load.profile import Thresholds
 from hello_dd.harness.load.runner import LoadResult
-from hello_dd.harness.reporting.spec_map import write_spec_map
+from hello_dd.harness.reporting.contract import ContractItem
 from hello_dd.harness.reporting.markdown_report import LoadRun, ScenarioOutcome, write_test_report
+from hello_dd.harness.reporting.spec_map import write_spec_map
 
 # behave's statuses in the report's four terms.
 _FAILED = {"failed", "error", "hook_error", "cleanup_error", "undefined", "pending", "pending_warn", "xpassed"}

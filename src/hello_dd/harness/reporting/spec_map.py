@@ -83,7 +83,9 @@ def render_spec_map(items: Sequence[ContractItem], outcomes: Sequence[ScenarioOu
     return "\n".join(lines) + "\n"
 
 
-def write_spec_map(path: Path, items: Sequence[ContractItem], outcomes: Sequence[ScenarioOutcome], *, stack: str) -> Path:
+def write_spec_map(
+    path: Path, items: Sequence[ContractItem], outcomes: Sequence[ScenarioOutcome], *, stack: str
+) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_spec_map(items, outcomes, stack=stack), encoding="utf-8")

@@ -48,7 +48,11 @@ class StoreWork:
 
     @property
     def outside_the_services_requests(self) -> list[Span]:
-        return [s for s in self.spans if (request := handling_request(self.trace, s)) is None or request.service != self.service]
+        return [
+            s
+            for s in self.spans
+            if (request := handling_request(self.trace, s)) is None or request.service != self.service
+        ]
 
     def under(self, request: Span) -> list[Span]:
         """The spans that ran while ``request`` (a server span) was being handled."""
@@ -71,5 +75,6 @@ def requests_to(trace: Trace, service: str, method: str, route: str) -> list[Spa
     return [
         s
         for s in trace.server_spans(service)
-        if s.route == route and str(s.attribute("http.request.method", s.attribute("http.method", ""))).upper() == method
+        if s.route == route
+        and str(s.attribute("http.request.method", s.attribute("http.method", ""))).upper() == method
     ]

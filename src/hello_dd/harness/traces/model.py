@@ -122,7 +122,9 @@ class Trace:
         """Spans that name a parent the trace does not contain (``allowed_parent``, e.g. a caller's span
         id that was continued, does not count)."""
         return [
-            s for s in self.spans if s.parent_id is not None and s.parent_id not in self.by_id and s.parent_id != allowed_parent
+            s
+            for s in self.spans
+            if s.parent_id is not None and s.parent_id not in self.by_id and s.parent_id != allowed_parent
         ]
 
     def children(self, span: Span) -> list[Span]:
@@ -237,4 +239,4 @@ def group_by_trace(spans: Iterable[Span]) -> dict[str, list[Span]]:
 def sequential(spans: list[Span]) -> bool:
     """True when each span ended before the next one (in start order) began."""
     ordered = sorted(spans, key=lambda s: s.start_ns)
-    return all(a.ends_before_start_of(b) for a, b in zip(ordered, ordered[1:]))
+    return all(a.ends_before_start_of(b) for a, b in zip(ordered, ordered[1:], strict=False))

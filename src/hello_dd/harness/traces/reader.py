@@ -106,7 +106,9 @@ class TraceReader:
         self.token = f"hello-dd-{uuid.uuid4().hex[:12]}"
         response = self._get(f"{self.agent_url}/test/session/start", test_session_token=self.token)
         if response.status_code != 200:
-            raise TraceAgentError(f"starting a test-agent session answered {response.status_code}: {response.text[:300]}")
+            raise TraceAgentError(
+                f"starting a test-agent session answered {response.status_code}: {response.text[:300]}"
+            )
         return self.token
 
     def raw(self) -> Any:
@@ -137,7 +139,9 @@ class TraceReader:
 
     # -- lookups -----------------------------------------------------------------------------------
 
-    def request_traces(self, spans: Iterable[Span], *, correlation_id: str | None = None, trace_id: str | None = None) -> RequestTraces:
+    def request_traces(
+        self, spans: Iterable[Span], *, correlation_id: str | None = None, trace_id: str | None = None
+    ) -> RequestTraces:
         """The traces that hold the request's spans: every trace with a span tagged with the correlation id
         (or the given trace id), each with all its spans."""
         grouped = group_by_trace(spans)

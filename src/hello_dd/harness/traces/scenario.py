@@ -71,7 +71,12 @@ class ScenarioTraces:
         if not cid:
             raise AssertionError(f"the answer carries no correlation id to find its trace by: {exchange}")
         found = self.reader.wait_for_request(
-            correlation_id=cid, services=services, until=until, allowed_parent=allowed_parent, what=what, timeout=timeout
+            correlation_id=cid,
+            services=services,
+            until=until,
+            allowed_parent=allowed_parent,
+            what=what,
+            timeout=timeout,
         )
         self.attach(found)
         return found
@@ -81,9 +86,13 @@ class ScenarioTraces:
             if trace.trace_id in self._attached:
                 continue
             self._attached.add(trace.trace_id)
-            allure.attach(text_tree(trace), name=f"trace {trace.trace_id} (tree)", attachment_type=allure.attachment_type.TEXT)
             allure.attach(
-                waterfall_svg(trace), name=f"trace {trace.trace_id} (waterfall)", attachment_type=allure.attachment_type.SVG
+                text_tree(trace), name=f"trace {trace.trace_id} (tree)", attachment_type=allure.attachment_type.TEXT
+            )
+            allure.attach(
+                waterfall_svg(trace),
+                name=f"trace {trace.trace_id} (waterfall)",
+                attachment_type=allure.attachment_type.SVG,
             )
 
 

@@ -12,12 +12,11 @@ from fastapi import APIRouter, FastAPI
 from opentelemetry.trace import TracerProvider
 
 from hello_dd import __version__
-from hello_dd.services.common import metrics
+from hello_dd.services.common import metrics, telemetry
 from hello_dd.services.common.errors import install_error_handlers
 from hello_dd.services.common.json_logging import configure_logging
 from hello_dd.services.common.middleware import BodyLimit, RequestEnvelope
 from hello_dd.services.common.settings import ServiceSettings
-from hello_dd.services.common import telemetry
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 # Extra fields for /health; may be a plain or an async function.

@@ -17,7 +17,7 @@ CORRELATION_HEADER = "X-Correlation-Id"
 REQUEST_HEADER = "X-Request-Id"
 MAX_ID_LENGTH = 128
 
-_VALID_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,%d}" % MAX_ID_LENGTH)
+_VALID_ID = re.compile(rf"[A-Za-z0-9._:@/+=-]{{1,{MAX_ID_LENGTH}}}")
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)

@@ -120,7 +120,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def error_responses(described: dict[int, str], *, model: type[BaseModel] = ErrorResponse) -> dict[int | str, dict[str, Any]]:
+def error_responses(
+    described: dict[int, str], *, model: type[BaseModel] = ErrorResponse
+) -> dict[int | str, dict[str, Any]]:
     """The common 400/422 entries plus a route's own error statuses, each with its body model."""
-    own: dict[int | str, dict[str, Any]] = {status: {"model": model, "description": text} for status, text in described.items()}
+    own: dict[int | str, dict[str, Any]] = {
+        status: {"model": model, "description": text} for status, text in described.items()
+    }
     return {**ERROR_RESPONSES, **own}

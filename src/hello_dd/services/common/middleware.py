@@ -89,7 +89,10 @@ class RequestEnvelope:
         rid, rid_replaced = self._accept(scope, correlation.REQUEST_HEADER)
         correlation.request_id_var.set(rid)
         # Logged once both ids are set, so the warning is found under the request's (new) ids.
-        for header, replaced in ((correlation.CORRELATION_HEADER, cid_replaced), (correlation.REQUEST_HEADER, rid_replaced)):
+        for header, replaced in (
+            (correlation.CORRELATION_HEADER, cid_replaced),
+            (correlation.REQUEST_HEADER, rid_replaced),
+        ):
             if replaced:
                 log.warning("replaced a malformed %s header with a generated id", header)
         tag_current_span(correlation_id=cid, request_id=rid, **_propagated_context(scope))
@@ -103,7 +106,11 @@ class RequestEnvelope:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"x-correlation-id", b"x-request-id")]
+                kept = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"x-correlation-id", b"x-request-id")
+                ]
                 message = {**message, "headers": kept + id_headers}
             await send(message)
 
@@ -113,7 +120,9 @@ class RequestEnvelope:
             log.exception("unhandled error while handling %s %s", scope.get("method"), scope.get("path"))
             if response_started:
                 raise
-            body = error_body("INTERNAL_ERROR", "An unexpected error occurred; quote the correlation id when reporting it.")
+            body = error_body(
+                "INTERNAL_ERROR", "An unexpected error occurred; quote the correlation id when reporting it."
+            )
             for message in _json_response_messages(500, body):
                 await send_with_ids(message)
         finally:

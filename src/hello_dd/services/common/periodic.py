@@ -11,7 +11,9 @@ from contextlib import asynccontextmanager
 log = logging.getLogger(__name__)
 
 
-async def repeat(name: str, interval: float, work: Callable[[], Awaitable[object]], *, first_delay: float | None = None) -> None:
+async def repeat(
+    name: str, interval: float, work: Callable[[], Awaitable[object]], *, first_delay: float | None = None
+) -> None:
     """Runs ``work`` every ``interval`` seconds (first after ``first_delay``, default ``interval``)
     until cancelled. A failure is logged with its stack trace and the next round runs as planned."""
     await asyncio.sleep(interval if first_delay is None else first_delay)

@@ -102,5 +102,7 @@ class GatewaySettings(ServiceSettings):
     def _orders_outlive_their_keys(self) -> GatewaySettings:
         # A replayed key answers with its order, so an order must not be deleted before its key.
         if self.order_retention_days and self.order_retention_days * 24 < self.idempotency_key_retention_hours:
-            raise ValueError("ORDER_RETENTION_DAYS must be 0 (keep orders) or at least IDEMPOTENCY_KEY_RETENTION_HOURS / 24")
+            raise ValueError(
+                "ORDER_RETENTION_DAYS must be 0 (keep orders) or at least IDEMPOTENCY_KEY_RETENTION_HOURS / 24"
+            )
         return self

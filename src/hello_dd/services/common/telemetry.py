@@ -82,7 +82,9 @@ def span_exporter(env: Mapping[str, str] = os.environ) -> SpanExporter | None:
         return ConsoleSpanExporter()
     if kind != "otlp":
         raise ValueError(f"OTEL_TRACES_EXPORTER={kind!r}: this build has the otlp, console and none exporters")
-    protocol = (env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "http/protobuf").strip()
+    protocol = (
+        env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "http/protobuf"
+    ).strip()
     if protocol == "http/protobuf":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -104,7 +106,9 @@ def start(service: str) -> TracerProvider:
     os.environ.update(opentelemetry_defaults(service))
     environment = ServiceSettings().environment
     # What the code knows, under what the environment says (OTEL_RESOURCE_ATTRIBUTES wins).
-    resource = Resource({"service.version": __version__, "deployment.environment.name": environment}).merge(Resource.create())
+    resource = Resource({"service.version": __version__, "deployment.environment.name": environment}).merge(
+        Resource.create()
+    )
     provider = TracerProvider(resource=resource)
     exporter = span_exporter()
     if exporter is not None:
@@ -134,7 +138,9 @@ def _request_url(scope: MutableMapping[str, Any]) -> str:
     return f"{scope.get('scheme', 'http')}://{host}{f':{port}' if port else ''}{scope.get('path', '')}"
 
 
-def fastapi_telemetry(settings: ServiceSettings, tracer_provider: trace.TracerProvider | None = None) -> TelemetryConfig:
+def fastapi_telemetry(
+    settings: ServiceSettings, tracer_provider: trace.TracerProvider | None = None
+) -> TelemetryConfig:
     """FastAPI's own OpenTelemetry support, for the server spans only: under OpenTelemetry (ddtrace's
     FastAPI integration makes them under ddtrace), on ``tracer_provider`` (default: the global one
     that :func:`start` set up; with none set up, FastAPI makes no span). Its metrics and log events

@@ -43,8 +43,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return {
             "database": gw.db.backend,
             "dependencies": {
-                dep.name: {"url": dep.base_url, "circuit": await dep.circuit_state()} for dep in gw.dependencies.values()
-            }
+                dep.name: {"url": dep.base_url, "circuit": await dep.circuit_state()}
+                for dep in gw.dependencies.values()
+            },
         }
 
     return create_service_app(

@@ -63,7 +63,7 @@ async def gather_chunks(
     outcomes = await asyncio.gather(*(one(chunk) for chunk in parts), return_exceptions=True)
     found: dict[str, dict[str, Any]] = {}
     failed: dict[str, str] = {}
-    for chunk, outcome in zip(parts, outcomes):
+    for chunk, outcome in zip(parts, outcomes, strict=False):
         if isinstance(outcome, DependencyError):
             failed.update({pid: outcome.code for pid in chunk})
         elif isinstance(outcome, BaseException):

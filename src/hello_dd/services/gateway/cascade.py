@@ -71,7 +71,7 @@ async def run_cascade(
     """Returns the HTTP status (200, or the worst dependency failure's 502/503/504) and the report."""
     asked = plan(mode, rng)
     results = await asyncio.gather(*(probe(dependencies[role], asked[role], slow_seconds) for role in asked))
-    probes = {dependencies[role].name: result for role, (_, result) in zip(asked, results)}
+    probes = {dependencies[role].name: result for role, (_, result) in zip(asked, results, strict=False)}
     failed = {name: p for name, p in probes.items() if p.status == "failed"}
     if not failed:
         return 200, CascadeReport(status="ok", failureMode=mode.value if mode else None, dependencies=probes)
@@ -83,4 +83,3 @@ async def run_cascade(
         dependencies=probes,
         error={"code": "DEPENDENCY_FAILURE", "message": f"Failing dependencies: {names}"},
     )
-

@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import Counter
@@ -45,7 +45,9 @@ _tracer = tracer(__name__)
 
 ORDERS = Counter("orders_total", "Checkout attempts, by outcome.", ["outcome"])
 ORDER_UNITS = Counter("order_units_total", "Units in confirmed orders.")
-COMPENSATIONS = Counter("saga_compensations_total", "Reservations released by a failed checkout, by outcome.", ["outcome"])
+COMPENSATIONS = Counter(
+    "saga_compensations_total", "Reservations released by a failed checkout, by outcome.", ["outcome"]
+)
 RECOVERIES = Counter(
     "checkout_recoveries_total",
     "Unfinished checkouts settled by recovery (after a restart, or a release that had to wait), by outcome.",
@@ -83,7 +85,12 @@ def _rejected_stock(check: dict[str, Any]) -> ApiError | None:
 
 
 def dependency_api_error(exc: DependencyError, doing: str) -> ApiError:
-    return ApiError(exc.status, exc.code, f"Could not {doing}: {exc.message}", {"dependency": exc.dependency, "attempts": exc.attempts})
+    return ApiError(
+        exc.status,
+        exc.code,
+        f"Could not {doing}: {exc.message}",
+        {"dependency": exc.dependency, "attempts": exc.attempts},
+    )
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,9 @@ class CheckoutSaga:
         reservation_id = f"res-{order_id}"
         self.in_flight.add(order_id)
         try:
-            replay = await self._begin(order_id, request, reservation_id, KeyClaim.of("orders", idempotency_key, request))
+            replay = await self._begin(
+                order_id, request, reservation_id, KeyClaim.of("orders", idempotency_key, request)
+            )
             if replay is not None:
                 ORDERS.labels("replayed").inc()
                 log.info("order replayed for a repeated idempotency key", extra={"order_id": replay.orderId})
@@ -133,7 +142,9 @@ class CheckoutSaga:
         log.info("order confirmed", extra={"order_id": order_id, "total": order.total, "lines": len(lines)})
         return Placed(order)
 
-    async def _begin(self, order_id: str, request: OrderRequest, reservation_id: str, claim: KeyClaim | None) -> Order | None:
+    async def _begin(
+        self, order_id: str, request: OrderRequest, reservation_id: str, claim: KeyClaim | None
+    ) -> Order | None:
         """Records the new checkout (claiming its key); returns the order when the key already made one.
         While another request with the key is still running, waits for it (bounded)."""
         deadline = time.monotonic() + self.key_wait_seconds
@@ -145,7 +156,9 @@ class CheckoutSaga:
                 raise KeyInUse(claim)  # type: ignore[arg-type]  # begin only finds a key in use with a claim
             await asyncio.sleep(KEY_POLL_SECONDS)
 
-    async def _run(self, order_id: str, request: OrderRequest, lines: list[dict[str, Any]], reservation_id: str) -> Order:
+    async def _run(
+        self, order_id: str, request: OrderRequest, lines: list[dict[str, Any]], reservation_id: str
+    ) -> Order:
         try:
             with _tracer.start_as_current_span("checkout.check_stock"):
                 check = await self._call("check stock", self.inventory.check(lines))
@@ -153,7 +166,8 @@ class CheckoutSaga:
                     raise rejection
             with _tracer.start_as_current_span("checkout.price"):
                 quote = await self._call(
-                    "price the order", self.pricing.quote(lines, request.customerId, request.discountCode, request.currency)
+                    "price the order",
+                    self.pricing.quote(lines, request.customerId, request.discountCode, request.currency),
                 )
         except BaseException as exc:
             await self._record(order_id, FAILED, outcome=_code(exc))  # nothing was held
@@ -235,7 +249,10 @@ class CheckoutSaga:
         async def settle(record: CheckoutRecord) -> None:
             # As the request that started it: its log lines and calls are found under that request's ids.
             async with limit:
-                with acting_for(record.correlation_id, record.request_id), _tracer.start_as_current_span("checkout.recover"):
+                with (
+                    acting_for(record.correlation_id, record.request_id),
+                    _tracer.start_as_current_span("checkout.recover"),
+                ):
                     outcome = await self._settle(record)
                     RECOVERIES.labels(outcome).inc()
                     log.warning(
@@ -296,7 +313,9 @@ def _rejection_error(exc: DownstreamRejected, doing: str) -> ApiError:
             "please try again.",
         )
     # Any other refusal means the gateway sent something the dependency did not expect.
-    return ApiError(502, "DEPENDENCY_REJECTED", f"Could not {doing}: {exc.dependency} refused the request ({exc.code}).")
+    return ApiError(
+        502, "DEPENDENCY_REJECTED", f"Could not {doing}: {exc.dependency} refused the request ({exc.code})."
+    )
 
 
 def _order(order_id: str, request: OrderRequest, final: dict[str, Any], reservation_id: str) -> Order:
@@ -306,8 +325,13 @@ def _order(order_id: str, request: OrderRequest, final: dict[str, Any], reservat
         customerId=request.customerId,
         currency=final["currency"],
         items=[
-            {"productId": l["productId"], "quantity": l["quantity"], "unitPrice": l["unitPrice"], "lineTotal": l["lineTotal"]}
-            for l in final["lines"]
+            {
+                "productId": line["productId"],
+                "quantity": line["quantity"],
+                "unitPrice": line["unitPrice"],
+                "lineTotal": line["lineTotal"],
+            }
+            for line in final["lines"]
         ],
         subtotal=final["subtotal"],
         discounts=final["discounts"],
@@ -316,5 +340,5 @@ def _order(order_id: str, request: OrderRequest, final: dict[str, Any], reservat
         tax=final["tax"],
         total=final["total"],
         reservationId=reservation_id,
-        createdAt=datetime.now(timezone.utc).isoformat(),
+        createdAt=datetime.now(UTC).isoformat(),
     )

@@ -51,7 +51,9 @@ class InventoryClient:
 
     async def bulk(self, product_ids: list[str]) -> list[dict[str, Any]]:
         # A read, though sent as POST: safe to retry.
-        reply = await self.dependency.request("POST", "/inventory/bulk", idempotent=True, json={"productIds": product_ids})
+        reply = await self.dependency.request(
+            "POST", "/inventory/bulk", idempotent=True, json={"productIds": product_ids}
+        )
         return _body(self.dependency, reply)["items"]
 
     async def check(self, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -89,7 +91,9 @@ class PricingClient:
         )
         return _body(self.dependency, reply)["items"]
 
-    async def quote(self, items: list[dict[str, Any]], customer_id: str, discount_code: str | None, currency: str) -> dict[str, Any]:
+    async def quote(
+        self, items: list[dict[str, Any]], customer_id: str, discount_code: str | None, currency: str
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {"items": items, "customerId": customer_id, "currency": currency}
         if discount_code:
             payload["discountCode"] = discount_code

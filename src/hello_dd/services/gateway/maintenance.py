@@ -57,7 +57,9 @@ class Maintenance:
         orders_before = now - timedelta(days=s.order_retention_days) if s.order_retention_days else None
         checkouts, orders = await self.db.run(self.book.forget, keys_before, orders_before)
         deleted = {
-            "report_jobs": await self.db.run(self.jobs.forget_finished, now - timedelta(hours=s.report_retention_hours)),
+            "report_jobs": await self.db.run(
+                self.jobs.forget_finished, now - timedelta(hours=s.report_retention_hours)
+            ),
             "idempotency_keys": await self.db.run(forget_keys, self.db.engine, keys_before),
             "checkouts": checkouts,
             "orders": orders,
@@ -65,5 +67,3 @@ class Maintenance:
         if any(deleted.values()):
             log.info("housekeeping deleted records past their retention", extra={"deleted": deleted})
         return deleted
-
-

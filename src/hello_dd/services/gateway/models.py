@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -85,14 +85,16 @@ class OrderLineRequest(StrictModel):
 
 class OrderRequest(StrictModel):
     items: list[OrderLineRequest] = Field(
-        min_length=1, max_length=50, description=f"Lines for the same product are added up: at most {MAX_QUANTITY} units of each"
+        min_length=1,
+        max_length=50,
+        description=f"Lines for the same product are added up: at most {MAX_QUANTITY} units of each",
     )
     customerId: CustomerId
     discountCode: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] | None = None
     currency: Currency = "USD"
 
     @model_validator(mode="after")
-    def _each_product_within_the_largest_quantity(self) -> "OrderRequest":
+    def _each_product_within_the_largest_quantity(self) -> OrderRequest:
         totals: dict[str, int] = {}
         for line in self.items:
             if isinstance(line.quantity, int):
@@ -178,7 +180,7 @@ class BulkCheckResponse(BaseModel):
 # --- pattern 4: async reports -----------------------------------------------------------------------
 
 
-class ReportType(str, Enum):
+class ReportType(StrEnum):
     inventory_summary = "inventory_summary"
     pricing_summary = "pricing_summary"
     sales_summary = "sales_summary"
@@ -190,7 +192,7 @@ class ReportRequest(StrictModel):
     endDate: IsoDate
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> "ReportRequest":
+    def _dates_in_order(self) -> ReportRequest:
         if self.startDate > self.endDate:
             raise ValueError("startDate must not be after endDate")
         return self
@@ -216,7 +218,7 @@ class JobStatus(BaseModel):
 # --- pattern 5: cascade ---------------------------------------------------------------------------------
 
 
-class FailureMode(str, Enum):
+class FailureMode(StrEnum):
     inventory = "inventory"
     pricing = "pricing"
     timeout = "timeout"

@@ -81,7 +81,9 @@ class OrderBook:
             try:
                 with write_transaction(self.engine) as conn:
                     if claim is not None and (bound := bound_target(conn, claim, checkout_id)) is not None:
-                        if (document := conn.scalar(select(orders.c.document).where(orders.c.order_id == bound))) is not None:
+                        if (
+                            document := conn.scalar(select(orders.c.document).where(orders.c.order_id == bound))
+                        ) is not None:
                             return Begun(replay=Order.model_validate_json(document))
                         state = conn.scalar(select(checkouts.c.state).where(checkouts.c.checkout_id == bound))
                         if state is not None and state not in GIVEN_UP:
@@ -106,7 +108,9 @@ class OrderBook:
                     raise
         raise AssertionError("unreachable")
 
-    def advance(self, checkout_id: str, state: str, *, final_quote: dict[str, Any] | None = None, outcome: str | None = None) -> None:
+    def advance(
+        self, checkout_id: str, state: str, *, final_quote: dict[str, Any] | None = None, outcome: str | None = None
+    ) -> None:
         values: dict[str, Any] = {"state": state, "updated_at": utc_now()}
         if final_quote is not None:
             values["final_quote"] = json.dumps(final_quote)

@@ -80,7 +80,9 @@ def _job(row: Any) -> Job:
 
 class TooManyJobs(ApiError):
     def __init__(self) -> None:
-        super().__init__(503, "TOO_MANY_JOBS", "Too many reports are in progress; try again shortly.", headers={"Retry-After": "5"})
+        super().__init__(
+            503, "TOO_MANY_JOBS", "Too many reports are in progress; try again shortly.", headers={"Retry-After": "5"}
+        )
 
 
 class JobStore:
@@ -100,7 +102,9 @@ class JobStore:
                         if row is not None:
                             return _job(row), False
                         rebind(conn, claim, job_id)  # the job it made is past its retention
-                    active = conn.scalar(select(func.count()).select_from(report_jobs).where(report_jobs.c.status.in_(ACTIVE)))
+                    active = conn.scalar(
+                        select(func.count()).select_from(report_jobs).where(report_jobs.c.status.in_(ACTIVE))
+                    )
                     if (active or 0) >= self.max_active:
                         raise TooManyJobs()
                     conn.execute(
@@ -164,5 +168,7 @@ class JobStore:
     def forget_finished(self, before: datetime) -> int:
         with write_transaction(self.engine) as conn:
             return conn.execute(
-                delete(report_jobs).where(report_jobs.c.status.in_((COMPLETED, FAILED)), report_jobs.c.completed_at < before)
+                delete(report_jobs).where(
+                    report_jobs.c.status.in_((COMPLETED, FAILED)), report_jobs.c.completed_at < before
+                )
             ).rowcount

@@ -72,7 +72,9 @@ class ReportBuilders:
             cat = by_category.setdefault(item["category"], {"products": 0, "unitsAvailable": 0, "stockValue": 0.0})
             cat["products"] += 1
             cat["unitsAvailable"] += item["available"]
-            cat["stockValue"] = round(cat["stockValue"] + item["available"] * prices.get(item["productId"], {}).get("basePrice", 0.0), 2)
+            cat["stockValue"] = round(
+                cat["stockValue"] + item["available"] * prices.get(item["productId"], {}).get("basePrice", 0.0), 2
+            )
         return {
             "period": _period(request),
             "products": len(stock),
@@ -148,7 +150,9 @@ class ReportRunner:
                 log.warning("report job given up after %d interrupted runs", job.attempts, extra={"job_id": job.job_id})
             else:
                 self._launch(job, None)
-                log.warning("report job resumed after a restart", extra={"job_id": job.job_id, "report_type": job.report_type})
+                log.warning(
+                    "report job resumed after a restart", extra={"job_id": job.job_id, "report_type": job.report_type}
+                )
         return len(orphans)
 
     def _launch(self, job: Job, parent: Context | None) -> None:

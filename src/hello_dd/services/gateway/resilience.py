@@ -55,7 +55,9 @@ CIRCUIT_STATE = Gauge(
     "circuit_breaker_state", "Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open.", ["dependency"]
 )
 CIRCUIT_TRANSITIONS = Counter(
-    "circuit_breaker_transitions_total", "Circuit breaker state changes, by dependency and new state.", ["dependency", "state"]
+    "circuit_breaker_transitions_total",
+    "Circuit breaker state changes, by dependency and new state.",
+    ["dependency", "state"],
 )
 
 # purgatory's state names -> the names this API uses
@@ -133,7 +135,9 @@ class CircuitBreakers:
             state = _STATE_NAMES.get(event.state, event.state)
             CIRCUIT_STATE.labels(name).set(_STATE_VALUES.get(state, -1))
             CIRCUIT_TRANSITIONS.labels(name, state).inc()
-            log.warning("circuit breaker for %s is now %s", name, state, extra={"dependency": name, "circuit_state": state})
+            log.warning(
+                "circuit breaker for %s is now %s", name, state, extra={"dependency": name, "circuit_state": state}
+            )
 
     async def register(self, name: str) -> None:
         await self.factory.get_breaker(name)
@@ -252,7 +256,7 @@ class Dependency:
             ) as response:
                 status = response.status
                 body = await response.json(content_type=None) if response.content_length != 0 else None
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise DependencyTimeout(self.name, f"{self.name} did not answer within {self.timeout:g} s") from exc
         except aiohttp.ClientConnectionError as exc:
             raise DependencyUnavailable(self.name, f"{self.name} is unreachable: {type(exc).__name__}") from exc

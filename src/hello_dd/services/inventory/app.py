@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from hello_dd.services.common import simulate
-from hello_dd.services.common.periodic import repeat, running
 from hello_dd.services.common.app import create_service_app
+from hello_dd.services.common.periodic import repeat, running
 from hello_dd.services.common.settings import InventorySettings
 from hello_dd.services.inventory.database import backend_name, create_db_engine, create_schema, seed_catalogue
 from hello_dd.services.inventory.routes import inventory_router, reservations_router

@@ -102,7 +102,11 @@ def create_schema(engine: Engine) -> None:
             _UPGRADES[engine.dialect.name](conn)
             # Holds made before the upgrade belong to checkouts that can no longer confirm them (the
             # gateway restarted too): they expire at the first sweep and their units go back on the shelf.
-            conn.execute(reservations.update().where(reservations.c.status == "held").values(expires_at=reservations.c.created_at))
+            conn.execute(
+                reservations.update()
+                .where(reservations.c.status == "held")
+                .values(expires_at=reservations.c.created_at)
+            )
         log.info("inventory database upgraded: reservations can be confirmed and expire")
 
 

@@ -110,4 +110,3 @@ class Reservation(CamelModel):
     expires_at: datetime | None = Field(
         description="When a held reservation is released unless it is confirmed first; null once confirmed or released."
     )
-

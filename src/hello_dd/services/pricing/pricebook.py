@@ -140,9 +140,7 @@ def code_discount(code: str, subtotal: Decimal, remaining: Decimal, currency: st
     return Discount(code, description, min(amount, remaining))
 
 
-def price_order(
-    items: Sequence[tuple[str, int, Decimal]], discount_code: str | None, currency: str
-) -> OrderTotals:
+def price_order(items: Sequence[tuple[str, int, Decimal]], discount_code: str | None, currency: str) -> OrderTotals:
     """Lines, subtotal and discounts of an order of ``(productId, quantity, unitPrice)`` items:
     volume discounts first, then the (already checked) code on what is left."""
     lines = [price_line(product_id, quantity, unit_price) for product_id, quantity, unit_price in items]

@@ -81,7 +81,12 @@ class QuoteBook:
         log.info(
             "quote %s finalized",
             quote_id,
-            extra={"quote_id": quote_id, "currency": final.currency, "tax": float(final.tax), "total": float(final.total)},
+            extra={
+                "quote_id": quote_id,
+                "currency": final.currency,
+                "tax": float(final.tax),
+                "total": float(final.total),
+            },
         )
         return final
 

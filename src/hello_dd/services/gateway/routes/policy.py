@@ -56,6 +56,8 @@ async def policy(gw: Annotated[Gateway, Depends(gateway)]) -> Policy:
             backoffMaxSeconds=s.retry_backoff_max,
             budgetSeconds=s.retry_budget_seconds,
         ),
-        circuitBreaker=CircuitBreakerPolicy(failureThreshold=s.breaker_failure_threshold, resetSeconds=s.breaker_reset_seconds),
+        circuitBreaker=CircuitBreakerPolicy(
+            failureThreshold=s.breaker_failure_threshold, resetSeconds=s.breaker_reset_seconds
+        ),
         bulkCheck=BulkCheckPolicy(maxIds=s.bulk_max_ids, chunkSize=s.bulk_chunk_size, concurrency=s.bulk_concurrency),
     )

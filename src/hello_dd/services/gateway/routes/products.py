@@ -29,17 +29,22 @@ router = APIRouter(prefix="/api/v1/products", tags=["products"])
 ProductIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["123"])]
 CurrencyQuery = Annotated[str, Query(pattern=r"^[A-Z]{3}$")]
 
+
 @router.get(
     "/{product_id}",
     response_model=ProductView,
     summary="Product query: stock and price, fetched from inventory and pricing in parallel",
     responses=error_responses({404: "No such product (PRODUCT_NOT_FOUND)", **DEPENDENCY_FAILURES}),
 )
-async def get_product(product_id: ProductIdPath, gw: Annotated[Gateway, Depends(gateway)], currency: CurrencyQuery = "USD") -> ProductView:
+async def get_product(
+    product_id: ProductIdPath, gw: Annotated[Gateway, Depends(gateway)], currency: CurrencyQuery = "USD"
+) -> ProductView:
     """Inventory is the authority on whether a product exists: if it cannot answer, the query fails
     (503/504). If only pricing fails, the product is still shown, with ``degraded: true`` and the
     pricing section replaced by the error (a fallback answer)."""
-    stock, price = await asyncio.gather(gw.inventory.stock(product_id), gw.pricing.price(product_id, currency), return_exceptions=True)
+    stock, price = await asyncio.gather(
+        gw.inventory.stock(product_id), gw.pricing.price(product_id, currency), return_exceptions=True
+    )
     if isinstance(stock, DownstreamRejected) and stock.status == 404:
         raise ApiError(404, "PRODUCT_NOT_FOUND", f"Product {product_id} does not exist.")
     if isinstance(stock, DependencyError):
@@ -92,7 +97,9 @@ async def bulk_check(
         )
     distinct = bulk.distinct_sorted(body.productIds)
     wanted = bulk.page_of(distinct, page, pageSize)
-    stock, failed = await bulk.gather_chunks(wanted, settings.bulk_chunk_size, settings.bulk_concurrency, gw.inventory.bulk)
+    stock, failed = await bulk.gather_chunks(
+        wanted, settings.bulk_chunk_size, settings.bulk_concurrency, gw.inventory.bulk
+    )
     if wanted and len(failed) == len(wanted):
         code = next(iter(failed.values()))
         raise ApiError(503, code, "Inventory could not be reached for any product in the request.")
@@ -101,7 +108,10 @@ async def bulk_check(
     if body.includePricing:
         in_stock = [pid for pid in wanted if stock.get(pid, {}).get("inStock")]
         prices, price_failed = await bulk.gather_chunks(
-            in_stock, settings.bulk_chunk_size, settings.bulk_concurrency, lambda ids: gw.pricing.bulk(ids, body.currency)
+            in_stock,
+            settings.bulk_chunk_size,
+            settings.bulk_concurrency,
+            lambda ids: gw.pricing.bulk(ids, body.currency),
         )
     results = [_result(pid, stock.get(pid), failed.get(pid), prices.get(pid), price_failed.get(pid)) for pid in wanted]
     return BulkCheckResponse(
@@ -115,13 +125,22 @@ async def bulk_check(
             inStock=sum(bool(r.inStock) for r in results),
             failed=len(failed) + len(price_failed),
         ),
-        pagination=Pagination(page=page, pageSize=pageSize, totalResults=len(distinct), totalPages=bulk.total_pages(len(distinct), pageSize)),
+        pagination=Pagination(
+            page=page,
+            pageSize=pageSize,
+            totalResults=len(distinct),
+            totalPages=bulk.total_pages(len(distinct), pageSize),
+        ),
         partial=bool(failed or price_failed),
     )
 
 
 def _result(
-    product_id: str, item: dict[str, Any] | None, failure: str | None, price: dict[str, Any] | None, price_failure: str | None
+    product_id: str,
+    item: dict[str, Any] | None,
+    failure: str | None,
+    price: dict[str, Any] | None,
+    price_failure: str | None,
 ) -> BulkResult:
     if failure:
         return BulkResult(productId=product_id, found=False, error=failure)

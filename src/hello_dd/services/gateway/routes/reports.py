@@ -46,7 +46,9 @@ async def generate(
     summary="A report job's status: queued, running, completed (with result) or failed (with error)",
     responses=error_responses({404: "No such job (JOB_NOT_FOUND)"}),
 )
-async def status(job_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], gw: Annotated[Gateway, Depends(gateway)]) -> JobStatus:
+async def status(
+    job_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], gw: Annotated[Gateway, Depends(gateway)]
+) -> JobStatus:
     job = await gw.reports.get(job_id)
     if job is None:
         raise ApiError(404, "JOB_NOT_FOUND", f"Report job {job_id} does not exist.")
