@@ -95,6 +95,19 @@ def test_reset_only_requests_holding_a_text_in_their_body(proxy):
     assert proxy.snapshot()["resets"] == 2
 
 
+def test_a_body_sent_after_its_head_is_still_looked_into(proxy):
+    proxy.reset(request_prefix="POST /write", containing='"1020"')
+    body = b'{"ids": ["1020"]}'
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as client:
+        client.sendall(b"POST /write HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body))
+        time.sleep(0.2)  # the body in a later segment, as http.client sends it
+        client.sendall(body)
+        with pytest.raises(ConnectionResetError):
+            client.recv(1024)
+    assert TinyService.writes == []
+    assert proxy.snapshot()["resets"] == 1
+
+
 def test_every_request_is_reset_until_healed(proxy):
     proxy.reset()
     for _ in range(3):

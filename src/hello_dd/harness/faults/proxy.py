@@ -51,6 +51,9 @@ MAX_COUNT = 10_000
 CONNECT_TIMEOUT_SECONDS = 5.0
 CHUNK_BYTES = 65_536
 _REQUEST_LINE = re.compile(rb"[A-Z]{3,7} /")
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length:\s*(\d+)\s*$")
+#: How long a request judged by its body may take to arrive whole before it is judged as it stands.
+WHOLE_REQUEST_WAIT_SECONDS = 1.0
 #: The private IPv4 networks of RFC 1918: where Docker puts its networks' containers.
 PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 _HOST_NAME = re.compile(
@@ -75,7 +78,7 @@ class Reset:
     #: How many more requests to reset; None: every matching request.
     remaining: int | None = None
     request_prefix: bytes | None = None
-    #: Only requests whose first chunk (head, and the body when it came with it) holds these bytes.
+    #: Only requests whose head or body (up to its Content-Length, read before deciding) holds these bytes.
     containing: bytes | None = None
     #: Forward the request, then reset instead of delivering the answer (the write happened, the
     #: answer is lost).
@@ -279,6 +282,31 @@ class _Connection:
             return "forward-then-lose"
         return "reset"
 
+    async def _whole_request_if_judged_by_body(self, reader: asyncio.StreamReader, chunk: bytes) -> bytes:
+        """A client may send a request's head and body in separate writes (Python's http.client does):
+        when a reset rule looks into bodies, read on until the head and its Content-Length are in."""
+        rule = self.proxy.faults.reset
+        if rule is None or rule.containing is None or not _REQUEST_LINE.match(chunk):
+            return chunk
+        deadline = time.monotonic() + WHOLE_REQUEST_WAIT_SECONDS
+        while len(chunk) < CHUNK_BYTES:
+            head, sep, body = chunk.partition(b"\r\n\r\n")
+            if sep:
+                length = _CONTENT_LENGTH.search(head)
+                if length is None or len(body) >= int(length.group(1)):
+                    return chunk
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                return chunk
+            try:
+                more = await asyncio.wait_for(reader.read(CHUNK_BYTES), wait)
+            except TimeoutError:
+                return chunk
+            if not more:
+                return chunk
+            chunk += more
+        return chunk
+
     def _delay(self, upstream: bool) -> float:
         lat = self.proxy.faults.latency
         if not self.delaying:
@@ -315,6 +343,7 @@ class _Connection:
                 except (ConnectionError, OSError):
                     chunk = b""
                 if upstream and chunk:
+                    chunk = await self._whole_request_if_judged_by_body(reader, chunk)
                     decision = self._on_request(chunk)
                     if decision == "reset":
                         self.proxy.stats.resets += 1
