@@ -72,11 +72,11 @@ clean-containers: setup ## Remove containers and networks left by stack=containe
 	$(VENV)/bin/python -c 'from hello_dd.harness.providers.containers import remove_leftovers; print(f"removed {remove_leftovers(print)} leftovers")'
 
 compose-up: ## Start docker-compose.yml (Compose v1 or v2) and wait until the services are healthy
-	@if command -v docker-compose >/dev/null; then docker-compose up -d --build; else docker compose up -d --build; fi
+	scripts/compose.sh up -d --build
 	scripts/wait-for-services.sh --timeout 120
 
 compose-down: ## Stop docker-compose.yml and remove its containers and volumes
-	@if command -v docker-compose >/dev/null; then docker-compose down -v; else docker compose down -v; fi
+	scripts/compose.sh down -v
 
 bench: setup ## Benchmark the product query with hey: throughput, p95, fan-out, tracing overhead, memory
 	$(VENV)/bin/python scripts/bench.py $(ARGS)

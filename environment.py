@@ -21,6 +21,7 @@ from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.reporting.run_environment import write_environment
 from hello_dd.harness.reporting.run_results import RunResults
 from hello_dd.harness.world import World
+from hello_dd.topology import PRICING, TEST_AGENT
 
 gherkin_types.register()
 
@@ -34,7 +35,7 @@ NEEDS = {
     ),
     "needs-redis": (
         "caches_in_redis",
-        "pricing-service caches in process here: give -D redis_url=redis://... or run -D stack=containers",
+        f"{PRICING.name} caches in process here: give -D redis_url=redis://... or run -D stack=containers",
     ),
     "needs-datadog-traces": (
         "sends_datadog_traces",
@@ -42,8 +43,8 @@ NEEDS = {
     ),
     "tracing": (
         "reads_traces",
-        "it reads the traces back from the trace agent: give -D trace_agent_url=... and, unless the services"
-        " run ddtrace (-D tracer=ddtrace), -D otlp_url=... (the agent's OTLP port)",
+        f"it reads the traces back from the test agent: give -D {TEST_AGENT.url_option}=... and, unless the services"
+        f" run ddtrace (-D tracer=ddtrace), -D {TEST_AGENT.otlp_url_option}=... (the agent's OTLP port)",
     ),
 }
 

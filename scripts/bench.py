@@ -57,12 +57,13 @@ from pathlib import Path
 
 import psutil
 
+from hello_dd import topology
 from hello_dd.harness.load.profile import LoadProfile, Stage
 from hello_dd.harness.load.runner import run_load
 from hello_dd.harness.traces import SERVER, Trace, TraceReader, group_by_trace
 from hello_dd.harness.traces.datastores import database_work
 from hello_dd.harness.traces.scenario import calls_to
-from hello_dd.stack import AGENT, LocalStack, StackPorts, free_port, http_ok
+from hello_dd.stack import LocalStack, StackPorts, free_port, http_ok
 
 # The product query with tracing on keeps at least this share of the bare endpoint's throughput (what
 # the stack reached with hand-written spans and export before it used the standard packages).
@@ -70,7 +71,8 @@ TARGET_RATIO, TARGET_CONCURRENCY = 0.11, 100
 MEMORY_LIMIT_MIB, GROWTH_LIMIT = 1024.0, 0.10
 ENGINE_AGREEMENT = 0.20
 PRODUCT = "/api/v1/products/123"
-GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
+GATEWAY, INVENTORY, PRICING = topology.GATEWAY.name, topology.INVENTORY.name, topology.PRICING.name
+AGENT = topology.TEST_AGENT.name
 # The gateway's server span, its two calls, inventory's and pricing's server spans, inventory's SELECT.
 SPANS_PER_QUERY = 6
 SCRIPTS = Path(__file__).resolve().parent
@@ -241,7 +243,7 @@ def fan_out(trace: Trace) -> float:
 def check_traces(stack: LocalStack, requests: int, wait: float = 30.0) -> TraceCheck:
     """Reads the run's spans back from the test agent (through hello_dd.harness.traces, waiting for the
     last batches) and counts the product queries that are one complete trace."""
-    reader = TraceReader(stack.urls["trace-agent"], stack.urls["otlp"], timeout=120)
+    reader = TraceReader(stack.urls[AGENT], stack.urls["otlp"], timeout=120)
     deadline = time.monotonic() + wait
     while True:
         spans = reader.spans()
@@ -300,8 +302,8 @@ def benchmark(args: argparse.Namespace) -> int:
         flush=True,
     )
     with bare_endpoint() as bare_url, running_stack("otel") as traced, running_stack("none") as untraced:
-        gateway_traced = traced.urls["api-gateway"] + PRODUCT
-        gateway_untraced = untraced.urls["api-gateway"] + PRODUCT
+        gateway_traced = traced.urls[GATEWAY] + PRODUCT
+        gateway_untraced = untraced.urls[GATEWAY] + PRODUCT
         for url in (bare_url, gateway_traced, gateway_untraced):
             hey(url, concurrency, 3)  # warm-up with the same settings: connection pools, caches, lazy imports
         time.sleep(1.5)  # the warm-up's last spans leave the export queues
@@ -333,13 +335,13 @@ def benchmark(args: argparse.Namespace) -> int:
         )  # fmt: skip
         per_request = {name: 1000 * used / max(1, sum(m.requests for m in on)) for name, used in cpu.items()}
         memory_at_rest = sum(rss_mib(traced).values())
-        inventory = hey(traced.urls["inventory-service"] + "/inventory/123", concurrency, seconds)
-        pricing = hey(traced.urls["pricing-service"] + "/prices/123", concurrency, seconds)
+        inventory = hey(traced.urls[INVENTORY] + "/inventory/123", concurrency, seconds)
+        pricing = hey(traced.urls[PRICING] + "/prices/123", concurrency, seconds)
         low_seconds = max(3.0, seconds / 2)
         low = {
             "gateway": hey(gateway_traced, 4, low_seconds),
-            "inventory": hey(traced.urls["inventory-service"] + "/inventory/123", 4, low_seconds),
-            "pricing": hey(traced.urls["pricing-service"] + "/prices/123", 4, low_seconds),
+            "inventory": hey(traced.urls[INVENTORY] + "/inventory/123", 4, low_seconds),
+            "pricing": hey(traced.urls[PRICING] + "/prices/123", 4, low_seconds),
         }
     calibration, gateway, untraced_gateway = median_run(bare), median_run(on), median_run(off)
     ratios = sorted(m.rps / c.rps for m, c in zip(on, bare, strict=False))
@@ -412,7 +414,7 @@ def piece_costs(concurrency: int, seconds: float, repeats: int) -> None:
     )
     with ExitStack() as running:
         stacks = [running.enter_context(running_stack(tracer, env)) for _, tracer, env in variants]
-        urls = [stack.urls["api-gateway"] + PRODUCT for stack in stacks]
+        urls = [stack.urls[GATEWAY] + PRODUCT for stack in stacks]
         for url in urls:
             hey(url, concurrency, 3)
         measured: list[list[tuple[float, float, float]]] = [[] for _ in variants]
@@ -449,7 +451,7 @@ def soak(args: argparse.Namespace) -> int:
     print(f"memory soak: GET {PRODUCT} through the gateway at {concurrency} connections for {minutes:g} min after a 30 s "
           f"warm-up, tracing on; the trace agent's store is cleared every {clear_every:g} s", flush=True)  # fmt: skip
     with running_stack("otel") as stack:
-        url = stack.urls["api-gateway"] + PRODUCT
+        url = stack.urls[GATEWAY] + PRODUCT
         stop_clearing = threading.Event()
 
         def keep_clearing() -> None:
@@ -499,7 +501,7 @@ def compare_engines(args: argparse.Namespace) -> int:
     hey_runs: list[Measured] = []
     locust_runs = []
     with running_stack("otel") as stack:
-        gateway = stack.urls["api-gateway"]
+        gateway = stack.urls[GATEWAY]
         hey(gateway + PRODUCT, 10, 2)
         out = Path(tempfile.mkdtemp(prefix="hello-dd-engines-"))
         try:

@@ -759,9 +759,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", help="run only this mutant (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies to inspect them")
-    parser.add_argument(
-        "--redis-url", help="a Redis for pricing-service's cache, so the scenarios that need one run too"
-    )
+    parser.add_argument("--redis-url", help="a Redis for the pricing cache, so the scenarios that need one run too")
     args = parser.parse_args()
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
     workdir = Path(tempfile.mkdtemp(prefix="hello-dd-mutants-"))

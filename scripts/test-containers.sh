@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The containers lane (`make test-containers`): the whole specification on the stack in Docker
-# containers, then docker-compose.yml started with Compose and checked with the integration-testing
-# document's curl commands. Everything it creates is removed at the end, also on failure or Ctrl-C.
+# containers, then docker-compose.yml started with Compose and checked with the contract's curl checks
+# (scripts/contract-checks.sh). Everything it creates is removed at the end, also on failure or Ctrl-C.
 #
 #   scripts/test-containers.sh [--skip-suite] [--skip-compose] [BEHAVE ARGS...]
 #
@@ -13,8 +13,8 @@
 #     where no registry can be reached (containers/stand-ins/build.sh).
 #  3. behave -D stack=containers (Testcontainers; TESTCONTAINERS_RYUK_DISABLED=true, since its reaper
 #     image may not be pullable), with any BEHAVE ARGS.
-#  4. docker-compose config, up -d --build, scripts/wait-for-services.sh, scripts/seed-checks.sh
-#     --compose, down -v.
+#  4. Compose (scripts/compose.sh: v1 or v2): config, up -d --build, scripts/wait-for-services.sh,
+#     scripts/contract-checks.sh --compose, down -v.
 # Exit status: 0 when every step passed, 1 otherwise, 2 on bad usage.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,12 +35,11 @@ step_started=$lane_started
 step() { local now; now=$(date +%s); say "[$((now - lane_started))s] $*"; step_started=$now; }
 started_dockerd=""
 compose_up=0
-compose=(docker-compose)
 
 cleanup() {
     if [ "$compose_up" = 1 ]; then
         say "removing the compose stack"
-        "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+        scripts/compose.sh down -v --remove-orphans >/dev/null 2>&1 || true
     fi
     if [ -n "$started_dockerd" ]; then
         say "stopping the Docker engine this lane started"
@@ -83,7 +82,6 @@ ensure_engine() {
 failed=()
 step "1/4 Docker engine"
 ensure_engine || exit 1
-command -v docker-compose >/dev/null || compose=(docker compose)
 
 step "2/4 images"
 containers/stand-ins/build.sh || exit 1
@@ -99,19 +97,19 @@ if [ "$run_suite" = 1 ]; then
 fi
 
 if [ "$run_compose" = 1 ]; then
-    step "4/4 docker-compose.yml with ${compose[*]} ($("${compose[@]}" version --short 2>/dev/null || echo unknown version))"
-    if ! "${compose[@]}" config --quiet; then
-        failed+=("docker-compose config")
+    step "4/4 docker-compose.yml with Compose $(scripts/compose.sh version --short 2>/dev/null || echo "(unknown version)")"
+    if ! scripts/compose.sh config --quiet; then
+        failed+=("compose config")
     else
         compose_up=1
-        if ! "${compose[@]}" up -d --build >/tmp/hello-dd-compose-up.log 2>&1; then
+        if ! scripts/compose.sh up -d --build >/tmp/hello-dd-compose-up.log 2>&1; then
             tail -20 /tmp/hello-dd-compose-up.log >&2
-            failed+=("docker-compose up")
+            failed+=("compose up")
         elif ! scripts/wait-for-services.sh --timeout 120; then
-            "${compose[@]}" ps >&2
+            scripts/compose.sh ps >&2
             failed+=("wait-for-services")
-        elif ! scripts/seed-checks.sh --compose; then
-            failed+=("the seed's curl checks on docker-compose")
+        elif ! scripts/contract-checks.sh --compose; then
+            failed+=("the contract's curl checks on docker-compose.yml")
         fi
     fi
 fi

@@ -5,6 +5,7 @@ from hamcrest import assert_that, contains_inanyorder, equal_to, greater_than, h
 
 from hello_dd.harness import expect
 from hello_dd.harness.bulk_order import chunk_holding, product_order
+from hello_dd.topology import INVENTORY
 
 BULK_CHECK = "POST /inventory/bulk"
 
@@ -21,7 +22,7 @@ def _check(context, products, **options):
 
 @given("inventory-service fails whenever it is asked about product {product:ProductId}")
 def fails_for_product(context, product):
-    context.world.chaos.reset("inventory-service", request_prefix=BULK_CHECK, containing=f'"{product}"')
+    context.world.chaos.reset(INVENTORY.name, request_prefix=BULK_CHECK, containing=f'"{product}"')
 
 
 @when("a buyer checks the stock of products {products:ProductIds}")
@@ -128,7 +129,7 @@ def answered_partial(context):
 def chunk_flagged(context, product):
     results = _results(context)
     failing = chunk_holding(context.world.requested, product, context.world.policy.bulk_chunk_size)
-    context.world.evidence.note("the chunk inventory-service failed for", ", ".join(failing))
+    context.world.evidence.note(f"the chunk {INVENTORY.name} failed for", ", ".join(failing))
     for pid, result in results.items():
         if pid in failing:
             assert_that(

@@ -8,6 +8,7 @@ from hamcrest import assert_that, equal_to, greater_than_or_equal_to, has_entrie
 
 from hello_dd.harness import expect
 from hello_dd.harness.circuits import MODE_OF, open_circuit, wait_while_open
+from hello_dd.topology import GATEWAY
 
 
 @when('the operator induces a "{mode}" failure through the cascade endpoint')
@@ -89,7 +90,7 @@ def all_within_budget(context):
     for exchange in context.world.answers:
         assert_that(exchange.status, is_in([200, 502, 503, 504]), exchange.describe())
         expect.within_budget(exchange, context.world.policy)
-        assert_that(sorted(exchange.body["dependencies"]), equal_to(["inventory-service", "pricing-service"]))
+        assert_that(sorted(exchange.body["dependencies"]), equal_to(sorted(d.name for d in GATEWAY.calls)))
 
 
 @then("the gateway reports the circuit to {service:Service} open")
@@ -131,8 +132,8 @@ def half_open(context, service):
 @then("the next lookup of product {product:ProductId} is served in full and closes the circuit")
 def trial_closes(context, product):
     expect.served_in_full(context.world.gateway.product(product))
-    for service in ("inventory-service", "pricing-service"):
-        expect.circuit_state(context.world.gateway.health(), service, "closed")
+    for service in GATEWAY.calls:
+        expect.circuit_state(context.world.gateway.health(), service.name, "closed")
 
 
 @then("the gateway reports a closed circuit to {first:Service} and to {second:Service}")

@@ -8,6 +8,7 @@ from hamcrest import assert_that, equal_to, greater_than_or_equal_to, has_entrie
 from hello_dd.harness import expect
 from hello_dd.harness.clients import order_lines
 from hello_dd.harness.polling import poll
+from hello_dd.topology import INVENTORY, PRICING
 
 FINALIZE = "POST /quotes/"  # POST /quotes/{quoteId}/finalize (creating a quote is "POST /quotes ")
 RESERVE = "POST /reservations "
@@ -59,18 +60,18 @@ def reads_reset(context, service):
 
 @given("inventory-service's answer to the next reservation is lost on the way back")
 def reservation_answer_lost(context):
-    context.world.traffic_before["inventory-service"] = context.world.provider.fault_report("inventory-service")
-    context.world.chaos.reset("inventory-service", count=1, request_prefix=RESERVE, after_forwarding=True)
+    context.world.traffic_before[INVENTORY.name] = context.world.provider.fault_report(INVENTORY.name)
+    context.world.chaos.reset(INVENTORY.name, count=1, request_prefix=RESERVE, after_forwarding=True)
 
 
 @given("pricing-service cannot be reached to finalize prices")
 def finalize_unreachable(context):
-    context.world.chaos.reset("pricing-service", request_prefix=FINALIZE)
+    context.world.chaos.reset(PRICING.name, request_prefix=FINALIZE)
 
 
 @given("inventory-service cannot be reached to give reserved stock back")
 def release_unreachable(context):
-    context.world.chaos.reset("inventory-service", request_prefix=RELEASE)
+    context.world.chaos.reset(INVENTORY.name, request_prefix=RELEASE)
 
 
 # -- what callers do --------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ def release_unreachable(context):
 def order_while_pricing_dies(context, customer, lines):
     world = context.world
     answer = world.chaos.stop_during(
-        "pricing-service", FINALIZE, lambda: world.gateway.place_order(order_lines(*lines), customer)
+        PRICING.name, FINALIZE, lambda: world.gateway.place_order(order_lines(*lines), customer)
     )
     world.chaos.saw("the customer", answer)
 
@@ -157,12 +158,12 @@ def order_failed(context, service):
 
 @then("inventory-service made exactly one reservation for it, which was given back")
 def one_reservation(context):
-    before = context.world.traffic_before["inventory-service"]
-    report = context.world.chaos.traffic("inventory-service")
+    before = context.world.traffic_before[INVENTORY.name]
+    report = context.world.chaos.traffic(INVENTORY.name)
     new = report["recent"][-(report["requests"] - before["requests"]) :]
     reservations = [line for line in new if line == RESERVE.strip()]
     releases = [line for line in new if line.startswith(RELEASE) and line.endswith("/release")]
-    assert_that(len(reservations), equal_to(1), f"reservations sent to inventory-service: {new}")
+    assert_that(len(reservations), equal_to(1), f"reservations sent to {INVENTORY.name}: {new}")
     assert_that(len(releases), greater_than_or_equal_to(1), f"the reservation was released: {new}")
     assert_that(report["lost_answers"] - before["lost_answers"], equal_to(1), f"the fault was hit: {report}")
 
@@ -171,7 +172,7 @@ def one_reservation(context):
 def held_while_unreachable(context, product, units):
     now = context.world.inventory.stock_levels(product)
     context.world.evidence.note(
-        "stock while inventory-service cannot be reached", f"{now} (set to {context.world.stock_before[product]})"
+        f"stock while {INVENTORY.name} cannot be reached", f"{now} (set to {context.world.stock_before[product]})"
     )
     assert_that(now["available"], equal_to(units), "the reservation is still held")
 

@@ -7,8 +7,7 @@ from hamcrest import assert_that, equal_to, is_not
 
 from hello_dd.harness import expect
 from hello_dd.harness.logs import wait_for_lines_in_every_service
-
-ALL = ("api-gateway", "inventory-service", "pricing-service")
+from hello_dd.topology import NAMES
 
 
 @given("the caller sets its own correlation id and request id")
@@ -64,4 +63,4 @@ def logged_made_id(context, services):
 
 @then("the request id finds the request's log lines in all three services")
 def request_id_finds_lines(context):
-    _logged_by(context, ALL, request_id=context.world.caller_headers["X-Request-Id"])
+    _logged_by(context, NAMES, request_id=context.world.caller_headers["X-Request-Id"])

@@ -14,8 +14,8 @@ from hello_dd.harness import expect
 from hello_dd.harness.checkout_crash import CheckoutCrash
 from hello_dd.harness.clients import order_lines
 from hello_dd.harness.polling import poll
+from hello_dd.topology import GATEWAY, INVENTORY, PRICING
 
-GATEWAY = "api-gateway"
 FINALIZE = "POST /quotes/"  # POST /quotes/{quoteId}/finalize
 # How long a customer waits for a checkout before giving up (seconds), and how much longer the final
 # price is made to take: long enough to give up, short enough for the gateway's timeout towards pricing.
@@ -31,7 +31,7 @@ SLOW_STOCK_LIST_MS = 800
 
 @when("the shop restarts")
 def shop_restarts(context):
-    context.world.chaos.restart(GATEWAY)
+    context.world.chaos.restart(GATEWAY.name)
 
 
 @then("the customer finds the same order, with the same total")
@@ -51,7 +51,7 @@ def gave_up_waiting(context, customer, lines):
     world = context.world
     body = {"items": order_lines(*lines), "customerId": customer}
     world.retried_checkout = {"key": str(uuid.uuid4()), "body": body}
-    world.chaos.slow_requests("pricing-service", SLOW_FINALIZE_MS, request_prefix=FINALIZE)
+    world.chaos.slow_requests(PRICING.name, SLOW_FINALIZE_MS, request_prefix=FINALIZE)
     try:
         exchange = world.gateway.http.post(
             "/api/v1/orders",
@@ -99,7 +99,7 @@ def the_first_tries_order(context):
 def crash_mid_checkouts(context, customers, quantity, product):
     chaos = context.world.chaos
     storm = CheckoutCrash(context.world.provider.urls.gateway, product, customers, quantity=quantity)
-    result = storm.run(crash=lambda: chaos.kill(GATEWAY), restart=lambda: chaos.start(GATEWAY))
+    result = storm.run(crash=lambda: chaos.kill(GATEWAY.name), restart=lambda: chaos.start(GATEWAY.name))
     context.world.evidence.note("the crash", result.summary())
     context.world.storm = result
     assert_that(
@@ -138,7 +138,7 @@ def held_units_are_the_orders(context, seconds, product, orders):
 
 @given("gathering stock figures for reports is slow")
 def slow_stock_figures(context):
-    context.world.chaos.slow_requests("inventory-service", SLOW_STOCK_LIST_MS, request_prefix=STOCK_LIST)
+    context.world.chaos.slow_requests(INVENTORY.name, SLOW_STOCK_LIST_MS, request_prefix=STOCK_LIST)
 
 
 @given("an analyst has requested an {report_type} report for {start} to {end}")
@@ -154,4 +154,4 @@ def restarts_before_report(context):
     assert_that(
         status.body.get("status"), is_in(["queued", "running"]), f"the report was not ready yet:\n{status.describe()}"
     )
-    context.world.chaos.restart(GATEWAY)
+    context.world.chaos.restart(GATEWAY.name)

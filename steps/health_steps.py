@@ -4,7 +4,8 @@ from behave import then, when
 from hamcrest import assert_that, has_entries
 
 from hello_dd.harness import expect
-from hello_dd.harness.providers.base import SERVICE_NAMES, StackControlUnavailable
+from hello_dd.harness.providers.base import StackControlUnavailable
+from hello_dd.topology import NAMES
 
 
 @when("the operator checks the health of the {service:Service}")
@@ -21,7 +22,7 @@ def reports_healthy(context, service):
 
 @then("every service is still healthy")
 def all_healthy(context):
-    for name in SERVICE_NAMES:
+    for name in NAMES:
         try:
             client = context.world.service_client(name)
         except StackControlUnavailable:  # an external deployment may not name every service's URL

@@ -19,6 +19,7 @@ from hello_dd.harness.logs import (
     wait_for_error_lines,
 )
 from hello_dd.harness.polling import poll
+from hello_dd.topology import GATEWAY, INVENTORY
 
 
 def _attach_excerpt(context, logs):
@@ -81,9 +82,9 @@ def logged_crash(context, service):
 
 @then("inventory-service logged a warning with the order's correlation id, naming product {product:ProductId}")
 def logged_warning(context, product):
-    found = _logged_at(context, ["inventory-service"], "WARNING", context.world.answer.correlation_id)
+    found = _logged_at(context, [INVENTORY.name], "WARNING", context.world.answer.correlation_id)
     assert_that(
-        any(product in line.raw for line in found["inventory-service"]),
+        any(product in line.raw for line in found[INVENTORY.name]),
         equal_to(True),
         f"a warning names product {product}",
     )
@@ -130,7 +131,7 @@ def every_line_still_json(context):
         # The request was served: wait until the gateway has logged it, so its lines are checked too.
         poll(
             lambda: lines_with(
-                context.world.log_lines(("api-gateway",))["api-gateway"],
+                context.world.log_lines((GATEWAY.name,))[GATEWAY.name],
                 correlation_id=answer.header("X-Correlation-Id"),
             ),
             bool,

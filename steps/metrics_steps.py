@@ -18,7 +18,7 @@ from hello_dd.harness.metrics import (
     settled_diffs,
 )
 from hello_dd.harness.polling import poll
-from hello_dd.harness.providers.base import SERVICE_NAMES
+from hello_dd.topology import GATEWAY, NAMES
 
 
 def _reader(context, service):
@@ -43,7 +43,7 @@ def _change(text, policy):
 
 @given("the operator has noted the metrics of every service")
 def note_every_service(context):
-    _note_before(context, SERVICE_NAMES)
+    _note_before(context, NAMES)
 
 
 @given("the operator has noted the metrics of the {service:Service}")
@@ -67,7 +67,7 @@ def look_up_many(context, product, count, other):
 def circuit_opens_and_closes(context, service):
     world = context.world
     world.circuit_opened_at = open_circuit(world.gateway, service, lambda: world.gateway.cascade(MODE_OF[service]))
-    world.metrics_read = _reader(context, "api-gateway").snapshot()
+    world.metrics_read = _reader(context, GATEWAY.name).snapshot()
     close_all(world.gateway, world.policy)
 
 
@@ -119,7 +119,7 @@ def circuit_state_then_and_now(context, service):
         f"circuit_breaker_state while it was open: {during}",
     )
     now = poll(
-        lambda: _reader(context, "api-gateway").snapshot().samples_of("circuit_breaker_state", dependency=service),
+        lambda: _reader(context, GATEWAY.name).snapshot().samples_of("circuit_breaker_state", dependency=service),
         lambda samples: [s.value for s in samples] == [CIRCUIT_STATES["closed"]],
         timeout=5,
         what=f"circuit_breaker_state for {service} to read closed (0)",

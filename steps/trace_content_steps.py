@@ -5,15 +5,13 @@ from behave import given, then
 from hamcrest import assert_that, empty, equal_to, has_item, has_length, is_not
 
 from hello_dd.harness.traces.datastores import cache_work, database_work, requests_to, writes
-
-GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
-EVERY_SERVICE = (GATEWAY, INVENTORY, PRICING)
+from hello_dd.topology import NAMES, PRICING
 
 
 def _trace_with(context, work):
     """The one trace of the gateway's last answer, once it holds ``work``'s spans of the service."""
     found = context.world.traces.of(
-        context.world.answer, EVERY_SERVICE, until=lambda f: bool(f.traces and work(f.traces[0]).spans)
+        context.world.answer, NAMES, until=lambda f: bool(f.traces and work(f.traces[0]).spans)
     )
     return found.only()
 
@@ -22,7 +20,7 @@ def _trace_with(context, work):
 def cache_in_redis(context):
     # The scenario's @needs-redis tag skips it, with the reason, on a stack whose pricing caches in process.
     assert_that(
-        context.world.provider.caches_in_redis, equal_to(True), "pricing-service's health says it caches in Redis"
+        context.world.provider.caches_in_redis, equal_to(True), f"{PRICING.name}'s health says it caches in Redis"
     )
 
 

@@ -16,11 +16,12 @@ from hamcrest import (
     only_contains,
 )
 
+from hello_dd import topology
 from hello_dd.harness import expect
 from hello_dd.harness.traces.model import sequential
 from hello_dd.harness.traces.scenario import CallerContext, bad_links, calls_to, http_calls, steps
 
-GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
+GATEWAY, INVENTORY, PRICING = topology.GATEWAY.name, topology.INVENTORY.name, topology.PRICING.name
 CHECKOUT_STEPS = {
     "check stock": "checkout.check_stock",
     "price": "checkout.price",

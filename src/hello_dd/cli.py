@@ -13,9 +13,8 @@ from pathlib import Path
 from types import FrameType
 
 from hello_dd import __version__
-from hello_dd.services.common.server import SERVICES, serve
+from hello_dd.services.common.server import serve
 from hello_dd.stack import (
-    AGENT,
     AgentNotFoundError,
     LocalStack,
     PortInUseError,
@@ -23,24 +22,22 @@ from hello_dd.stack import (
     StackError,
     StackPorts,
 )
-from hello_dd.stack.local import SERVICE_PORT_ROLE
 from hello_dd.stack.processes import exit_reason
+from hello_dd.topology import GATEWAY, INVENTORY, NAMES, PRICING, SERVICES, TEST_AGENT
 
 PROG = "hello-dd"
 
 PORT_HELP = {
-    "gateway": "port of api-gateway",
-    "inventory": "port of inventory-service",
-    "pricing": "port of pricing-service",
+    **{service.prefix: f"port of {service.name}" for service in SERVICES},
     "agent": "port of the test agent's Datadog intake and /test/* API",
     "otlp": "port of the test agent's OTLP/HTTP receiver (the services send their traces here)",
     "otlp_grpc": "port of the test agent's OTLP/gRPC receiver (always opened by the agent, unused by the services)",
 }
 URL_NOTES = {
-    AGENT: "test agent: Datadog intake, /test/* API",
+    TEST_AGENT.name: "test agent: Datadog intake, /test/* API",
     "otlp": "test agent: OTLP/HTTP; OTLP traces at /test/session/traces",
 }
-SERVICE_DEFAULT_PORTS = {name: StackPorts().as_dict()[role] for name, role in SERVICE_PORT_ROLE.items()}
+SERVICE_DEFAULT_PORTS = {service.name: service.port for service in SERVICES}
 
 
 class UsageError(Exception):
@@ -101,7 +98,7 @@ def _print_running(stack: LocalStack) -> None:
         note = f"  ({URL_NOTES[name]})" if name in URL_NOTES else ""
         print(f"  {name:<18} {url}{note}")
     print(f"\nLogs: {stack.log_path('<name>')}")
-    print(f"Try:  curl {stack.urls['api-gateway']}/api/v1/products/123")
+    print(f"Try:  curl {stack.urls[GATEWAY.name]}/api/v1/products/123")
     print("Press Ctrl-C to stop.", flush=True)
 
 
@@ -167,7 +164,7 @@ def _load_worker(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Run the hello-dd reference stack (api-gateway, inventory-service, pricing-service) "
+        description=f"Run the hello-dd reference stack ({', '.join(NAMES)}) "
         "and Datadog's APM test agent as its trace collector.",
         epilog="Exit status: 0 after a clean run or stop, 2 on any error. "
         "`hello-dd COMMAND --help` explains a command.",
@@ -181,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run one service with uvicorn in the foreground. Its other settings come from "
         "environment variables (DATABASE_URL, INVENTORY_URL, HELLO_DD_TRACER, ...; see the README).",
     )
-    serve.add_argument("service", choices=list(SERVICES), help="the service to run")
+    serve.add_argument("service", choices=NAMES, help="the service to run")
     serve.add_argument(
         "--host",
         default=os.environ.get("HOST") or "127.0.0.1",
@@ -216,17 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--database-url",
         metavar="URL",
-        help="SQLAlchemy URL of inventory-service's database, e.g. postgresql://user:pass@host/db "
+        help=f"SQLAlchemy URL of {INVENTORY.name}'s database, e.g. postgresql://user:pass@host/db "
         "(default: the SQLite file STATE_DIR/inventory.db)",
     )
     up.add_argument(
         "--gateway-database-url",
         metavar="URL",
-        help="SQLAlchemy URL of api-gateway's database (orders, checkouts, report jobs), e.g. "
+        help=f"SQLAlchemy URL of {GATEWAY.name}'s database (orders, checkouts, report jobs), e.g. "
         "postgresql://user:pass@host/db (default: the SQLite file STATE_DIR/gateway.db)",
     )
     up.add_argument(
-        "--redis-url", metavar="URL", help="Redis URL for pricing-service's cache (default: an in-process cache)"
+        "--redis-url", metavar="URL", help=f"Redis URL for {PRICING.name}'s cache (default: an in-process cache)"
     )
     up.add_argument(
         "--tracer",
@@ -263,7 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run without the test agent; the services do not trace unless --tracer is given, and then they send "
         "their traces where the OTEL_* (or DD_*) variables of this shell say, by default to a Datadog Agent or "
-        "OpenTelemetry Collector on this machine (OTLP on localhost:4318, Datadog on localhost:8126)",
+        f"OpenTelemetry Collector on this machine (OTLP on localhost:{TEST_AGENT.otlp_http_port}, Datadog on "
+        f"localhost:{TEST_AGENT.datadog_port})",
     )
     up.set_defaults(handler=_up)
 

@@ -93,12 +93,12 @@ def test_up_prints_the_urls_serves_and_stops_cleanly_on_sigterm(up, tmp_path, de
         "api-gateway": f"http://127.0.0.1:{ports.gateway}",
         "inventory-service": f"http://127.0.0.1:{ports.inventory}",
         "pricing-service": f"http://127.0.0.1:{ports.pricing}",
-        "trace-agent": f"http://127.0.0.1:{ports.agent}",
+        "test-agent": f"http://127.0.0.1:{ports.agent}",
         "otlp": f"http://127.0.0.1:{ports.otlp}",
     }
     for name in ("api-gateway", "inventory-service", "pricing-service"):
         assert _health(urls[name]) == 200
-    with urllib.request.urlopen(urls["trace-agent"] + "/info", timeout=5) as response:
+    with urllib.request.urlopen(urls["test-agent"] + "/info", timeout=5) as response:
         assert response.status == 200
 
     children = descendants(running.process.pid)
@@ -109,7 +109,7 @@ def test_up_prints_the_urls_serves_and_stops_cleanly_on_sigterm(up, tmp_path, de
     assert running.read_to_end().rstrip().endswith("Stopped: every process of the stack has ended.")
     assert [pid for pid in children if pid_alive(pid)] == []
     assert {path.name for path in (tmp_path / "logs").iterdir()} == {
-        "trace-agent.log",
+        "test-agent.log",
         "inventory-service.log",
         "pricing-service.log",
         "api-gateway.log",

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from hello_dd.harness.providers import ConfigurationError, DockerContainers, provider_from_userdata
-from hello_dd.harness.providers.containers import ContainersUnavailable, _publish_on_loopback
+from hello_dd.harness.providers.containers import ContainersUnavailable
+from hello_dd.harness.providers.stack_containers import publish_on_loopback
 
 
 def test_stack_containers_is_chosen_with_its_options(tmp_path):
@@ -27,8 +28,8 @@ def test_ports_are_published_on_loopback_only():
     class Container:
         ports: dict[str, object] = {}
 
-    container = _publish_on_loopback(Container(), 8000, 18000)
-    _publish_on_loopback(container, 6379)
+    container = publish_on_loopback(Container(), 8000, 18000)
+    publish_on_loopback(container, 6379)
     assert container.ports == {"8000/tcp": ("127.0.0.1", 18000), "6379/tcp": ("127.0.0.1",)}
 
 

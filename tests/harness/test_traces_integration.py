@@ -20,7 +20,7 @@ SERVICES = ["api-gateway", "inventory-service", "pricing-service"]
 @pytest.mark.parametrize("tracer", ["otel", "ddtrace"])
 def test_a_product_query_is_read_back_as_one_complete_trace(tracer, tmp_path):
     with LocalStack(StackPorts.free(), workdir=tmp_path, tracer=tracer) as stack:
-        reader = TraceReader(stack.urls["trace-agent"], stack.urls["otlp"], trace_format_for(tracer))
+        reader = TraceReader(stack.urls["test-agent"], stack.urls["otlp"], trace_format_for(tracer))
         reader.start_session()
         caller = CallerContext.new()
         response = requests.get(

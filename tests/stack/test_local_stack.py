@@ -47,7 +47,7 @@ def test_services_get_their_configuration_from_the_environment(ports, tmp_path, 
     assert "REDIS_URL" not in env["pricing-service"]
     assert env["api-gateway"]["INVENTORY_URL"] == f"http://127.0.0.1:{ports.inventory}"
     assert env["api-gateway"]["PRICING_URL"] == f"http://127.0.0.1:{ports.pricing}"
-    assert stack.processes["trace-agent"].command[:3] == ["agent", "--host", "127.0.0.1"]
+    assert stack.processes["test-agent"].command[:3] == ["agent", "--host", "127.0.0.1"]
     assert stack.log_path("api-gateway") == tmp_path.resolve() / "logs" / "api-gateway.log"
 
 
@@ -71,7 +71,7 @@ def test_the_gateway_can_reach_its_dependencies_through_proxies(ports, tmp_path)
 
 def test_without_agent_nothing_traces_and_no_collector_url_is_offered(ports, tmp_path):
     stack = LocalStack(ports, workdir=tmp_path, no_agent=True)
-    assert "trace-agent" not in stack.processes
+    assert "test-agent" not in stack.processes
     assert set(stack.urls) == {"api-gateway", "inventory-service", "pricing-service"}
     assert stack.processes["api-gateway"].env["HELLO_DD_TRACER"] == "none"
 
@@ -99,7 +99,7 @@ def test_the_urls_name_every_endpoint(ports, tmp_path):
         "api-gateway": f"http://127.0.0.1:{ports.gateway}",
         "inventory-service": f"http://127.0.0.1:{ports.inventory}",
         "pricing-service": f"http://127.0.0.1:{ports.pricing}",
-        "trace-agent": f"http://127.0.0.1:{ports.agent}",
+        "test-agent": f"http://127.0.0.1:{ports.agent}",
         "otlp": f"http://127.0.0.1:{ports.otlp}",
     }
 
@@ -121,17 +121,17 @@ def test_a_process_that_dies_while_starting_is_named_with_its_log(ports, tmp_pat
     with pytest.raises(ProcessFailedError) as error:
         stack.start(timeout=20)
     message = str(error.value)
-    assert message.startswith("trace-agent stopped while starting (exit code 3); last lines of ")
+    assert message.startswith("test-agent stopped while starting (exit code 3); last lines of ")
     assert "cannot bind: address in use" in message
-    assert error.value.name == "trace-agent"
+    assert error.value.name == "test-agent"
     assert stack.pids == {}
 
 
 def test_a_process_that_never_becomes_ready_is_stopped(ports, tmp_path, pid_alive):
     stack = LocalStack(ports, workdir=tmp_path, agent_command=python_agent("import time; time.sleep(60)"))
-    with pytest.raises(ProcessFailedError, match="trace-agent did not answer on /info within 1 s"):
+    with pytest.raises(ProcessFailedError, match="test-agent did not answer on /info within 1 s"):
         stack.start(timeout=1)
-    agent_pid = stack.processes["trace-agent"].pid
+    agent_pid = stack.processes["test-agent"].pid
     assert agent_pid is not None and not pid_alive(agent_pid)
 
 
@@ -170,7 +170,7 @@ def _status(url: str) -> int | None:
 def test_the_real_stack_starts_restarts_a_service_and_stops_without_leftovers(ports, tmp_path, pid_alive):
     with LocalStack(ports, workdir=tmp_path) as stack:
         pids = stack.pids
-        assert set(pids) == {"trace-agent", "inventory-service", "pricing-service", "api-gateway"}
+        assert set(pids) == {"test-agent", "inventory-service", "pricing-service", "api-gateway"}
         for name in ("api-gateway", "inventory-service", "pricing-service"):
             assert _status(stack.urls[name] + "/health") == 200
         with urllib.request.urlopen(stack.urls["api-gateway"] + "/api/v1/products/123", timeout=5) as response:

@@ -18,7 +18,7 @@ ORDER = ("POST", "/api/v1/orders", {"items": [{"productId": "456", "quantity": 1
 
 
 def reader_of(stack: LocalStack) -> TraceReader:
-    reader = TraceReader(stack.urls["trace-agent"], stack.urls["otlp"], trace_format_for(stack.tracer))
+    reader = TraceReader(stack.urls["test-agent"], stack.urls["otlp"], trace_format_for(stack.tracer))
     reader.start_session()
     return reader
 

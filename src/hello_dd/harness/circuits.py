@@ -10,9 +10,10 @@ from hello_dd.harness.clients import Gateway
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.policy import Policy
 from hello_dd.harness.polling import poll
+from hello_dd.topology import GATEWAY
 
-#: The cascade endpoint's failure mode that makes each dependency fail.
-MODE_OF = {"inventory-service": "inventory", "pricing-service": "pricing"}
+#: The cascade endpoint's failure mode that makes each dependency fail: the gateway's name for it.
+MODE_OF = {dependency.name: dependency.prefix for dependency in GATEWAY.calls}
 #: The product whose full answer shows that every dependency is used again.
 PROBE_PRODUCT = "123"
 

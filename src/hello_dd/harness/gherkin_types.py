@@ -12,12 +12,16 @@ from typing import Any
 
 from behave import register_type
 
+from hello_dd.topology import NAMES
+
 PRODUCT_ID = r"[A-Za-z0-9_-]+"
 _SEPARATOR = re.compile(r",\s*|\s+and\s+")
 # A quantity as a customer might send it: 2, -1, 2.5 or "two" (invalid ones are refused by the shop).
 _QUANTITY = r'-?\d+(?:\.\d+)?|"[^"]*"'
 _ORDER_LINE = rf"(?:{_QUANTITY}) of product {PRODUCT_ID}"
 _ORDER_LINE_PARTS = re.compile(rf"({_QUANTITY}) of product ({PRODUCT_ID})")
+# One of the topology's service names, longest first so that no name stops at a shorter one it begins with.
+_SERVICE = "|".join(re.escape(name) for name in sorted(NAMES, key=len, reverse=True))
 
 
 def parse_product_ids(text: str) -> list[str]:
@@ -60,14 +64,12 @@ def _json_value(text: str) -> Any:
     return parse_json_literal(text)
 
 
-@_typed(r"api-gateway|inventory-service|pricing-service")
+@_typed(_SERVICE)
 def _service(text: str) -> str:
     return text
 
 
-@_typed(
-    r"(?:api-gateway|inventory-service|pricing-service)(?:(?:,\s*|\s+and\s+)(?:api-gateway|inventory-service|pricing-service))*"
-)
+@_typed(rf"(?:{_SERVICE})(?:(?:,\s*|\s+and\s+)(?:{_SERVICE}))*")
 def _services(text: str) -> list[str]:
     return parse_product_ids(text)
 

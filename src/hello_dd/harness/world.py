@@ -17,11 +17,12 @@ from hello_dd.harness.load.runner import LoadResult
 from hello_dd.harness.logs import LogLine
 from hello_dd.harness.metrics import MetricsSnapshot
 from hello_dd.harness.policy import Policy
-from hello_dd.harness.providers.base import SERVICE_NAMES, StackControlUnavailable, StackProvider
+from hello_dd.harness.providers.base import StackControlUnavailable, StackProvider
 from hello_dd.harness.raw_http import RawAnswer
 from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.traces.reader import RequestTraces, TraceReader, trace_format_for
 from hello_dd.harness.traces.scenario import CallerContext, ScenarioTraces
+from hello_dd.topology import INVENTORY, NAMES, PRICING, TEST_AGENT
 
 
 class World:
@@ -75,11 +76,11 @@ class World:
 
     @cached_property
     def inventory(self) -> Inventory:
-        return Inventory(self._client(self.provider.urls.service("inventory-service")))
+        return Inventory(self._client(self.provider.urls.service(INVENTORY.name)))
 
     @cached_property
     def pricing(self) -> Pricing:
-        return Pricing(self._client(self.provider.urls.service("pricing-service")))
+        return Pricing(self._client(self.provider.urls.service(PRICING.name)))
 
     @cached_property
     def chaos(self) -> Chaos:
@@ -91,7 +92,9 @@ class World:
         """The traces this scenario's requests left in the trace agent (see harness.traces)."""
         urls = self.provider.urls
         if not urls.trace_agent:
-            raise StackControlUnavailable("no trace agent is known: pass -D trace_agent_url=... (and -D otlp_url=...)")
+            raise StackControlUnavailable(
+                f"no trace agent is known: pass -D {TEST_AGENT.url_option}=... (and -D {TEST_AGENT.otlp_url_option}=...)"
+            )
         reader = TraceReader(
             urls.trace_agent,
             urls.otlp,
@@ -115,7 +118,7 @@ class World:
             raise AssertionError("the gateway has not been asked anything in this scenario yet")
         return self.gateway.http.last
 
-    def log_lines(self, services: tuple[str, ...] = SERVICE_NAMES) -> dict[str, list[LogLine]]:
+    def log_lines(self, services: tuple[str, ...] = NAMES) -> dict[str, list[LogLine]]:
         return {name: self.provider.logs(name) for name in services}
 
     def close(self) -> None:

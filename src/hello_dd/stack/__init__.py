@@ -1,12 +1,10 @@
 """Running the reference stack: the local process launcher, its ports and the trace agent it starts."""
 
-from hello_dd.stack.local import AGENT, SERVICES, LocalStack, ProcessFailedError, StackError, http_ok
+from hello_dd.stack.local import LocalStack, ProcessFailedError, StackError, http_ok
 from hello_dd.stack.ports import PortInUseError, StackPorts, free_port, free_ports, port_is_free
 from hello_dd.stack.trace_agent import AgentNotFoundError, find_test_agent
 
 __all__ = [
-    "AGENT",
-    "SERVICES",
     "AgentNotFoundError",
     "LocalStack",
     "PortInUseError",

@@ -24,12 +24,10 @@ from typing import Literal
 from hello_dd.stack.ports import LOOPBACK, StackPorts, ensure_free
 from hello_dd.stack.processes import STOP_TIMEOUT_SECONDS, ManagedProcess, exit_reason
 from hello_dd.stack.trace_agent import TEST_AGENT_OTLP_PROTOCOL, agent_arguments, agent_environment, find_test_agent
+from hello_dd.topology import GATEWAY, INVENTORY, PRICING, PROXIED, SERVICES, TEST_AGENT, service, start_order
 
-AGENT = "trace-agent"
-GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
-SERVICES = (INVENTORY, PRICING, GATEWAY)  # start order: the gateway's dependencies first
-SERVICE_PORT_ROLE = {GATEWAY: "gateway", INVENTORY: "inventory", PRICING: "pricing"}
-AGENT_PORT_ROLES = ("agent", "otlp", "otlp_grpc")
+AGENT = TEST_AGENT.name
+START_ORDER = tuple(s.name for s in start_order())  # the gateway's dependencies first
 
 Tracer = Literal["otel", "ddtrace", "none"]
 
@@ -115,7 +113,7 @@ class LocalStack:
         self.redis_url = redis_url
         self.extra_env = dict(extra_env or {})
         self.proxies = dict(proxies or {})
-        if unknown := set(self.proxies) - {INVENTORY, PRICING}:
+        if unknown := set(self.proxies) - {s.name for s in PROXIED}:
             raise ValueError(f"only the gateway's dependencies can be proxied, not {', '.join(sorted(unknown))}")
         self.processes: dict[str, ManagedProcess] = {}
         self._stopped_on_purpose: set[str] = set()
@@ -123,7 +121,7 @@ class LocalStack:
         if not no_agent:
             command = list(agent_command) if agent_command else find_test_agent()
             self._add(AGENT, command + agent_arguments(self.ports), {**self._base_env(), **agent_environment()})
-        for name in SERVICES:
+        for name in START_ORDER:
             self._add(name, self._service_command(name), self._service_env(name))
 
     # -- configuration ----------------------------------------------------------------------------
@@ -132,7 +130,7 @@ class LocalStack:
         self.processes[name] = ManagedProcess(name, command, env, self.log_path(name), cwd=self.workdir)
 
     def service_port(self, name: str) -> int:
-        return self.ports.as_dict()[SERVICE_PORT_ROLE[name]]
+        return self.ports.of(service(name))
 
     def _service_command(self, name: str) -> list[str]:
         port = str(self.service_port(name))
@@ -155,24 +153,24 @@ class LocalStack:
                 DD_TRACE_AGENT_URL=f"http://{LOOPBACK}:{self.ports.agent}",
             )
             env.setdefault("OTEL_EXPORTER_OTLP_PROTOCOL", TEST_AGENT_OTLP_PROTOCOL)
-        if name == INVENTORY:
+        if name == INVENTORY.name:
             env["DATABASE_URL"] = self.database_url
-        elif name == PRICING:
+        elif name == PRICING.name:
             env.pop("REDIS_URL", None)  # only the stack's own configuration counts
             if self.redis_url:
                 env["REDIS_URL"] = self.redis_url
-        elif name == GATEWAY:
+        elif name == GATEWAY.name:
             env["DATABASE_URL"] = self.gateway_database_url
-            env["INVENTORY_URL"] = self.gateway_route(INVENTORY)
-            env["PRICING_URL"] = self.gateway_route(PRICING)
+        for callee in service(name).calls:
+            env[callee.url_variable] = self.gateway_route(callee.name)
         env.update(self.extra_env)
         return env
 
     @property
     def urls(self) -> dict[str, str]:
-        """Base URL of each service, plus ``trace-agent`` (Datadog intake, ``/test/*`` API) and ``otlp``
+        """Base URL of each service, plus ``test-agent`` (Datadog intake, ``/test/*`` API) and ``otlp``
         (OTLP/HTTP receiver) unless the stack runs without the agent."""
-        urls = {name: f"http://{LOOPBACK}:{self.service_port(name)}" for name in (GATEWAY, INVENTORY, PRICING)}
+        urls = {s.name: f"http://{LOOPBACK}:{self.ports.of(s)}" for s in SERVICES}
         if not self.no_agent:
             urls[AGENT] = f"http://{LOOPBACK}:{self.ports.agent}"
             urls["otlp"] = f"http://{LOOPBACK}:{self.ports.otlp}"
@@ -181,14 +179,14 @@ class LocalStack:
     @property
     def trace_destination(self) -> str | None:
         """Where the services send their traces, as their variables say (None: they do not trace)."""
-        env = self.processes[GATEWAY].env
+        env = self.processes[GATEWAY.name].env
         if self.tracer == "ddtrace":
-            return env.get("DD_TRACE_AGENT_URL") or "http://localhost:8126"
+            return env.get("DD_TRACE_AGENT_URL") or f"http://localhost:{TEST_AGENT.datadog_port}"
         if self.tracer == "otel":
             return (
                 env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
                 or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-                or "http://localhost:4318"
+                or f"http://localhost:{TEST_AGENT.otlp_http_port}"
             )
         return None
 
@@ -230,9 +228,9 @@ class LocalStack:
             if not self.no_agent:
                 self._launch(AGENT)
                 self._wait_ready([AGENT], deadline, timeout)
-            for name in SERVICES:
+            for name in START_ORDER:
                 self._launch(name)
-            self._wait_ready(list(SERVICES), deadline, timeout)
+            self._wait_ready(list(START_ORDER), deadline, timeout)
         except BaseException:
             self.stop()
             raise
@@ -241,14 +239,14 @@ class LocalStack:
         """Raise :class:`~hello_dd.stack.ports.PortInUseError` naming the first port that is taken."""
         roles = self.ports.as_dict()
         if self.no_agent:
-            roles = {role: port for role, port in roles.items() if role not in AGENT_PORT_ROLES}
+            roles = {s.prefix: self.ports.of(s) for s in SERVICES}
         ensure_free(roles)
 
     def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
         """Stop everything: SIGTERM to every service's process group, SIGKILL to what is left after
         ``timeout`` seconds, then the same for the agent (last, so it receives the final spans).
         Idempotent."""
-        services = [self.processes[name] for name in reversed(SERVICES)]
+        services = [self.processes[name] for name in reversed(START_ORDER)]
         self._stopped_on_purpose.update(self.processes)
         self._stop_all(services, timeout)
         if agent := self.processes.get(AGENT):

@@ -6,6 +6,8 @@ import socket
 from contextlib import ExitStack
 from dataclasses import dataclass, fields
 
+from hello_dd.topology import GATEWAY, INVENTORY, PRICING, TEST_AGENT, Service
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -20,14 +22,15 @@ class PortInUseError(RuntimeError):
 
 @dataclass(frozen=True)
 class StackPorts:
-    """Every port a local stack binds on 127.0.0.1. Field names are the roles used in errors."""
+    """Every port a local stack binds on 127.0.0.1, by default the topology's. Field names are the roles
+    used in errors and in ``hello-dd up``'s options; a service's role is its prefix in the topology."""
 
-    gateway: int = 8000
-    inventory: int = 8001
-    pricing: int = 8002
-    agent: int = 8126  # the test agent: Datadog intake and its /test/* API
-    otlp: int = 4318  # the test agent's OTLP/HTTP receiver (the services export here)
-    otlp_grpc: int = 4317  # the test agent's OTLP/gRPC receiver (unused by the services, but always bound)
+    gateway: int = GATEWAY.port
+    inventory: int = INVENTORY.port
+    pricing: int = PRICING.port
+    agent: int = TEST_AGENT.datadog_port  # the test agent: Datadog intake and its /test/* API
+    otlp: int = TEST_AGENT.otlp_http_port  # the test agent's OTLP/HTTP receiver (the services export here)
+    otlp_grpc: int = TEST_AGENT.otlp_grpc_port  # its OTLP/gRPC receiver (unused by the services, always bound)
 
     def __post_init__(self) -> None:
         seen: dict[int, str] = {}
@@ -45,6 +48,10 @@ class StackPorts:
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def of(self, service: Service) -> int:
+        """The port ``service`` listens on."""
+        return int(getattr(self, service.prefix))
 
 
 def free_ports(count: int) -> list[int]:

@@ -61,15 +61,16 @@ def find_test_agent() -> list[str]:
     )
 
 
-def agent_arguments(ports: StackPorts) -> list[str]:
-    """Arguments that pin every listener of the agent to the stack's ports on the loopback interface.
+def agent_arguments(ports: StackPorts, host: str = LOOPBACK) -> list[str]:
+    """Arguments that pin every listener of the agent to the stack's ports on ``host`` (the loopback
+    interface, or every interface of a container).
 
     The web UI stays off and forwarding to a real Datadog agent is disabled explicitly, so that
     ``WEB_UI_PORT`` or ``DD_TRACE_AGENT_URL`` in the caller's environment cannot open another port
     or make the agent forward spans (possibly to itself).
     """
     return [
-        "--host", LOOPBACK,
+        "--host", host,
         "--port", str(ports.agent),
         "--otlp-http-port", str(ports.otlp),
         "--otlp-grpc-port", str(ports.otlp_grpc),

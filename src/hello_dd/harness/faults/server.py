@@ -50,6 +50,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from hello_dd.harness.faults.proxy import MAX_COUNT, MAX_LATENCY_MS, FaultProxy, FaultProxyError
+from hello_dd.topology import INVENTORY
 
 #: Longest wait of one ``GET /requests/wait`` (a client waiting longer asks again).
 MAX_WAIT_SECONDS = 60.0
@@ -57,11 +58,12 @@ _POLL_SECONDS = 0.02
 _MAX_BODY_BYTES = 64 * 1024
 _SHUTDOWN_SECONDS = 2.0
 
-EXAMPLE = """\
+EXAMPLE = f"""\
 example (in a container on the run's Docker network):
   python -m hello_dd.harness.faults.server --listen 0.0.0.0:8666 --control 0.0.0.0:8474 \\
-      --target inventory-service:8001 --allow-private-target --name "gateway -> inventory-service"
-
+      --target {INVENTORY.name}:{INVENTORY.port} --allow-private-target --name "gateway -> {INVENTORY.name}"
+"""
+EXAMPLE += """
 control API (JSON in, JSON out; 400 on bad input, 409 when the proxy cannot do it now):
   GET  /health            GET  /faults           POST /faults/heal      POST /faults/refuse
   POST /faults/latency    {"to_service_ms": 0, "to_client_ms": 0, "request_prefix": null}

@@ -12,6 +12,7 @@ from hello_dd.harness.providers.base import StackControlUnavailable, StackProvid
 from hello_dd.harness.providers.containers import IMAGE, DockerContainers
 from hello_dd.harness.providers.external import ExternalStack
 from hello_dd.harness.providers.local import LocalProcesses
+from hello_dd.topology import GATEWAY, SERVICES, TEST_AGENT
 
 PROVIDERS = {"local": LocalProcesses, "containers": DockerContainers, "external": ExternalStack}
 
@@ -37,21 +38,20 @@ def provider_from_userdata(userdata: Mapping[str, str], reports_dir: Path) -> St
             build=build == "true",
         )
     if name == "external":
-        gateway = userdata.get("gateway_url")
+        gateway = userdata.get(GATEWAY.url_option)
+        others = [s for s in SERVICES if s is not GATEWAY]
         if not gateway:
+            optional = ", ".join([*(s.url_option for s in others), TEST_AGENT.url_option, TEST_AGENT.otlp_url_option])
             raise ConfigurationError(
-                "stack=external needs -D gateway_url=http://host:port (and optionally inventory_url, pricing_url, trace_agent_url, otlp_url)"
+                f"stack=external needs -D {GATEWAY.url_option}=http://host:port (and optionally {optional})"
             )
-        return ExternalStack(
-            StackUrls(
-                gateway=gateway,
-                inventory=userdata.get("inventory_url"),
-                pricing=userdata.get("pricing_url"),
-                trace_agent=userdata.get("trace_agent_url"),
-                otlp=userdata.get("otlp_url"),
-            ),
-            tracer=userdata.get("tracer", "otel"),
+        urls = StackUrls(
+            gateway=gateway,
+            **{s.prefix: userdata.get(s.url_option) for s in others},
+            trace_agent=userdata.get(TEST_AGENT.url_option),
+            otlp=userdata.get(TEST_AGENT.otlp_url_option),
         )
+        return ExternalStack(urls, tracer=userdata.get("tracer", "otel"))
     raise ConfigurationError(f"unknown stack {name!r}: choose one of {', '.join(PROVIDERS)} (-D stack=...)")
 
 

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import requests
 
 from hello_dd.harness.logs import LogLine
-
-SERVICE_NAMES = ("api-gateway", "inventory-service", "pricing-service")
+from hello_dd.topology import service
 
 #: Settings the suite gives the stacks it starts itself (the embedded stack, containers), so a run that
 #: opens circuits a dozen times and reads back many traces stays short: a 3 s circuit cool-down instead
@@ -31,21 +30,21 @@ class StackControlUnavailable(Exception):
 
 @dataclass(frozen=True)
 class StackUrls:
+    """Where the suite reaches the stack. A service's field is its prefix in the topology."""
+
     gateway: str
     inventory: str | None = None
     pricing: str | None = None
+    # The test agent: its Datadog intake and /test/* API.
     trace_agent: str | None = None
     # The test agent's OTLP/HTTP receiver, where OTLP traces are read back (/test/session/traces).
     otlp: str | None = None
 
     def service(self, name: str) -> str:
-        url = {"api-gateway": self.gateway, "inventory-service": self.inventory, "pricing-service": self.pricing}.get(
-            name
-        )
+        known = service(name)
+        url: str | None = getattr(self, known.prefix)
         if not url:
-            raise StackControlUnavailable(
-                f"no URL is known for {name}: pass -D {name.split('-')[0]}_url=... to reach it"
-            )
+            raise StackControlUnavailable(f"no URL is known for {name}: pass -D {known.url_option}=... to reach it")
         return url
 
 

@@ -7,7 +7,8 @@ Ctrl-C; the image is kept as a build cache.
 
 Chosen with ``behave -D stack=containers``. Needs a Docker engine (``docker info`` must answer); the
 public images it uses (postgres:15, redis:7, the test agent) are pulled when missing, or built as
-stand-ins by ``containers/stand-ins/build.sh`` where no registry can be reached.
+stand-ins by ``containers/stand-ins/build.sh`` where no registry can be reached. The containers
+themselves, one class per kind, are in :mod:`hello_dd.harness.providers.stack_containers`.
 """
 
 from __future__ import annotations
@@ -15,34 +16,37 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from hello_dd.harness.faults import RemoteFaultProxy
 from hello_dd.harness.logs import LogLine, parse_lines
-from hello_dd.harness.providers.base import SERVICE_NAMES, SPEC_STACK_SETTINGS, StackUrls
-from hello_dd.harness.providers.proxied import PROXIED, ProxiedFaults
-from hello_dd.stack import free_ports, http_ok
-from hello_dd.stack.trace_agent import TEST_AGENT_OTLP_PROTOCOL, agent_environment
+from hello_dd.harness.providers.base import SPEC_STACK_SETTINGS, StackUrls
+from hello_dd.harness.providers.proxied import ControllableProxy, ProxiedFaults
+from hello_dd.stack import free_ports
+from hello_dd.topology import GATEWAY, INVENTORY, PRICING, PROXIED, SERVICES, TEST_AGENT, Service, service, start_order
+
+if TYPE_CHECKING:
+    from testcontainers.core.container import DockerContainer
+
+    from hello_dd.harness.faults import RemoteFaultProxy
+    from hello_dd.harness.providers.stack_containers import AgentContainer, RunNetwork, ServiceContainer
+
+    Started = TypeVar("Started", bound=DockerContainer)
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
-LOOPBACK = "127.0.0.1"
 IMAGE = "hello-dd:spec"
 POSTGRES_IMAGE = "postgres:15"
 REDIS_IMAGE = "redis:7"
 AGENT_IMAGE_REPOSITORY = "ghcr.io/datadog/dd-apm-test-agent/ddapm-test-agent"
-SERVICE_PORTS = {"api-gateway": 8000, "inventory-service": 8001, "pricing-service": 8002}
-AGENT, AGENT_PORT, OTLP_PORT = "test-agent", 8126, 4318
-PROXY_PORT, PROXY_CONTROL_PORT = 9000, 9100
-#: Label on everything a run creates, so leftovers of a killed run can be found and removed.
-RUN_LABEL = "org.hello-dd.spec.run"
-READY_TIMEOUT_SECONDS = 120.0
+POSTGRES_PORT, REDIS_PORT = 5432, 6379
 POSTGRES_USER = POSTGRES_PASSWORD = "hello"
 INVENTORY_DATABASE, GATEWAY_DATABASE = "inventory", "gateway"
+#: The containers besides the services and their proxies: PostgreSQL, Redis, and the agent's two ports.
+OTHER_HOST_PORTS = 4
 
 
 class ContainersUnavailable(RuntimeError):
@@ -53,13 +57,6 @@ def _say(message: str) -> None:
     print(f"hello-dd spec: containers: {message}", file=sys.stderr, flush=True)
 
 
-def _publish_on_loopback(container, port: int, host_port: int | None = None):  # type: ignore[no-untyped-def]
-    """Publish ``port`` on 127.0.0.1 only (Testcontainers' with_bind_ports publishes on every interface;
-    the Docker SDK takes a (host IP, host port) pair). A fixed host port survives a container restart."""
-    container.ports[f"{port}/tcp"] = (LOOPBACK, host_port) if host_port else (LOOPBACK,)
-    return container
-
-
 def _test_agent_version() -> str:
     """The test agent release the project pins (the Makefile's TEST_AGENT_VERSION, as build.sh reads it)."""
     for line in (REPO_ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
@@ -68,6 +65,10 @@ def _test_agent_version() -> str:
     raise ContainersUnavailable(
         f"{REPO_ROOT / 'Makefile'} names no TEST_AGENT_VERSION, so the test agent image is unknown"
     )
+
+
+def _database_url(name: str) -> str:
+    return f"postgresql://{POSTGRES_USER}:{POSTGRES_PASSWORD}@postgres:{POSTGRES_PORT}/{name}"
 
 
 class DockerContainers(ProxiedFaults):
@@ -82,10 +83,11 @@ class DockerContainers(ProxiedFaults):
         self.image = image
         self.build = build
         self.run_id = uuid.uuid4().hex[:8]
-        self.proxies: dict[str, RemoteFaultProxy] = {}  # type: ignore[assignment]
-        self._containers: dict[str, object] = {}  # name -> testcontainers DockerContainer, in start order
-        self._network = None
-        self._ports: dict[str, int] = {}
+        self.proxies: dict[str, ControllableProxy] = {}
+        self._containers: dict[str, DockerContainer] = {}  # name -> container, in start order
+        self._services: dict[str, ServiceContainer] = {}
+        self._agent: AgentContainer | None = None
+        self._network: RunNetwork | None = None
         self._stopped: list[str] = []
         self._netem: bool | None = None
 
@@ -95,6 +97,8 @@ class DockerContainers(ProxiedFaults):
         self._check_engine()
         from testcontainers.core.config import ConnectionMode, testcontainers_config
 
+        from hello_dd.harness.providers.stack_containers import LOOPBACK, RunNetwork
+
         # Every port is published on 127.0.0.1, so that is where the suite (and Testcontainers' own
         # readiness checks) reach the containers, also when this process itself runs in a container
         # (where Testcontainers would otherwise try the bridge's gateway address).
@@ -102,42 +106,89 @@ class DockerContainers(ProxiedFaults):
         testcontainers_config.connection_mode_override = ConnectionMode.docker_host
         if self.build:
             self._build_image()
-        from testcontainers.core.network import Network
-
-        self._network = Network(docker_network_kw={"labels": {RUN_LABEL: self.run_id}}).create()
-        names = ["postgres", "redis", AGENT, "otlp", *SERVICE_PORTS, *(self._proxy_name(s) for s in PROXIED)]
-        self._ports = dict(zip(names, free_ports(len(names)), strict=False))  # all distinct, published on 127.0.0.1
-        _say(f"starting the stack on network {self._network.name} (run {self.run_id})")
-        self._start("postgres", self._postgres())
-        self._create_database(GATEWAY_DATABASE)
-        self._start("redis", self._redis())
-        self._start(AGENT, self._agent())
-        for service in ("inventory-service", "pricing-service"):
-            self._start(service, self._service(service))
-        for service in PROXIED:
-            self._start(self._proxy_name(service), self._fault_proxy(service))
-            self.proxies[service] = RemoteFaultProxy(
-                f"http://{LOOPBACK}:{self._ports[self._proxy_name(service)]}", name=f"gateway -> {service}"
-            )
-        self._start("api-gateway", self._service("api-gateway"))
-        for service in ("inventory-service", "pricing-service", "api-gateway"):
-            self._wait_healthy(service)
-        for proxy in self.proxies.values():
-            proxy.wait_until_ready(30)
+        network = self._network = RunNetwork(self.run_id).create()
+        # All distinct, published on 127.0.0.1; a service keeps its port when it is started again.
+        host_ports = iter(free_ports(OTHER_HOST_PORTS + len(SERVICES) + len(PROXIED)))
+        _say(f"starting the stack on network {network.name} (run {self.run_id})")
+        self._start_datastores_and_agent(network, host_ports)
+        controls = self._start_services(network, host_ports)
+        for container in self._services.values():
+            container.wait_until_healthy()
+        for control in controls:
+            control.wait_until_ready(30)
         _say("every service is healthy")
+
+    def _start_datastores_and_agent(self, network: RunNetwork, host_ports: Iterator[int]) -> None:
+        """PostgreSQL with a database for inventory and one for the gateway, Redis, and the test agent."""
+        from testcontainers.community.postgres import PostgresContainer
+        from testcontainers.community.redis import RedisContainer
+
+        from hello_dd.harness.providers.stack_containers import AgentContainer, publish_on_loopback
+
+        postgres = PostgresContainer(
+            POSTGRES_IMAGE, username=POSTGRES_USER, password=POSTGRES_PASSWORD, dbname=INVENTORY_DATABASE, driver=None
+        )
+        redis = RedisContainer(REDIS_IMAGE)
+        for alias, container, port in (("postgres", postgres, POSTGRES_PORT), ("redis", redis, REDIS_PORT)):
+            container.ports.clear()  # testcontainers' modules publish on every interface: on loopback only instead
+            self._start(alias, publish_on_loopback(network.join(container, alias), port, next(host_ports)))
+        self._create_database(GATEWAY_DATABASE)
+        agent_image = f"{AGENT_IMAGE_REPOSITORY}:v{_test_agent_version()}"
+        self._agent = self._start(
+            TEST_AGENT.name, AgentContainer(agent_image, network, next(host_ports), next(host_ports))
+        )
+
+    def _start_services(self, network: RunNetwork, host_ports: Iterator[int]) -> list[RemoteFaultProxy]:
+        """The services, each after those it calls, and a fault proxy in front of each proxied one;
+        returns the proxies' control APIs."""
+        from hello_dd.harness.providers.stack_containers import FaultProxyContainer, ServiceContainer
+
+        routes: dict[Service, str] = {}  # where a caller reaches a proxied service: through its proxy
+        controls = []
+        for each in start_order():
+            container = ServiceContainer(self.image, network, each, next(host_ports), self.tracer)
+            self._services[each.name] = self._start(each.name, self._configure(container, routes))
+            if each.proxied:
+                proxy = FaultProxyContainer(self.image, network, each, next(host_ports))
+                self._start(proxy.alias, proxy)
+                routes[each] = proxy.url
+                controls.append(proxy.control())
+                self.proxies[each.name] = controls[-1]
+        return controls
+
+    def _configure(self, container: ServiceContainer, routes: dict[Service, str]) -> ServiceContainer:
+        """Each service's own settings: its database or cache, and the routes to its dependencies."""
+        container.with_collector(TEST_AGENT.name).with_envs(DD_ENV="containers", **SPEC_STACK_SETTINGS)
+        if container.service == INVENTORY:
+            container.with_database(_database_url(INVENTORY_DATABASE)).with_network_admin()
+        elif container.service == PRICING:
+            container.with_redis(f"redis://redis:{REDIS_PORT}/0").with_network_admin()
+        elif container.service == GATEWAY:
+            container.with_database(_database_url(GATEWAY_DATABASE))
+        for dependency in container.service.calls:
+            container.with_dependency(dependency, routes.get(dependency, f"http://{dependency.name}:{dependency.port}"))
+        return container
+
+    def _start(self, name: str, container: Started) -> Started:
+        self._containers[name] = container  # before it starts: a failed start is cleaned up too
+        container.start()
+        return container
 
     def stop(self) -> None:
         """Save each container's log under reports/logs/, then remove the containers and the network."""
+        from hello_dd.harness.providers.stack_containers import container_log
+
         logs = self.reports_dir / "logs"
         if self._containers:
             shutil.rmtree(logs, ignore_errors=True)
             logs.mkdir(parents=True, exist_ok=True)
         for name, container in reversed(list(self._containers.items())):
             with contextlib.suppress(Exception):
-                (logs / f"{name}.log").write_text(self._raw_logs(name), encoding="utf-8")
+                (logs / f"{name}.log").write_text(container_log(container), encoding="utf-8")
             with contextlib.suppress(Exception):
-                container.stop()  # type: ignore[attr-defined]  # removes the container and its volumes
+                container.stop()  # removes the container and its volumes
         self._containers.clear()
+        self._services.clear()
         if self._network is not None:
             with contextlib.suppress(Exception):
                 self._network.remove()
@@ -148,15 +199,12 @@ class DockerContainers(ProxiedFaults):
 
     @property
     def urls(self) -> StackUrls:
-        def url(name: str) -> str:
-            return f"http://{LOOPBACK}:{self._ports[name]}"
-
+        if self._agent is None:
+            raise RuntimeError("the containers have not been started")
         return StackUrls(
-            gateway=url("api-gateway"),
-            inventory=url("inventory-service"),
-            pricing=url("pricing-service"),
-            trace_agent=url(AGENT),
-            otlp=url("otlp"),
+            **{s.prefix: self._services[s.name].url for s in SERVICES},
+            trace_agent=self._agent.datadog_url,
+            otlp=self._agent.otlp_url,
         )
 
     def describe(self) -> str:
@@ -169,177 +217,54 @@ class DockerContainers(ProxiedFaults):
         return f"Docker containers (image {self.image}, PostgreSQL, Redis, test agent; tracer {self.tracer}), gateway {self.urls.gateway}{extra}"
 
     def logs(self, name: str) -> list[LogLine]:
-        if name not in SERVICE_NAMES:
-            raise ValueError(f"unknown service {name!r}")
-        return parse_lines(name, self._raw_logs(name))
+        from hello_dd.harness.providers.stack_containers import container_log
+
+        container = self._services.get(service(name).name)
+        return parse_lines(name, container_log(container) if container is not None else "")
 
     # -- control -----------------------------------------------------------------------------------
 
     def stop_service(self, name: str) -> None:
         """``docker stop``: the container gets SIGTERM, then SIGKILL after 5 s."""
-        if name not in SERVICE_NAMES:
-            raise ValueError(f"unknown service {name!r}")
-        self._stopped.append(name)
-        self._wrapped(name).stop(timeout=5)
+        self._note_interrupted(name)
+        self._services[name].get_wrapped_container().stop(timeout=5)
 
     def kill_service(self, name: str) -> None:
         """``docker kill``: SIGKILL to the container's process, no shutdown code runs."""
-        if name not in SERVICE_NAMES:
-            raise ValueError(f"unknown service {name!r}")
-        self._stopped.append(name)
-        self._wrapped(name).kill()
+        self._note_interrupted(name)
+        self._services[name].get_wrapped_container().kill()
 
     def start_service(self, name: str) -> None:
         """``docker start``, then wait until the service is healthy again (same published port)."""
-        self._wrapped(name).start()
-        self._wait_healthy(name)
-        self._stopped = [n for n in self._stopped if n != name]
+        self._services[name].get_wrapped_container().start()
+        self._services[name].wait_until_healthy()
+        self._note_back(name)
 
     def disconnect_service(self, name: str) -> None:
         """Cut ``name`` off the stack's network (``docker network disconnect``): its name no longer
         resolves and no packet reaches it, while the process keeps running."""
-        if name not in SERVICE_NAMES:
-            raise ValueError(f"unknown service {name!r}")
-        self._stopped.append(name)
-        self._network._network.disconnect(self._wrapped(name).id)  # type: ignore[union-attr]
+        self._note_interrupted(name)
+        self._run_network().disconnect(self._services[name].get_container_id())
 
     def connect_service(self, name: str) -> None:
         """``docker network connect`` with the service's name as its alias again."""
-        self._network.connect(self._wrapped(name).id, network_aliases=[name])  # type: ignore[union-attr]
-        self._stopped = [n for n in self._stopped if n != name]
+        self._run_network().connect(self._services[name].get_container_id(), network_aliases=[name])
+        self._note_back(name)
 
-    def clear_faults(self) -> list[str]:
-        undone = self.heal_proxies()
-        for name in dict.fromkeys(self._stopped):
-            container = self._wrapped(name)
-            container.reload()
-            if self._network is not None and self._network.name not in container.attrs["NetworkSettings"]["Networks"]:
-                self.connect_service(name)
-                undone.append(f"{name}: connected to the network again")
-            if container.status != "running":
-                self.start_service(name)
-                undone.append(f"{name}: started again")
-        self._stopped = []
-        return undone
+    def _is_running(self, name: str) -> bool:
+        container = self._services[name].get_wrapped_container()
+        container.reload()
+        return bool(container.status == "running")
 
-    # -- the containers ----------------------------------------------------------------------------
+    def _is_connected(self, name: str) -> bool:
+        container = self._services[name].get_wrapped_container()
+        container.reload()
+        return self._run_network().name in container.attrs["NetworkSettings"]["Networks"]
 
-    @staticmethod
-    def _proxy_name(service: str) -> str:
-        return service.split("-")[0] + "-proxy"
-
-    def _container(self, image: str, name: str):  # type: ignore[no-untyped-def]
-        from testcontainers.core.container import DockerContainer
-
-        return self._on_network(DockerContainer(image), name)
-
-    def _on_network(self, container, name: str):  # type: ignore[no-untyped-def]
-        container.with_network(self._network).with_network_aliases(name)
-        container.with_name(f"hello-dd-spec-{self.run_id}-{name}")
-        return container.with_kwargs(labels={RUN_LABEL: self.run_id})
-
-    def _postgres(self):  # type: ignore[no-untyped-def]
-        from testcontainers.postgres import PostgresContainer
-
-        container = PostgresContainer(
-            POSTGRES_IMAGE, username=POSTGRES_USER, password=POSTGRES_PASSWORD, dbname=INVENTORY_DATABASE, driver=None
-        )
-        container.ports.clear()
-        return _publish_on_loopback(self._on_network(container, "postgres"), 5432, self._ports["postgres"])
-
-    def _create_database(self, name: str) -> None:
-        """A second database on the stack's PostgreSQL (the image makes only POSTGRES_DB)."""
-        sql = f'CREATE DATABASE "{name}"'
-        done = self._containers["postgres"].exec(["psql", "-U", POSTGRES_USER, "-d", INVENTORY_DATABASE, "-c", sql])  # type: ignore[attr-defined]
-        if done.exit_code != 0:
-            raise ContainersUnavailable(
-                f"could not create database {name} on PostgreSQL: {done.output.decode(errors='replace')}"
-            )
-
-    @staticmethod
-    def _database_url(name: str) -> str:
-        return f"postgresql://{POSTGRES_USER}:{POSTGRES_PASSWORD}@postgres:5432/{name}"
-
-    def _redis(self):  # type: ignore[no-untyped-def]
-        from testcontainers.redis import RedisContainer
-
-        container = RedisContainer(REDIS_IMAGE)
-        container.ports.clear()
-        return _publish_on_loopback(self._on_network(container, "redis"), 6379, self._ports["redis"])
-
-    def _agent(self):  # type: ignore[no-untyped-def]
-        container = self._container(f"{AGENT_IMAGE_REPOSITORY}:v{_test_agent_version()}", AGENT)
-        container.with_command(
-            ["ddapm-test-agent", "--host", "0.0.0.0", "--port", str(AGENT_PORT), "--otlp-http-port", str(OTLP_PORT),
-             "--web-ui-port", "0", "--agent-url=", "--log-level", "WARNING"]
-        )  # fmt: skip
-        container.with_envs(**agent_environment())
-        _publish_on_loopback(container, AGENT_PORT, self._ports[AGENT])
-        return _publish_on_loopback(container, OTLP_PORT, self._ports["otlp"])
-
-    def _service(self, name: str):  # type: ignore[no-untyped-def]
-        container = self._container(self.image, name).with_command(["hello-dd", "serve", name])
-        container.with_envs(
-            PORT=str(SERVICE_PORTS[name]),
-            HELLO_DD_TRACER=self.tracer,
-            OTEL_SERVICE_NAME=name,
-            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{AGENT}:{OTLP_PORT}",
-            OTEL_EXPORTER_OTLP_PROTOCOL=TEST_AGENT_OTLP_PROTOCOL,
-            DD_TRACE_AGENT_URL=f"http://{AGENT}:{AGENT_PORT}",
-            DD_ENV="containers",
-            **SPEC_STACK_SETTINGS,
-        )
-        if name == "inventory-service":
-            container.with_env("DATABASE_URL", self._database_url(INVENTORY_DATABASE))
-            container.with_kwargs(labels={RUN_LABEL: self.run_id}, cap_add=["NET_ADMIN"])
-        elif name == "pricing-service":
-            container.with_env("REDIS_URL", "redis://redis:6379/0")
-            container.with_kwargs(labels={RUN_LABEL: self.run_id}, cap_add=["NET_ADMIN"])
-        else:
-            container.with_env("DATABASE_URL", self._database_url(GATEWAY_DATABASE))
-            for service in PROXIED:
-                variable = service.split("-")[0].upper() + "_URL"
-                container.with_env(variable, f"http://{self._proxy_name(service)}:{PROXY_PORT}")
-        return _publish_on_loopback(container, SERVICE_PORTS[name], self._ports[name])
-
-    def _fault_proxy(self, service: str):  # type: ignore[no-untyped-def]
-        name = self._proxy_name(service)
-        container = self._container(self.image, name).with_command(
-            ["python", "-m", "hello_dd.harness.faults.server",
-             "--listen", f"0.0.0.0:{PROXY_PORT}", "--target", f"{service}:{SERVICE_PORTS[service]}",
-             "--control", f"0.0.0.0:{PROXY_CONTROL_PORT}", "--allow-private-target", "--name", f"gateway -> {service}"]
-        )  # fmt: skip
-        return _publish_on_loopback(container, PROXY_CONTROL_PORT, self._ports[name])
-
-    def _start(self, name: str, container) -> None:  # type: ignore[no-untyped-def]
-        self._containers[name] = container
-        container.start()
-
-    def _wrapped(self, name: str):  # type: ignore[no-untyped-def]
-        return self._containers[name].get_wrapped_container()  # type: ignore[attr-defined]
-
-    def _raw_logs(self, name: str) -> str:
-        container = self._containers.get(name)
-        if container is None:
-            return ""
-        stdout, stderr = container.get_logs()  # type: ignore[attr-defined]
-        return (stdout + stderr).decode("utf-8", errors="replace")
-
-    def _wait_healthy(self, name: str, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        url = f"http://{LOOPBACK}:{self._ports[name]}"
-        deadline = time.monotonic() + timeout
-        while not http_ok(url + "/health"):
-            container = self._wrapped(name)
-            container.reload()
-            if container.status in ("exited", "dead") or time.monotonic() > deadline:
-                tail = "\n".join("    " + line for line in self._raw_logs(name).splitlines()[-20:])
-                problem = (
-                    f"exited ({container.status})"
-                    if container.status in ("exited", "dead")
-                    else f"was not healthy after {timeout:g} s"
-                )
-                raise ContainersUnavailable(f"{name} {problem}; last lines of its log:\n{tail}")
-            time.sleep(0.5)
+    def _run_network(self) -> RunNetwork:
+        if self._network is None:
+            raise RuntimeError("the containers have not been started")
+        return self._network
 
     # -- the engine and the image ------------------------------------------------------------------
 
@@ -358,31 +283,38 @@ class DockerContainers(ProxiedFaults):
             ) from exc
 
     def _build_image(self) -> None:
-        """``docker build`` of the repository's Dockerfile (layers are cached: a rebuild after a code
-        change takes seconds). The CLI is used when present, for its progress output and BuildKit."""
+        """The repository's Dockerfile built with testcontainers' DockerImage (the layers are cached: a
+        rebuild after a code change takes seconds)."""
+        from docker.errors import BuildError
+        from testcontainers.core.image import DockerImage
+
         _say(f"building image {self.image} from {REPO_ROOT} (the first build takes a few minutes)")
         started = time.monotonic()
-        if shutil.which("docker"):
-            result = subprocess.run(
-                ["docker", "build", "--quiet", "--tag", self.image, str(REPO_ROOT)], capture_output=True, text=True
-            )
-            if result.returncode != 0:
-                raise ContainersUnavailable(f"docker build of {self.image} failed:\n{result.stderr[-3000:]}")
-        else:
-            from testcontainers.core.image import DockerImage
-
+        try:
             DockerImage(path=REPO_ROOT, tag=self.image, clean_up=False).build()
+        except BuildError as exc:
+            output = "".join(str(part.get("stream") or part.get("error") or "") for part in exc.build_log)
+            raise ContainersUnavailable(f"the build of {self.image} failed ({exc.msg}):\n{output[-3000:]}") from exc
         _say(f"image {self.image} built in {time.monotonic() - started:.0f} s")
+
+    def _create_database(self, name: str) -> None:
+        """A second database on the stack's PostgreSQL (the image makes only POSTGRES_DB)."""
+        sql = f'CREATE DATABASE "{name}"'
+        done = self._containers["postgres"].exec(["psql", "-U", POSTGRES_USER, "-d", INVENTORY_DATABASE, "-c", sql])
+        if done.exit_code != 0:
+            raise ContainersUnavailable(
+                f"could not create database {name} on PostgreSQL: {done.output.decode(errors='replace')}"
+            )
 
     def _netem_available(self) -> bool:
         """Whether this kernel has the netem qdisc (asked once, in the inventory container)."""
         if self._netem is None:
             self._netem = False
             with contextlib.suppress(Exception):
-                container = self._containers["inventory-service"]
-                added = container.exec(["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "0ms"])  # type: ignore[attr-defined]
+                container = self._services[INVENTORY.name]
+                added = container.exec(["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "0ms"])
                 if added.exit_code == 0:
-                    container.exec(["tc", "qdisc", "del", "dev", "eth0", "root"])  # type: ignore[attr-defined]
+                    container.exec(["tc", "qdisc", "del", "dev", "eth0", "root"])
                     self._netem = True
         return self._netem
 
@@ -390,6 +322,8 @@ class DockerContainers(ProxiedFaults):
 def remove_leftovers(say: Callable[[str], None] = _say) -> int:
     """Remove containers and networks that earlier runs left behind (a run killed with SIGKILL)."""
     import docker
+
+    from hello_dd.harness.providers.stack_containers import RUN_LABEL
 
     client = docker.from_env()
     removed = 0

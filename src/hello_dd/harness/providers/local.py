@@ -10,9 +10,10 @@ from pathlib import Path
 
 from hello_dd.harness.faults import FaultProxy
 from hello_dd.harness.logs import LogLine, parse_lines
-from hello_dd.harness.providers.base import SERVICE_NAMES, SPEC_STACK_SETTINGS, StackUrls
-from hello_dd.harness.providers.proxied import PROXIED, ProxiedFaults
-from hello_dd.stack import AGENT, LocalStack, StackPorts, free_ports
+from hello_dd.harness.providers.base import SPEC_STACK_SETTINGS, StackUrls
+from hello_dd.harness.providers.proxied import ProxiedFaults
+from hello_dd.stack import LocalStack, StackPorts, free_ports
+from hello_dd.topology import PROXIED, SERVICES, TEST_AGENT, service
 
 
 class LocalProcesses(ProxiedFaults):
@@ -27,7 +28,7 @@ class LocalProcesses(ProxiedFaults):
         self.redis_url = redis_url or None
         self._data_dir: Path | None = None
         self._stack: LocalStack | None = None
-        self.proxies: dict[str, FaultProxy] = {}  # type: ignore[assignment]
+        self.proxies: dict[str, FaultProxy] = {}  # type: ignore[assignment]  # each a ControllableProxy; stop() needs the class
         self._stopped: list[str] = []
 
     @property
@@ -44,9 +45,11 @@ class LocalProcesses(ProxiedFaults):
         count = len(fields(StackPorts))
         ports = free_ports(count + len(PROXIED))  # all distinct: the stack's and one per proxy
         stack_ports = StackPorts(*ports[:count])
-        for name, port in zip(PROXIED, ports[count:], strict=False):
-            target = stack_ports.as_dict()[name.split("-")[0]]
-            self.proxies[name] = FaultProxy(target, listen_port=port, name=f"gateway -> {name}").start()
+        for proxied, port in zip(PROXIED, ports[count:], strict=True):
+            name = proxied.name
+            self.proxies[name] = FaultProxy(
+                stack_ports.of(proxied), listen_port=port, name=f"gateway -> {name}"
+            ).start()
         self._stack = LocalStack(
             stack_ports,
             workdir=self.reports_dir,
@@ -72,10 +75,8 @@ class LocalProcesses(ProxiedFaults):
     def urls(self) -> StackUrls:
         urls = self.stack.urls
         return StackUrls(
-            gateway=urls["api-gateway"],
-            inventory=urls["inventory-service"],
-            pricing=urls["pricing-service"],
-            trace_agent=urls.get(AGENT),
+            **{s.prefix: urls[s.name] for s in SERVICES},
+            trace_agent=urls.get(TEST_AGENT.name),
             otlp=urls.get("otlp"),
         )
 
@@ -84,32 +85,20 @@ class LocalProcesses(ProxiedFaults):
         return f"local processes (tracer {self.tracer}{cache}), gateway {self.urls.gateway}, logs in {self.reports_dir / 'logs'}"
 
     def stop_service(self, name: str) -> None:
-        if name not in SERVICE_NAMES:
-            raise ValueError(f"unknown service {name!r}")
-        self._stopped.append(name)
+        self._note_interrupted(name)
         self.stack.stop_service(name)
 
     def kill_service(self, name: str) -> None:
-        if name not in SERVICE_NAMES:
-            raise ValueError(f"unknown service {name!r}")
-        self._stopped.append(name)
+        self._note_interrupted(name)
         self.stack.kill_service(name)
 
     def start_service(self, name: str) -> None:
         self.stack.start_service(name)
-        self._stopped = [n for n in self._stopped if n != name]
+        self._note_back(name)
 
-    def clear_faults(self) -> list[str]:
-        undone = self.heal_proxies()
-        for name in dict.fromkeys(self._stopped):
-            if self.stack.pids.get(name) is None:
-                self.stack.start_service(name)
-                undone.append(f"{name}: started again")
-        self._stopped = []
-        return undone
+    def _is_running(self, name: str) -> bool:
+        return self.stack.pids.get(name) is not None
 
     def logs(self, name: str) -> list[LogLine]:
-        if name not in SERVICE_NAMES:
-            raise ValueError(f"unknown service {name!r}")
-        path = self.stack.log_path(name)
+        path = self.stack.log_path(service(name).name)
         return parse_lines(name, path.read_text(encoding="utf-8", errors="replace") if path.exists() else "")

@@ -1,15 +1,14 @@
 """Faults through a fault-injecting proxy between the gateway and each of its dependencies: the part
 every provider that runs the stack itself shares (an in-process proxy for local processes, a proxy
-container controlled over HTTP for containers)."""
+container controlled over HTTP for containers), and undoing after a scenario what it did to the stack."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Protocol
 
 from hello_dd.harness.providers.base import StackControlUnavailable, StackProvider
-
-# The gateway reaches each of these through a fault-injecting proxy.
-PROXIED = ("inventory-service", "pricing-service")
+from hello_dd.topology import PROXIED, service
 
 
 class ControllableProxy(Protocol):
@@ -31,16 +30,21 @@ class ControllableProxy(Protocol):
 
 
 class ProxiedFaults(StackProvider):
-    """Implements the fault interface on ``self.proxies`` (dependency name -> proxy)."""
+    """Implements the fault interface on ``self.proxies`` (dependency name -> proxy), and
+    :meth:`clear_faults`: proxies healed, and every service a scenario stopped, killed or cut off
+    brought back, each provider saying how it knows whether a service runs."""
 
     proxies: dict[str, ControllableProxy]
+    #: Services a scenario stopped, killed or cut off since the last clear_faults (set by the providers).
+    _stopped: list[str]
 
     def _proxy(self, name: str) -> ControllableProxy:
         try:
             return self.proxies[name]
         except KeyError:
+            proxied = ", ".join(s.name for s in PROXIED)
             raise StackControlUnavailable(
-                f"faults are injected between the gateway and {', '.join(PROXIED)}, not {name}"
+                f"faults are injected between the gateway and {proxied}, not {name}"
             ) from None
 
     def inject_latency(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
@@ -69,6 +73,25 @@ class ProxiedFaults(StackProvider):
     def fault_report(self, name: str) -> dict[str, object]:
         return self._proxy(name).snapshot()
 
+    # -- undoing a scenario's faults ----------------------------------------------------------------
+
+    def _note_interrupted(self, name: str) -> None:
+        """Note that ``name`` (a service of the topology, else ValueError) is about to be stopped, killed
+        or cut off, so that :meth:`clear_faults` brings it back."""
+        self._stopped.append(service(name).name)
+
+    def _note_back(self, name: str) -> None:
+        """Note that ``name`` was started or connected again."""
+        self._stopped = [n for n in self._stopped if n != name]
+
+    @abstractmethod
+    def _is_running(self, name: str) -> bool:
+        """True when the service's process (or container) runs now."""
+
+    def _is_connected(self, name: str) -> bool:
+        """True unless the service was cut off the stack's network (only containers can be)."""
+        return True
+
     def heal_proxies(self) -> list[str]:
         """Remove every proxy fault; returns one line per proxy that had one."""
         undone = []
@@ -77,4 +100,16 @@ class ProxiedFaults(StackProvider):
             if faults != "pass-through":
                 undone.append(f"{name}: {faults}")
                 proxy.heal()
+        return undone
+
+    def clear_faults(self) -> list[str]:
+        undone = self.heal_proxies()
+        for name in dict.fromkeys(self._stopped):
+            if not self._is_connected(name):
+                self.connect_service(name)
+                undone.append(f"{name}: connected to the network again")
+            if not self._is_running(name):
+                self.start_service(name)
+                undone.append(f"{name}: started again")
+        self._stopped = []
         return undone

@@ -51,6 +51,8 @@ BUILD_TIMEOUT_S = 300
 EXIT_GATES_FAILED = 3
 # Runs the history keeps (about 0.1 MB each for the whole suite); older ones are dropped.
 DEFAULT_HISTORY_LIMIT = 100
+# The port `make report`'s hint serves the report on (not 8000, where `hello-dd up` puts the gateway).
+VIEW_PORT = 8080
 
 INSTALL_HINT = "run `npm ci` in the project root (needs Node.js 20 or newer; package.json pins the Allure 3 CLI)"
 
@@ -239,11 +241,13 @@ def summary(report: BuiltReport) -> list[str]:
     elif report.index.parent.is_relative_to(Path.cwd()):
         where = report.index.parent.relative_to(Path.cwd()).as_posix()
         lines.append(
-            "  view it over HTTP from here, so its links to docs/ work too: python -m http.server --bind 127.0.0.1 8000,"
-            f" then open http://127.0.0.1:8000/{where}/"
+            "  view it over HTTP from here, so its links to docs/ work too: python -m http.server --bind 127.0.0.1"
+            f" {VIEW_PORT}, then open http://127.0.0.1:{VIEW_PORT}/{where}/"
         )
     else:
-        lines.append(f"  view it over HTTP: python -m http.server --bind 127.0.0.1 8000 -d {report.index.parent}")
+        lines.append(
+            f"  view it over HTTP: python -m http.server --bind 127.0.0.1 {VIEW_PORT} -d {report.index.parent}"
+        )
     if report.history:
         lines.append(
             f"  history: this run and {report.history.earlier_runs} earlier run(s) in {report.history.history}"

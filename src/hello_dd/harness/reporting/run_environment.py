@@ -22,7 +22,8 @@ from typing import Any
 
 import requests
 
-from hello_dd.harness.providers.base import SERVICE_NAMES, StackControlUnavailable
+from hello_dd.harness.providers.base import StackControlUnavailable
+from hello_dd.topology import NAMES, SERVICES
 
 FILE_NAME = "environment.properties"
 # The libraries that decide how the stack and the suite behave (pinned in pyproject.toml).
@@ -31,11 +32,7 @@ KEY_LIBRARIES = (
     "behave", "allure-behave", "requests", "locust",
 )  # fmt: skip
 # Short keys: the report's overview cuts keys longer than about 17 characters.
-VERSION_KEYS = {
-    "api-gateway": "Gateway version",
-    "inventory-service": "Inventory version",
-    "pricing-service": "Pricing version",
-}
+VERSION_KEYS = {service.name: f"{service.prefix.capitalize()} version" for service in SERVICES}
 HEALTH_TIMEOUT_S = 2.0
 GIT_TIMEOUT_S = 5.0
 
@@ -115,7 +112,7 @@ def describe_run(provider: Any, userdata: Mapping[str, str], root: Path) -> dict
         "Gateway URL": urls.gateway,
         "Load profile": userdata.get("load_profile", "short"),
     }
-    for name in SERVICE_NAMES:
+    for name in NAMES:
         try:
             url = urls.service(name)
         except StackControlUnavailable:  # an external stack need not name every service

@@ -107,7 +107,7 @@ class TraceReader:
         response = self._get(f"{self.agent_url}/test/session/start", test_session_token=self.token)
         if response.status_code != 200:
             raise TraceAgentError(
-                f"starting a test-agent session answered {response.status_code}: {response.text[:300]}"
+                f"starting a test agent session answered {response.status_code}: {response.text[:300]}"
             )
         return self.token
 

@@ -6,11 +6,12 @@ import math
 from html import escape
 
 from hello_dd.harness.traces.model import Span, Trace
+from hello_dd.topology import GATEWAY, INVENTORY, PRICING
 
 SERVICE_COLOURS = {
-    "api-gateway": "#4f81bd",
-    "inventory-service": "#9bbb59",
-    "pricing-service": "#f79646",
+    GATEWAY.name: "#4f81bd",
+    INVENTORY.name: "#9bbb59",
+    PRICING.name: "#f79646",
 }
 _OTHER_COLOURS = ["#8064a2", "#4bacc6", "#c0504d", "#7f7f7f"]
 ERROR_COLOUR = "#d62728"

@@ -13,8 +13,7 @@ from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.traces.model import CLIENT, SERVER, Span, Trace
 from hello_dd.harness.traces.reader import RequestTraces, TraceReader
 from hello_dd.harness.traces.render import text_tree, waterfall_svg
-
-GATEWAY = "api-gateway"
+from hello_dd.topology import GATEWAY
 
 
 @dataclass(frozen=True)
@@ -99,17 +98,17 @@ class ScenarioTraces:
 # -- questions about one trace ------------------------------------------------------------------------
 
 
-def http_calls(trace: Trace, caller: str = GATEWAY) -> list[Span]:
+def http_calls(trace: Trace, caller: str = GATEWAY.name) -> list[Span]:
     """The caller's outgoing HTTP calls (client spans with a URL; not connection set-up spans)."""
     return [s for s in trace.select(kind=CLIENT, service=caller) if s.url]
 
 
-def calls_to(trace: Trace, service: str, caller: str = GATEWAY) -> list[Span]:
+def calls_to(trace: Trace, service: str, caller: str = GATEWAY.name) -> list[Span]:
     """The caller's HTTP calls that reached ``service`` (its server span is their child)."""
     return [s for s in trace.calls_to(service, caller=caller) if s.url]
 
 
-def bad_links(trace: Trace, root_service: str = GATEWAY) -> list[str]:
+def bad_links(trace: Trace, root_service: str = GATEWAY.name) -> list[str]:
     """Parent/child links that are wrong for an HTTP call chain: a downstream service's server span must be
     the child of a client span of another service; the gateway's entry span is the top (or continues a
     caller); a client span belongs to the same service as its parent."""
@@ -126,7 +125,7 @@ def bad_links(trace: Trace, root_service: str = GATEWAY) -> list[str]:
 
 def steps(trace: Trace, prefix: str) -> list[Span]:
     """The gateway's internal spans named ``prefix...`` (checkout.check_stock, ...), in start order."""
-    return [s for s in trace.select(service=GATEWAY) if s.name.startswith(prefix)]
+    return [s for s in trace.select(service=GATEWAY.name) if s.name.startswith(prefix)]
 
 
 def where_error_started(trace: Trace) -> list[Span]:

@@ -9,15 +9,16 @@ import uvicorn
 
 from hello_dd.services.common.ddtrace_setup import DDTRACE, OPENTELEMETRY, configured_tracer
 from hello_dd.services.common.ddtrace_setup import start as start_ddtrace
+from hello_dd.topology import GATEWAY, INVENTORY, PRICING
 
 # The cyclic garbage collector's generation thresholds for a serving process (Python's default: 700, 10, 10).
 GC_THRESHOLDS = (10_000, 20, 20)
 
 # Service name -> "module:factory" of its FastAPI application.
 SERVICES = {
-    "api-gateway": "hello_dd.services.gateway.app:create_app",
-    "inventory-service": "hello_dd.services.inventory.app:create_app",
-    "pricing-service": "hello_dd.services.pricing.app:create_app",
+    GATEWAY.name: "hello_dd.services.gateway.app:create_app",
+    INVENTORY.name: "hello_dd.services.inventory.app:create_app",
+    PRICING.name: "hello_dd.services.pricing.app:create_app",
 }
 
 

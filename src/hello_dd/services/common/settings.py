@@ -11,6 +11,8 @@ from typing import ClassVar, Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hello_dd.topology import GATEWAY, INVENTORY, PRICING
+
 TracerName = Literal["otel", "ddtrace", "none"]
 
 
@@ -23,7 +25,7 @@ class ServiceSettings(BaseSettings):
     # Fixed per service class, never read from the environment (a shell may well have SERVICE_NAME set).
     service_name: ClassVar[str] = "hello-dd-service"
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = GATEWAY.port  # each service's class below sets its own
     log_level: str = "INFO"
     environment: str = Field("local", validation_alias=AliasChoices("DD_ENV", "ENVIRONMENT"))
     # Which tracing instruments the service: OpenTelemetry (configured by the standard OTEL_* variables,
@@ -34,8 +36,8 @@ class ServiceSettings(BaseSettings):
 
 
 class InventorySettings(ServiceSettings):
-    service_name: ClassVar[str] = "inventory-service"
-    port: int = 8001
+    service_name: ClassVar[str] = INVENTORY.name
+    port: int = INVENTORY.port
     # SQLAlchemy URL: embedded SQLite by default, PostgreSQL with a postgresql:// URL.
     database_url: str = "sqlite:///./inventory.db"
     # A reservation nobody confirms within this many seconds is released by the expiry sweep, which
@@ -46,8 +48,8 @@ class InventorySettings(ServiceSettings):
 
 
 class PricingSettings(ServiceSettings):
-    service_name: ClassVar[str] = "pricing-service"
-    port: int = 8002
+    service_name: ClassVar[str] = PRICING.name
+    port: int = PRICING.port
     # When set (redis://host:port/db), quotes and price lookups are cached in Redis, else in process.
     redis_url: str | None = None
     tax_rate: float = 0.0825
@@ -56,13 +58,14 @@ class PricingSettings(ServiceSettings):
 
 
 class GatewaySettings(ServiceSettings):
-    service_name: ClassVar[str] = "api-gateway"
-    port: int = 8000
+    service_name: ClassVar[str] = GATEWAY.name
+    port: int = GATEWAY.port
     # Orders, checkout progress, report jobs and idempotency keys (docs/durability.md): SQLAlchemy URL,
     # embedded SQLite by default, PostgreSQL with a postgresql:// URL.
     database_url: str = "sqlite:///./gateway.db"
-    inventory_url: str = "http://127.0.0.1:8001"
-    pricing_url: str = "http://127.0.0.1:8002"
+    # The dependencies' URLs (INVENTORY_URL, PRICING_URL): by default their own ports on this machine.
+    inventory_url: str = f"http://127.0.0.1:{INVENTORY.port}"
+    pricing_url: str = f"http://127.0.0.1:{PRICING.port}"
     # Per-attempt timeouts for each dependency (seconds).
     inventory_timeout: float = 1.5
     pricing_timeout: float = 1.5

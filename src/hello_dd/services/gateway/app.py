@@ -13,8 +13,9 @@ from hello_dd.services.common.periodic import running
 from hello_dd.services.common.settings import GatewaySettings
 from hello_dd.services.gateway.context import build_gateway
 from hello_dd.services.gateway.routes import cascade, orders, policy, products, reports
+from hello_dd.topology import INVENTORY, PRICING
 
-DESCRIPTION = """Entry point of hello-dd. Orchestrates inventory-service and pricing-service in five
+DESCRIPTION = f"""Entry point of hello-dd. Orchestrates {INVENTORY.name} and {PRICING.name} in five
 request patterns: product query (parallel fan-out), checkout (saga with compensation), bulk check
 (chunked, parallel), async reports (job + polling) and the cascade endpoint (induced failures).
 
@@ -50,7 +51,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     return create_service_app(
         settings,
-        title="hello-dd api-gateway",
+        title=f"hello-dd {settings.service_name}",
         description=DESCRIPTION,
         routers=[products.router, orders.router, reports.router, cascade.router, policy.router],
         lifespan=lifespan,

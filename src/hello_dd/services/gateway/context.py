@@ -18,6 +18,7 @@ from hello_dd.services.gateway.order_book import OrderBook
 from hello_dd.services.gateway.report_jobs import JobStore
 from hello_dd.services.gateway.reports import ReportBuilders, ReportRunner
 from hello_dd.services.gateway.resilience import CircuitBreakers, Dependency, RetryPolicy
+from hello_dd.topology import INVENTORY, PRICING
 
 
 @dataclass
@@ -57,11 +58,9 @@ async def build_gateway(settings: GatewaySettings) -> Gateway:
         budget_seconds=settings.retry_budget_seconds,
     )
     inventory_dep = Dependency(
-        "inventory-service", settings.inventory_url, session, settings.inventory_timeout, retry, breakers
+        INVENTORY.name, settings.inventory_url, session, settings.inventory_timeout, retry, breakers
     )
-    pricing_dep = Dependency(
-        "pricing-service", settings.pricing_url, session, settings.pricing_timeout, retry, breakers
-    )
+    pricing_dep = Dependency(PRICING.name, settings.pricing_url, session, settings.pricing_timeout, retry, breakers)
     for dep in (inventory_dep, pricing_dep):
         await breakers.register(dep.name)
     inventory, pricing = InventoryClient(inventory_dep), PricingClient(pricing_dep)

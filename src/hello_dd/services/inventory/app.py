@@ -58,7 +58,7 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
 
     return create_service_app(
         settings,
-        title="inventory-service",
+        title=settings.service_name,
         description=DESCRIPTION,
         routers=[inventory_router, reservations_router, simulate.router],
         lifespan=lifespan,

@@ -40,7 +40,7 @@ def create_app(settings: PricingSettings | None = None) -> FastAPI:
     """The ASGI app ``hello-dd serve pricing-service`` runs; tests pass their own settings."""
     return create_service_app(
         settings or PricingSettings(),
-        title="pricing-service",
+        title=PricingSettings.service_name,
         description=DESCRIPTION,
         routers=[*ROUTERS, simulate_router],
         lifespan=lifespan,

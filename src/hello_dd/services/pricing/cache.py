@@ -152,7 +152,7 @@ async def connect_redis(url: str) -> aioredis.Redis:
         if client is not None:
             await client.aclose()
         log.error(
-            "Redis at %s is unreachable (%s); pricing-service will not start without the cache REDIS_URL names",
+            "Redis at %s is unreachable (%s); the service will not start without the cache REDIS_URL names",
             redact(url),
             exc,
             extra={"redis_url": redact(url)},

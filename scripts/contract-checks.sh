@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# The integration-testing document's curl checks, with their expectations, against a running stack
-# (docker-compose up -d, or hello-dd up):
+# The contract's checks (docs/contract.md) as curl commands with their expectations, against a running
+# stack (scripts/compose.sh up -d, or hello-dd up): health (health-services), one request of each
+# pattern (p1-one-answer, p2-confirmed, p2-insufficient, p3-one-result-each, p4-accepted), correlation
+# ids echoed (corr-echoed), errors (p1-not-found), every cascade failure mode answered in time (p5-*),
+# metrics (obs-metrics) and traces in the test agent.
 #
-#   scripts/seed-checks.sh [--compose] [--gateway URL] [--inventory URL] [--pricing URL] [--agent URL]
+#   scripts/contract-checks.sh [--compose] [--gateway URL] [--inventory URL] [--pricing URL] [--agent URL]
 #
-# Defaults are the document's ports: gateway 8000, inventory 8001, pricing 8002, test agent 8126 (its
-# OTLP receiver, where OpenTelemetry traces are read back, on 4318). With --compose it also runs the
-# document's docker-compose steps: the request id found in `docker-compose logs`, and
-# `docker-compose stop inventory-service` answered by the gateway with a dependency error, then
-# `docker-compose start inventory-service` served again.
+# Defaults are the stack's usual ports: gateway 8000, inventory 8001, pricing 8002, test agent 8126 (its
+# OTLP receiver, where OpenTelemetry traces are read back, on 4318). With --compose it also checks the
+# Compose stack itself: the request id found in the Compose logs of every service (corr-everywhere), and
+# inventory-service stopped and started with Compose (res-service-stopped): the gateway answers with a
+# dependency error, then serves the product in full again.
 # Prints one line per check; exit status 0 when all pass, 1 when one fails, 2 on bad usage.
 set -uo pipefail
 
@@ -22,12 +25,12 @@ while [ $# -gt 0 ]; do
         --agent) agent="${2:?}"; shift 2 ;;
         --otlp) otlp="${2:?}"; shift 2 ;;
         --compose) compose=1; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "seed-checks: unknown argument $1 (see --help)" >&2; exit 2 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "contract-checks: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 for tool in curl python3; do
-    command -v "$tool" >/dev/null || { echo "seed-checks: $tool is needed" >&2; exit 2; }
+    command -v "$tool" >/dev/null || { echo "contract-checks: $tool is needed" >&2; exit 2; }
 done
 
 failures=0 body="" status=""
@@ -82,7 +85,7 @@ done
 expect "report $job: completed with a result (last status: $report_state)" 200 "d['status'] == 'completed' and d.get('result')"
 
 echo "3. correlation, errors, cascade"
-correlation="seed-$(python3 -c 'import uuid; print(uuid.uuid4())')"
+correlation="contract-$(python3 -c 'import uuid; print(uuid.uuid4())')"
 echoed="$(curl -sS --noproxy '*' --max-time 15 -o /dev/null -D - -H "X-Correlation-Id: $correlation" \
     "$gateway/api/v1/products/123" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-correlation-id" {print $2}')"
 [ "$echoed" = "$correlation" ] && pass "X-Correlation-Id echoed unchanged" || fail "X-Correlation-Id: sent $correlation, got '$echoed'"
@@ -121,20 +124,19 @@ done
 [ "$traces" -gt 0 ] && pass "the test agent holds $traces traces" || fail "no trace reached the test agent"
 
 if [ "$compose" = 1 ]; then
-    echo "5. docker-compose steps"
-    compose_cmd=(docker-compose)
-    command -v docker-compose >/dev/null || compose_cmd=(docker compose)
-    request_id="seed-$(python3 -c 'import uuid; print(uuid.uuid4())')"
+    echo "5. the Compose stack"
+    compose_sh="$(dirname "${BASH_SOURCE[0]}")/compose.sh"
+    request_id="contract-$(python3 -c 'import uuid; print(uuid.uuid4())')"
     curl -sS --noproxy '*' --max-time 15 -o /dev/null -H "X-Request-Id: $request_id" "$gateway/api/v1/products/123"
     sleep 1
-    found="$("${compose_cmd[@]}" logs --no-color 2>/dev/null | grep -c "$request_id")"
-    [ "${found:-0}" -ge 3 ] && pass "docker-compose logs: $found lines carry X-Request-Id $request_id" \
-        || fail "docker-compose logs: ${found:-0} lines carry $request_id (expected one per service at least)"
-    "${compose_cmd[@]}" stop inventory-service >/dev/null 2>&1
+    found="$("$compose_sh" logs --no-color 2>/dev/null | grep -c "$request_id")"
+    [ "${found:-0}" -ge 3 ] && pass "compose logs: $found lines carry X-Request-Id $request_id" \
+        || fail "compose logs: ${found:-0} lines carry $request_id (expected one per service at least)"
+    "$compose_sh" stop inventory-service >/dev/null 2>&1
     request GET "$gateway/api/v1/products/123"
     expect "inventory-service stopped: the gateway answers 502/503/504 with an error" "$status" \
         "'error' in d and $status in (502, 503, 504)"
-    "${compose_cmd[@]}" start inventory-service >/dev/null 2>&1
+    "$compose_sh" start inventory-service >/dev/null 2>&1
     recovered=0
     for _ in $(seq 60); do
         request GET "$gateway/api/v1/products/123"
@@ -146,8 +148,8 @@ if [ "$compose" = 1 ]; then
 fi
 
 if [ "$failures" -eq 0 ]; then
-    echo "seed-checks: every check passed"
+    echo "contract-checks: every check passed"
     exit 0
 fi
-echo "seed-checks: $failures checks failed" >&2
+echo "contract-checks: $failures checks failed" >&2
 exit 1
