@@ -1,10 +1,12 @@
 # One image for the three hello-dd services (and the fault-injecting proxy the containers provider
 # puts in front of inventory and pricing). Which service runs is the command's argument:
 #   docker run hello-dd:dev hello-dd serve inventory-service
-# Settings come from the environment (PORT, DATABASE_URL, REDIS_URL, INVENTORY_URL, ...; see README).
+# Settings come from the environment (PORT, DATABASE_URL, REDIS_URL, INVENTORY_URL, ...; see
+# docs/operations.md). It holds the services' own dependencies only: none of the suite's (behave, Allure,
+# Locust, Testcontainers), which are extras of pyproject.toml.
 FROM python:3.11-slim
 
-# iproute2: `tc` for the integration-testing document's netem delays, on kernels that have netem.
+# iproute2: `tc` for the contract's network delays (netem), on kernels that have netem.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends iproute2 \
  && rm -rf /var/lib/apt/lists/*
@@ -13,7 +15,8 @@ WORKDIR /app
 RUN python -m venv /opt/hello-dd
 ENV PATH=/opt/hello-dd/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 
-# Dependencies first, from pyproject.toml alone, so a change to the code does not reinstall them.
+# Dependencies first, from pyproject.toml alone, so a change to the code does not reinstall them; only
+# [project] dependencies, no extras.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
  && pip install --no-cache-dir --quiet -r /tmp/requirements.txt \

@@ -7,7 +7,7 @@ Feature: The stack keeps its promises under load
   each stage's duration ("30s→10" is 30 seconds ramping to 10 users). Each run measures average, p50,
   p95, p99 and maximum latency, error rate and throughput, per kind of request and overall.
 
-  The short profile runs every time; the others are chosen with -D load_profile=seed, spike or soak.
+  The short profile runs every time; the others are chosen with -D load_profile=contract, spike or soak.
 
   @contract:load-thresholds @contract:load-checks
   Scenario Outline: <profile> load: shoppers <traffic>
@@ -25,11 +25,11 @@ Feature: The stack keeps its promises under load
       | profile | stages              | traffic                                                 |
       | short   | 3s→20, 8s→20, 2s→0 | look up products, check stock in bulk and check out     |
 
-    @load-seed @slow @contract:load-profile
+    @load-contract @slow @contract:load-profile
     Examples: the contract's profile (4 minutes)
-      | profile | stages                  | traffic                                             |
-      | seed    | 30s→10, 1m→100, 30s→0 | look up products 123 and 456, a second apart        |
-      | seed    | 30s→10, 1m→100, 30s→0 | look up products, check stock in bulk and check out |
+      | profile  | stages                | traffic                                             |
+      | contract | 30s→10, 1m→100, 30s→0 | look up products 123 and 456, a second apart        |
+      | contract | 30s→10, 1m→100, 30s→0 | look up products, check stock in bulk and check out |
 
     @load-spike @slow
     Examples: a sudden burst well above the steady load

@@ -1,4 +1,4 @@
-// The integration-testing document's k6 load profile, for people who have k6:
+// The contract's load profile (docs/contract.md, load-profile) as a k6 script, for people who have k6:
 //   k6 run scripts/load-test.js                      (gateway on http://localhost:8000)
 //   k6 run -e BASE_URL=http://127.0.0.1:9000 scripts/load-test.js
 // Ramp to 10 users over 30 s, hold 100 users for 1 min, ramp down over 30 s; the run fails when the

@@ -519,7 +519,7 @@ MUTANTS = [
         "    stock, price = await asyncio.gather(",
         "    if product_id == '456':\n        raise RuntimeError('broken')\n    stock, price = await asyncio.gather(",
         ("load",),
-        userdata=("load_profile=seed", "--tags=@load-seed"),
+        userdata=("load_profile=contract", "--tags=@load-contract"),
     ),
     # Tracing: a standard instrumentation left out of the services' setup.
     Mutant(

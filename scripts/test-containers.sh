@@ -85,6 +85,11 @@ ensure_engine || exit 1
 
 step "2/4 images"
 containers/stand-ins/build.sh || exit 1
+# The service image (the one -D stack=containers runs) holds the services and the fault proxy, no suite library.
+if ! docker build --quiet --tag hello-dd:spec . >/dev/null || ! docker run --rm hello-dd:spec python -c \
+    "import hello_dd.cli, hello_dd.harness.faults.server" || docker run --rm hello-dd:spec python -c "import behave" 2>/dev/null; then
+    failed+=("the service image: it must run the services and the fault proxy, and have no behave in it")
+fi
 
 if [ "$run_suite" = 1 ]; then
     step "3/4 the specification on -D stack=containers"

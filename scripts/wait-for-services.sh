@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Waits until every hello-dd service answers its health check, as the integration-testing document's
-# setup step asks: ./scripts/wait-for-services.sh [--timeout SECONDS] [URL ...]
+# Waits until every hello-dd service answers its health check (the contract's health-services):
+# ./scripts/wait-for-services.sh [--timeout SECONDS] [URL ...]
 # Without URLs it checks the default ports: gateway 8000, inventory 8001, pricing 8002.
 # Exit status: 0 when all are healthy, 1 when the time runs out (naming what is still down), 2 on bad usage.
 set -euo pipefail

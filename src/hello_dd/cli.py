@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import sys
@@ -147,6 +148,11 @@ def _up(args: argparse.Namespace) -> int:
 
 def _load_worker(args: argparse.Namespace) -> int:
     from hello_dd.harness.load.distribution import parse_address, worker_command
+
+    if importlib.util.find_spec("locust") is None:
+        raise UsageError(
+            "load-worker runs Locust, one of the suite's dependencies: install them with pip install 'hello-dd-spec[spec]'"
+        )
 
     try:
         host, port = parse_address(args.master, default_host="")

@@ -21,7 +21,7 @@ from hello_dd.harness.load.profile import (
 from hello_dd.harness.load.runner import draw_chart, read_stats
 
 FIXTURES = Path(__file__).with_name("fixtures")
-SEED = "30s→10, 1m→100, 30s→0"
+CONTRACT_STAGES = "30s→10, 1m→100, 30s→0"
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("1m", 60), ("1m30s", 90), ("10m", 600), (" 5s ", 5)])
@@ -35,8 +35,8 @@ def test_a_bad_duration_says_what_a_good_one_looks_like(text):
         parse_duration(text)
 
 
-def test_the_seed_profile_ramps_linearly_like_k6_stages():
-    profile = parse_stages("seed", SEED)
+def test_the_contract_profile_ramps_linearly_like_k6_stages():
+    profile = parse_stages("contract", CONTRACT_STAGES)
     assert profile.seconds == 120
     assert [profile.users_at(t) for t in (0, 15, 29.9, 30, 60, 89.9, 105, 119.9)] == [0, 5, 10, 10, 55, 100, 50, 0]
     assert profile.users_at(120) is None
@@ -93,9 +93,9 @@ def test_a_missing_threshold_is_named():
 
 def test_only_the_chosen_profile_runs():
     assert skip_reason(["load", "load-short"], None) is None
-    assert skip_reason(["load", "load-seed"], "seed") is None
-    assert "-D load_profile=seed" in skip_reason(["load", "load-seed", "slow"], None)
-    assert skip_reason(["pattern-1"], "seed") is None
+    assert skip_reason(["load", "load-contract"], "contract") is None
+    assert "-D load_profile=contract" in skip_reason(["load", "load-contract", "slow"], None)
+    assert skip_reason(["pattern-1"], "contract") is None
 
 
 def test_locust_results_are_read_per_endpoint_and_overall():
@@ -112,7 +112,7 @@ def test_the_latency_chart_is_a_png(tmp_path):
 
 
 def test_an_unknown_profile_name_is_refused_naming_the_choices():
-    check_profile_name("seed")
+    check_profile_name("contract")
     check_profile_name(None)
-    with pytest.raises(ValueError, match="short, seed, spike, soak"):
+    with pytest.raises(ValueError, match="short, contract, spike, soak"):
         check_profile_name("nosuch")

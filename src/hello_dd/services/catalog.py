@@ -1,8 +1,8 @@
 """The deterministic product catalogue both downstream services are seeded from.
 
-Every product id the integration-testing document uses (101, 123, 202, 303, 404, 456, 505, 789) is
-here, with stock high enough for repeated runs: product 123 refuses an order of 9999 units but accepts
-orders of 2 units many times over. Product 404 is deliberately out of stock and 505 runs low, so bulk
+Every product id the contract's examples use (101, 123, 202, 303, 404, 456, 505, 789) is here, with
+stock high enough for repeated runs: product 123 refuses an order of 9999 units but accepts orders of
+2 units many times over. Product 404 is deliberately out of stock and 505 runs low, so bulk
 checks show every stock state. Ids 1000-1039 are plain catalogue filler for batch and paging checks.
 """
 

@@ -1,5 +1,5 @@
 """Locust's side of a load run: mixed shopping traffic over the gateway's request patterns, shaped by
-the profile in HELLO_DD_LOAD_PROFILE (JSON), with the seed's checks (status as expected, answer under
+the profile in HELLO_DD_LOAD_PROFILE (JSON), with the contract's per-answer checks (status as expected, answer under
 500 ms) counted for every answer (``checks.CheckTally``).
 
 Runs in its own processes (``python -m locust -f this-file``): Locust patches the standard library
@@ -87,7 +87,7 @@ class Shopper(_Client):
 
     @task(6)
     def product_query(self):
-        for product in ("123", "456"):  # the seed's batch of two product queries
+        for product in ("123", "456"):  # the contract's batch of two product queries
             self._expect("GET", f"/api/v1/products/{product}", 200, "GET /api/v1/products/{id}")
 
     @task(2)

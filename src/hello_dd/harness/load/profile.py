@@ -25,7 +25,7 @@ class Stage:
     users: int
 
 
-#: The per-answer checks every load run makes (as the contract's k6 script does), by the words a
+#: The per-answer checks every load run makes (as the k6 script scripts/load-test.js does), by the words a
 #: feature's thresholds table uses for them: the key counted by the locustfile, and its description.
 CHECKS = {
     "answers that succeeded": ("status_ok", "the answer had the expected status"),
@@ -128,7 +128,7 @@ def thresholds_from_table(rows: list[dict[str, str]]) -> Thresholds:
 PROFILE_TAG_PREFIX = "load-"
 DEFAULT_PROFILE = "short"
 # The profiles features/load.feature defines, one Examples block each (tagged @load-NAME).
-KNOWN_PROFILES = ("short", "seed", "spike", "soak")
+KNOWN_PROFILES = ("short", "contract", "spike", "soak")
 # The traffic a load scenario names, and the Locust user class that makes it (harness/load/locustfile.py).
 TRAFFIC = {
     "look up products, check stock in bulk and check out": "Shopper",

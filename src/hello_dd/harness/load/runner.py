@@ -1,6 +1,6 @@
 """Runs a load profile with Locust against a gateway and turns what Locust's single process or master
 wrote into results: per endpoint and overall request count, average, p50, p95, p99, max, error rate
-and throughput (Locust's CSV), the seed's checks (``checks.py``), a JSON file and a
+and throughput (Locust's CSV), the contract's per-answer checks (``checks.py``), a JSON file and a
 latency-over-time chart."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Every request of the integration-testing document's sections 2 and 3, against the real stack,
-behaving as the document expects."""
+"""The contract's example requests (docs/contract.md: the five request patterns, correlation, errors,
+health, metrics and traces), one each, against the real stack, answering as the contract says."""
 
 from __future__ import annotations
 
