@@ -3,12 +3,14 @@
 should notice: proof that every scenario can fail (a scenario no break can redden asserts nothing).
 
 The breaks ("mutants") are listed in scripts/mutants.toml: each is a text replacement in one or more
-source files, applied to a copy of the project in a temporary directory; the suite runs there on the
-embedded stack with that copy's code. The project itself is never modified. Each set of options the
-mutants need (a load profile, a tracer, Redis, the containers stack) first gets a baseline run on an
-unbroken copy. At the end: which scenarios each mutant turned red, and the scenarios no mutant turned
-red. Exit status 1 if a baseline failed, a mutant went unnoticed or a scenario was never red; 2 if the
-catalogue cannot be used.
+source files, applied to a copy of the project in a temporary directory; the suite runs there with that
+copy's code, on the embedded stack unless the mutant's options name another. The project itself is
+never modified. Each set of options the mutants need (a load profile, a tracer, Redis, the containers
+stack) first gets a baseline run on an unbroken copy, and a mutant is credited only with scenarios that
+passed there (one red unbroken, as a load threshold on a busy machine may be, is listed as not judged).
+At the end: which scenarios each mutant turned red, and the scenarios no mutant turned red. Exit status
+1 if a scenario was red unbroken, a mutant went unnoticed or could not be judged, or a scenario was
+never red; 2 if the catalogue cannot be used or no longer matches the code.
 
     .venv/bin/python scripts/mutation_check.py            # all mutants (about an hour)
     .venv/bin/python scripts/mutation_check.py --only bulk-no-dedupe --keep
@@ -31,6 +33,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
@@ -80,7 +83,7 @@ def missing_for(options: Options, redis_url: str | None) -> str | None:
     if dict(options.userdata).get("stack") == "containers":
         engine = subprocess.run(["docker", "info"], capture_output=True) if shutil.which("docker") else None
         if engine is None or engine.returncode != 0:
-            return "no Docker engine answers (scripts/test-containers.sh says how to start one)"
+            return "no Docker engine answers; scripts/test-containers.sh shows how to start one"
     return None
 
 
@@ -130,6 +133,66 @@ def run_suite(
     return passed, failed
 
 
+@dataclass
+class Findings:
+    """What the runs found, scenarios named "feature :: scenario"."""
+
+    baselines: dict[Options, set[str]] = field(default_factory=dict)  # options -> scenarios passed unbroken
+    passed_unbroken: dict[str, Options] = field(default_factory=dict)  # -> the first options it passed with
+    failed_unbroken: set[str] = field(default_factory=set)  # red before any break, so not judged
+    killed_by: dict[str, list[str]] = field(default_factory=dict)
+    survivors: list[str] = field(default_factory=list)
+    unjudged: list[str] = field(default_factory=list)  # mutants whose scenarios were all red unbroken
+
+    def run_baselines(self, groups: dict[Options, list[Mutant]], project: Path, redis_url: str | None) -> None:
+        # The default options first, so a scenario is said to need options only if it runs only with them.
+        for number, options in enumerate(sorted(groups, key=lambda options: options != Options())):
+            features = tuple(sorted({f for m in groups[options] for f in m.features}))
+            passed, failed = run_suite(project, features, f"baseline-{number}", options, redis_url)
+            with_options = "" if options == Options() else f" with {options.describe()}"
+            if failed:
+                print(f"the unbroken stack already fails{with_options}: {sorted(failed)}", file=sys.stderr, flush=True)
+            self.baselines[options] = passed
+            self.failed_unbroken |= failed
+            for name in passed:
+                self.passed_unbroken.setdefault(name, options)
+            print(f"baseline{with_options}: {len(passed)} scenarios pass in {', '.join(features)}", flush=True)
+
+    def run_mutant(self, mutant: Mutant, project: Path, redis_url: str | None) -> None:
+        """A scenario counts as turned red only if it passed unbroken with the mutant's options."""
+        if not self.baselines[mutant.options]:
+            self.unjudged.append(mutant.name)
+            print(f"{mutant.name:32}   - not run: no scenario passed unbroken with its options", flush=True)
+            return
+        apply(mutant, project)
+        _, failed = run_suite(project, mutant.features, mutant.name, mutant.options, redis_url)
+        red = failed & self.baselines[mutant.options]
+        print(f"{mutant.name:32} {len(red):3} scenario(s) red", flush=True)
+        if not red:
+            self.survivors.append(mutant.name)
+        for name in red:
+            self.killed_by.setdefault(name, []).append(mutant.name)
+
+    def report(self, not_run: list[str], judge_scenarios: bool) -> int:
+        """Prints the summary; the exit status."""
+        print("\nscenario -> mutants that turned it red")
+        for name, options in sorted(self.passed_unbroken.items()):
+            only_with = "" if options == Options() else f" [runs only with {options.describe()}]"
+            print(f"  {name}{only_with}: {', '.join(self.killed_by.get(name, [])) or 'NEVER RED'}")
+        for line in not_run:
+            print(f"\n{line}")
+        if self.failed_unbroken:
+            print(f"\nred on the unbroken stack, so not judged: {', '.join(sorted(self.failed_unbroken))}")
+        if self.unjudged:
+            print(f"\nmutants not judged: {', '.join(self.unjudged)}")
+        if self.survivors:
+            print(f"\nmutants no scenario noticed: {', '.join(self.survivors)}")
+        never_red = sorted(set(self.passed_unbroken) - set(self.killed_by)) if judge_scenarios else []
+        if never_red:
+            print(f"\nscenarios no mutant turned red: {len(never_red)}")
+        return 1 if self.survivors or never_red or self.failed_unbroken or self.unjudged else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this mutant (repeatable)")
@@ -153,59 +216,25 @@ def main() -> int:
     groups: dict[Options, list[Mutant]] = {}
     for mutant in mutants:
         groups.setdefault(mutant.options, []).append(mutant)
-    not_run = {options: why for options in groups if (why := missing_for(options, args.redis_url))}
+    missing = {options: why for options in groups if (why := missing_for(options, args.redis_url))}
+    not_run = [f"not run here ({why}): {', '.join(m.name for m in groups[o])}" for o, why in missing.items()]
+    findings = Findings()
     workdir = Path(tempfile.mkdtemp(prefix="hello-dd-mutants-"))
-    baseline_of: dict[str, Options] = {}  # scenario -> the options of the first baseline it passed in
-    killed_by: dict[str, list[str]] = {}
-    survivors = []
     try:
-        baseline = workdir / "baseline"
-        copy_project(baseline)
-        # The default options first, so a scenario is said to need options only if it runs only with them.
-        for number, options in enumerate(sorted(groups, key=lambda options: options != Options())):
-            members = groups[options]
-            if options in not_run:
-                continue
-            features = tuple(sorted({f for m in members for f in m.features}))
-            passed, failed = run_suite(baseline, features, f"baseline-{number}", options, args.redis_url)
-            with_options = "" if options == Options() else f" with {options.describe()}"
-            if failed:
-                print(f"the unbroken stack already fails{with_options}: {sorted(failed)}", file=sys.stderr)
-                return 1
-            for name in passed:
-                baseline_of.setdefault(name, options)
-            print(f"baseline{with_options}: {len(passed)} scenarios pass in {', '.join(features)}", flush=True)
-        for mutant in mutants:
-            if mutant.options in not_run:
-                continue
-            project = workdir / mutant.name
-            copy_project(project)
-            apply(mutant, project)
-            _, failed = run_suite(project, mutant.features, mutant.name, mutant.options, args.redis_url)
-            print(f"{mutant.name:32} {len(failed):3} scenario(s) red", flush=True)
-            if not failed:
-                survivors.append(mutant.name)
-            for name in failed:
-                killed_by.setdefault(name, []).append(mutant.name)
+        copy_project(workdir / "baseline")
+        runnable = {options: members for options, members in groups.items() if options not in missing}
+        findings.run_baselines(runnable, workdir / "baseline", args.redis_url)
+        for mutant in (m for m in mutants if m.options in runnable):
+            copy_project(workdir / mutant.name)
+            findings.run_mutant(mutant, workdir / mutant.name, args.redis_url)
             if not args.keep:
-                shutil.rmtree(project)
+                shutil.rmtree(workdir / mutant.name)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"copies kept in {workdir}")
-    never_red = sorted(set(baseline_of) - set(killed_by))
-    print("\nscenario -> mutants that turned it red")
-    for name, options in sorted(baseline_of.items()):
-        only_with = "" if options == Options() else f" [runs only with {options.describe()}]"
-        print(f"  {name}{only_with}: {', '.join(killed_by.get(name, [])) or 'NEVER RED'}")
-    for options, why in not_run.items():
-        print(f"\nnot run here ({why}): {', '.join(m.name for m in groups[options])}")
-    if survivors:
-        print(f"\nmutants no scenario noticed: {', '.join(survivors)}")
-    if never_red and not args.only:
-        print(f"\nscenarios no mutant turned red: {len(never_red)}")
-    return 1 if survivors or (never_red and not args.only) else 0
+    return findings.report(not_run, judge_scenarios=not args.only)
 
 
 if __name__ == "__main__":
