@@ -89,9 +89,9 @@ def missing_for(options: Options, redis_url: str | None) -> str | None:
 
 def run_suite(
     project: Path, features: tuple[str, ...], label: str, options: Options, redis_url: str | None
-) -> tuple[set[str], set[str]]:
+) -> dict[str, str]:
     """Runs the features with the options (pricing on Redis when the options or ``redis_url`` ask for
-    it); returns the scenarios that passed and those that failed, by "feature :: scenario" name."""
+    it); returns each scenario's outcome (passed, failed or skipped) by its "feature :: scenario" name."""
     reports = project / "reports" / label
     env = {
         **os.environ,
@@ -117,20 +117,23 @@ def run_suite(
         finally:
             if image:
                 subprocess.run(["docker", "image", "rm", "--force", image], capture_output=True)
-    passed: set[str] = set()
-    failed: set[str] = set()
+    outcomes = {}
     for report in (reports / "junit").glob("*.xml"):
         for case in ET.parse(report).getroot().iter("testcase"):
-            name = f"{case.get('classname')} :: {case.get('name')}"
-            if case.find("skipped") is not None:
-                continue  # not run in this configuration (another load profile, say): proves nothing
-            (failed if case.find("failure") is not None or case.find("error") is not None else passed).add(name)
-    if run.returncode != 0 and not failed:
+            # Skipped: not run in this configuration (another load profile, say), which proves nothing.
+            failed = case.find("failure") is not None or case.find("error") is not None
+            outcome = "skipped" if case.find("skipped") is not None else "failed" if failed else "passed"
+            outcomes[f"{case.get('classname')} :: {case.get('name')}"] = outcome
+    if run.returncode != 0 and "failed" not in outcomes.values():
         # Nothing ran: the break stopped the stack from starting, which proves nothing about scenarios.
         raise SystemExit(
             f"{label}: the suite did not run (exit {run.returncode}):\n{(run.stdout + run.stderr)[-2000:]}"
         )
-    return passed, failed
+    return outcomes
+
+
+def _having(outcomes: dict[str, str], outcome: str) -> set[str]:
+    return {name for name, found in outcomes.items() if found == outcome}
 
 
 @dataclass
@@ -140,6 +143,7 @@ class Findings:
     baselines: dict[Options, set[str]] = field(default_factory=dict)  # options -> scenarios passed unbroken
     passed_unbroken: dict[str, Options] = field(default_factory=dict)  # -> the first options it passed with
     failed_unbroken: set[str] = field(default_factory=set)  # red before any break, so not judged
+    skipped_unbroken: set[str] = field(default_factory=set)  # needs options (another load profile, say)
     killed_by: dict[str, list[str]] = field(default_factory=dict)
     survivors: list[str] = field(default_factory=list)
     unjudged: list[str] = field(default_factory=list)  # mutants whose scenarios were all red unbroken
@@ -148,7 +152,9 @@ class Findings:
         # The default options first, so a scenario is said to need options only if it runs only with them.
         for number, options in enumerate(sorted(groups, key=lambda options: options != Options())):
             features = tuple(sorted({f for m in groups[options] for f in m.features}))
-            passed, failed = run_suite(project, features, f"baseline-{number}", options, redis_url)
+            outcomes = run_suite(project, features, f"baseline-{number}", options, redis_url)
+            passed, failed = _having(outcomes, "passed"), _having(outcomes, "failed")
+            self.skipped_unbroken |= _having(outcomes, "skipped")
             with_options = "" if options == Options() else f" with {options.describe()}"
             if failed:
                 print(f"the unbroken stack already fails{with_options}: {sorted(failed)}", file=sys.stderr, flush=True)
@@ -162,12 +168,12 @@ class Findings:
         """A scenario counts as turned red only if it passed unbroken with the mutant's options."""
         if not self.baselines[mutant.options]:
             self.unjudged.append(mutant.name)
-            print(f"{mutant.name:32}   - not run: no scenario passed unbroken with its options", flush=True)
+            print(f"{mutant.name:36}   - not run: no scenario passed unbroken with its options", flush=True)
             return
         apply(mutant, project)
-        _, failed = run_suite(project, mutant.features, mutant.name, mutant.options, redis_url)
-        red = failed & self.baselines[mutant.options]
-        print(f"{mutant.name:32} {len(red):3} scenario(s) red", flush=True)
+        outcomes = run_suite(project, mutant.features, mutant.name, mutant.options, redis_url)
+        red = _having(outcomes, "failed") & self.baselines[mutant.options]
+        print(f"{mutant.name:36} {len(red):3} scenario(s) red", flush=True)
         if not red:
             self.survivors.append(mutant.name)
         for name in red:
@@ -181,6 +187,8 @@ class Findings:
             print(f"  {name}{only_with}: {', '.join(self.killed_by.get(name, [])) or 'NEVER RED'}")
         for line in not_run:
             print(f"\n{line}")
+        if skipped := sorted(self.skipped_unbroken - set(self.passed_unbroken) - self.failed_unbroken):
+            print(f"\nskipped in every baseline (no mutant runs with the options they need): {', '.join(skipped)}")
         if self.failed_unbroken:
             print(f"\nred on the unbroken stack, so not judged: {', '.join(sorted(self.failed_unbroken))}")
         if self.unjudged:
