@@ -81,7 +81,7 @@ compose-down: ## Stop docker-compose.yml and remove its containers and volumes
 bench: setup ## Benchmark the product query with hey: throughput, p95, fan-out, tracing overhead, memory
 	$(VENV)/bin/python scripts/bench.py $(ARGS)
 
-mutants: setup ## Break the stack on purpose, one way at a time, and show which scenarios turn red (minutes)
+mutants: setup ## Break the stack on purpose in each way scripts/mutants.toml lists; show which scenarios turn red (an hour)
 	$(VENV)/bin/python scripts/mutation_check.py $(ARGS)
 
 clean: ## Remove the run state (.hello-dd/), reports and caches; keep the installed environments
