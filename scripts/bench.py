@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -86,12 +87,21 @@ class Measured:
     p95_ms: float
     errors: int
     requests: int
+    # CPU time of hey itself per request (user and system): the load generator shares the machine.
+    client_cpu_ms: float = 0.0
 
     def __str__(self) -> str:
         return f"{self.rps:7.0f} req/s   p50 {self.p50_ms:6.1f} ms   p95 {self.p95_ms:6.1f} ms   errors {self.errors}/{self.requests}"
 
 
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def hey(url: str, concurrency: int, seconds: float) -> Measured:
+    # hey is the only child process that ends during the run, so the children's CPU time grows by its own.
+    cpu_before = _children_cpu_seconds()
     out = subprocess.run(
         ["hey", "-c", str(concurrency), "-z", f"{seconds:g}s", url], capture_output=True, text=True, check=True
     ).stdout
@@ -100,7 +110,9 @@ def hey(url: str, concurrency: int, seconds: float) -> Measured:
     statuses = {int(code): int(count) for code, count in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)}
     failures = sum(count for code, count in statuses.items() if code != 200)
     failures += sum(int(n) for n in re.findall(r"\[(\d+)\]\s+Get", out))  # transport errors, counted by hey
-    return Measured(rps, percentile(50), percentile(95), failures, sum(statuses.values()) + failures)
+    requests = sum(statuses.values()) + failures
+    client_cpu_ms = (_children_cpu_seconds() - cpu_before) * 1000 / max(1, requests)
+    return Measured(rps, percentile(50), percentile(95), failures, requests, client_cpu_ms)
 
 
 def median_run(runs: list[Measured]) -> Measured:
@@ -111,6 +123,7 @@ def median_run(runs: list[Measured]) -> Measured:
         statistics.median(m.p95_ms for m in runs),
         sum(m.errors for m in runs),
         sum(m.requests for m in runs),
+        statistics.median(m.client_cpu_ms for m in runs),
     )
 
 
@@ -152,6 +165,10 @@ def cpu_seconds(stack: LocalStack) -> dict[str, float]:
                 pass
         times[name] = total
     return times
+
+
+def services_cpu_seconds(stack: LocalStack) -> float:
+    return sum(seconds for name, seconds in cpu_seconds(stack).items() if name != AGENT)
 
 
 @contextmanager
@@ -259,8 +276,9 @@ def check_traces(stack: LocalStack, requests: int, wait: float = 30.0) -> TraceC
 
 
 @contextmanager
-def bare_endpoint(start_timeout: float = 30.0) -> Iterator[str]:
-    """The calibration app in one uvicorn process of this virtual environment, on a free loopback port."""
+def bare_endpoint(start_timeout: float = 30.0) -> Iterator[tuple[str, psutil.Process]]:
+    """The calibration app in one uvicorn process of this virtual environment, on a free loopback port:
+    its URL and its process."""
     port = free_port()
     # Open for as long as the calibration process writes to it; closed in the finally below.
     log = tempfile.NamedTemporaryFile(prefix="hello-dd-calibration-", suffix=".log", delete=False)  # noqa: SIM115
@@ -274,7 +292,7 @@ def bare_endpoint(start_timeout: float = 30.0) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the calibration endpoint did not start: {Path(log.name).read_text()[-2000:]}")
             time.sleep(0.1)
-        yield url
+        yield url, psutil.Process(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -301,7 +319,11 @@ def benchmark(args: argparse.Namespace) -> int:
         f"{args.repeats} turns, hey on this machine ({machine()})",
         flush=True,
     )
-    with bare_endpoint() as bare_url, running_stack("otel") as traced, running_stack("none") as untraced:
+    with (
+        bare_endpoint() as (bare_url, bare_process),
+        running_stack("otel") as traced,
+        running_stack("none") as untraced,
+    ):
         gateway_traced = traced.urls[GATEWAY] + PRODUCT
         gateway_untraced = untraced.urls[GATEWAY] + PRODUCT
         for url in (bare_url, gateway_traced, gateway_untraced):
@@ -313,8 +335,11 @@ def benchmark(args: argparse.Namespace) -> int:
         memory: list[float] = []
         checked: list[TraceCheck] = []
         cpu = {name: 0.0 for name in traced.pids}
+        cpu_off, cpu_bare = 0.0, 0.0
         for turn in range(args.repeats):
+            bare_before = sum(bare_process.cpu_times()[:2])
             bare.append(hey(bare_url, concurrency, seconds))
+            cpu_bare += sum(bare_process.cpu_times()[:2]) - bare_before
             forget_traces(traced)
             before = cpu_seconds(traced)
             with memory_watch(traced) as samples:
@@ -324,7 +349,9 @@ def benchmark(args: argparse.Namespace) -> int:
                 cpu[name] += after.get(name, 0.0) - before.get(name, 0.0)
             memory += samples
             checked.append(check_traces(traced, on[-1].requests))
+            off_before = services_cpu_seconds(untraced)
             off.append(hey(gateway_untraced, concurrency, seconds))
+            cpu_off += services_cpu_seconds(untraced) - off_before
             print(f"    turn {turn + 1}: calibration {bare[-1].rps:.0f} req/s p95 {bare[-1].p95_ms:.1f} ms; tracing on "
                   f"{on[-1].rps:.0f} req/s p95 {on[-1].p95_ms:.0f} ms ({checked[-1]}); off {off[-1].rps:.0f} req/s "
                   f"p95 {off[-1].p95_ms:.0f} ms", flush=True)  # fmt: skip
@@ -334,6 +361,8 @@ def benchmark(args: argparse.Namespace) -> int:
             tuple(r for c in checked for r in c.fan_out),
         )  # fmt: skip
         per_request = {name: 1000 * used / max(1, sum(m.requests for m in on)) for name, used in cpu.items()}
+        per_request_off = 1000 * cpu_off / max(1, sum(m.requests for m in off))
+        per_request_bare = 1000 * cpu_bare / max(1, sum(m.requests for m in bare))
         memory_at_rest = sum(rss_mib(traced).values())
         inventory = hey(traced.urls[INVENTORY] + "/inventory/123", concurrency, seconds)
         pricing = hey(traced.urls[PRICING] + "/prices/123", concurrency, seconds)
@@ -370,6 +399,16 @@ def benchmark(args: argparse.Namespace) -> int:
           f"({memory_at_rest:.0f} MiB after the runs)")  # fmt: skip
     print("  CPU per request           " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_request.items())
           + f"  (tracing on; the services {sum(ms for n, ms in per_request.items() if n != AGENT):.2f} ms, without hey's own)")  # fmt: skip
+    services_on = sum(ms for name, ms in per_request.items() if name != AGENT)
+    cores = psutil.cpu_count() or 1
+    print(f"  CPU per request in all    tracing on: services {services_on:.2f} + trace agent {per_request.get(AGENT, 0.0):.2f} "
+          f"+ hey {gateway.client_cpu_ms:.2f} = {services_on + per_request.get(AGENT, 0.0) + gateway.client_cpu_ms:.2f} ms; "
+          f"tracing off: services {per_request_off:.2f} + hey {untraced_gateway.client_cpu_ms:.2f} = "
+          f"{per_request_off + untraced_gateway.client_cpu_ms:.2f} ms; calibration: endpoint {per_request_bare:.3f} + hey "
+          f"{calibration.client_cpu_ms:.3f} ms, its one process at {per_request_bare * calibration.rps / 10:.0f} % of a core")  # fmt: skip
+    print(f"  what the target needs     {cores} cores kept busy at {TARGET_RATIO:.2f}x the calibration ({TARGET_RATIO * calibration.rps:.0f} "
+          f"req/s) leave {cores * 1000 / (TARGET_RATIO * calibration.rps):.2f} ms of CPU per product query, hey's and the "
+          "kernel's share included")  # fmt: skip
     print(f"  machine after the runs    {machine()}")
     if args.pieces:
         piece_costs(concurrency, max(3.0, seconds / 2), args.repeats)

@@ -55,7 +55,9 @@ def opentelemetry_defaults(service: str, env: Mapping[str, str] = os.environ) ->
     - a span queue that holds ten seconds of spans at the stack's full speed (the gateway ends about
       3,000 spans a second at 1,000 product queries a second; the SDK's 2,048 would drop spans after
       a fraction of a second), batches of 256 (the export thread holds the interpreter lock while it
-      encodes a batch: larger batches made requests wait behind it), sent every half second."""
+      encodes a batch: larger batches made requests wait behind it, and the objects a batch's encoding
+      builds stay well under the garbage collector's first threshold, ``server.GC_THRESHOLDS``), sent
+      every half second."""
     defaults = {
         "OTEL_SERVICE_NAME": service,
         "OTEL_SEMCONV_STABILITY_OPT_IN": "http,database",
