@@ -13,9 +13,18 @@ import requests
 from hello_dd.stack import LocalStack, StackPorts
 
 
-def start_stack(workdir: Path, database_url: str | None = None, gateway_database_url: str | None = None) -> LocalStack:
+def start_stack(
+    workdir: Path,
+    database_url: str | None = None,
+    gateway_database_url: str | None = None,
+    settings: dict[str, str] | None = None,
+) -> LocalStack:
     stack = LocalStack(
-        StackPorts.free(), workdir=workdir, database_url=database_url, gateway_database_url=gateway_database_url
+        StackPorts.free(),
+        workdir=workdir,
+        database_url=database_url,
+        gateway_database_url=gateway_database_url,
+        extra_env=settings,
     )
     stack.start(timeout=90)
     return stack
@@ -26,8 +35,13 @@ def start_stack_at() -> Iterator:
     """Starts extra stacks inside one test (stopped at the end of it)."""
     started: list[LocalStack] = []
 
-    def start(workdir: Path, database_url: str | None = None, gateway_database_url: str | None = None) -> LocalStack:
-        started.append(start_stack(workdir, database_url, gateway_database_url))
+    def start(
+        workdir: Path,
+        database_url: str | None = None,
+        gateway_database_url: str | None = None,
+        settings: dict[str, str] | None = None,
+    ) -> LocalStack:
+        started.append(start_stack(workdir, database_url, gateway_database_url, settings))
         return started[-1]
 
     yield start

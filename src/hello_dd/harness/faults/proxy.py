@@ -468,7 +468,7 @@ class FaultProxy:
         containing: str | bytes | None = None,
     ) -> None:
         """Reset the next ``count`` requests (None: all) starting with ``request_prefix`` and holding
-        ``containing`` (e.g. a product id in a JSON body sent with the head); with ``after_forwarding``
+        ``containing`` in its head or body (e.g. a product id in a JSON body); with ``after_forwarding``
         the request reaches the service and its answer is lost."""
         if count is not None and not 1 <= int(count) <= MAX_COUNT:
             raise FaultProxyError(f"count must be between 1 and {MAX_COUNT}, not {count}")
