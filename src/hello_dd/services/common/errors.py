@@ -5,6 +5,7 @@ never reaches the caller."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -59,7 +60,7 @@ def error_body(code: str, message: str, details: Any | None = None) -> dict[str,
 
 
 def error_response(
-    status: int, code: str, message: str, details: Any | None = None, headers: dict[str, str] | None = None
+    status: int, code: str, message: str, details: Any | None = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,9 @@ async def repeat(
 
 
 @asynccontextmanager
-async def running(*loops: Awaitable[None]) -> AsyncIterator[None]:
+async def running(*loops: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
     """Runs the given loops (from :func:`repeat`) as tasks for the duration of the block."""
-    tasks = [asyncio.get_running_loop().create_task(loop) for loop in loops]  # type: ignore[arg-type]
+    tasks = [asyncio.get_running_loop().create_task(loop) for loop in loops]
     try:
         yield
     finally:
