@@ -99,20 +99,29 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _hey_figure(pattern: str, out: str) -> float:
+    """A figure of hey's summary (the first group of ``pattern``); hey not printing it is an error."""
+    found = re.search(pattern, out)
+    if found is None:
+        raise RuntimeError(f"hey's output has no line matching {pattern!r}:\n{out}")
+    return float(found.group(1))
+
+
 def hey(url: str, concurrency: int, seconds: float) -> Measured:
     # hey is the only child process that ends during the run, so the children's CPU time grows by its own.
     cpu_before = _children_cpu_seconds()
     out = subprocess.run(
         ["hey", "-c", str(concurrency), "-z", f"{seconds:g}s", url], capture_output=True, text=True, check=True
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    percentile = lambda p: float(re.search(rf"\s{p}% in ([\d.]+) secs", out).group(1)) * 1000  # noqa: E731
+    rps = _hey_figure(r"Requests/sec:\s+([\d.]+)", out)
+    p50_ms = _hey_figure(r"\s50% in ([\d.]+) secs", out) * 1000
+    p95_ms = _hey_figure(r"\s95% in ([\d.]+) secs", out) * 1000
     statuses = {int(code): int(count) for code, count in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)}
     failures = sum(count for code, count in statuses.items() if code != 200)
     failures += sum(int(n) for n in re.findall(r"\[(\d+)\]\s+Get", out))  # transport errors, counted by hey
     requests = sum(statuses.values()) + failures
     client_cpu_ms = (_children_cpu_seconds() - cpu_before) * 1000 / max(1, requests)
-    return Measured(rps, percentile(50), percentile(95), failures, requests, client_cpu_ms)
+    return Measured(rps, p50_ms, p95_ms, failures, requests, client_cpu_ms)
 
 
 def median_run(runs: list[Measured]) -> Measured:
@@ -430,7 +439,7 @@ def benchmark(args: argparse.Namespace) -> int:
 
 
 # Each piece of the tracing, added one at a time: (label, tracer, environment of the services).
-PIECES = (
+PIECES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("tracing off", "none", {}),
     ("+ server spans (FastAPI)", "otel", {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "aiohttp-client,sqlalchemy,redis"}),
     ("+ client spans (aiohttp)", "otel", {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "sqlalchemy,redis"}),

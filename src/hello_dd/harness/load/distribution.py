@@ -92,6 +92,13 @@ class LoadDistribution:
         )
 
     @property
+    def master_port(self) -> int:
+        """The port the master listens on, once chosen (:meth:`with_port`)."""
+        if self.bind_port is None:
+            raise ValueError("the master's port is not chosen yet: call with_port() first")
+        return self.bind_port
+
+    @property
     def local_master_host(self) -> str:
         """The address local workers connect to."""
         return "127.0.0.1" if self.bind_host in _ANY_INTERFACE else self.bind_host
@@ -108,7 +115,7 @@ def runner_command(host: str, csv_prefix: Path, distribution: LoadDistribution) 
     if not distribution.distributed:
         return _locust(*common, "--skip-log-setup", "--loglevel", "WARNING")
     return _locust(
-        *common, "--master", "--master-bind-host", distribution.bind_host, "--master-bind-port", str(distribution.bind_port),
+        *common, "--master", "--master-bind-host", distribution.bind_host, "--master-bind-port", str(distribution.master_port),
         "--expect-workers", str(distribution.workers + distribution.remote_workers),
         "--expect-workers-max-wait", str(distribution.workers_wait_seconds),
     )  # fmt: skip
