@@ -64,7 +64,7 @@ from hello_dd.harness.load.runner import run_load
 from hello_dd.harness.traces import SERVER, Trace, TraceReader, group_by_trace
 from hello_dd.harness.traces.datastores import database_work
 from hello_dd.harness.traces.scenario import calls_to
-from hello_dd.stack import LocalStack, StackPorts, free_port, http_ok
+from hello_dd.stack import LocalStack, StackPorts, Tracer, free_port, http_ok
 
 # The product query with tracing on keeps at least this share of the bare endpoint's throughput (what
 # the stack reached with hand-written spans and export before it used the standard packages).
@@ -201,9 +201,9 @@ def memory_watch(stack: LocalStack, every: float = 0.5) -> Iterator[list[float]]
 
 
 @contextmanager
-def running_stack(tracer: str, env: dict[str, str] | None = None) -> Iterator[LocalStack]:
+def running_stack(tracer: Tracer, env: dict[str, str] | None = None) -> Iterator[LocalStack]:
     workdir = Path(tempfile.mkdtemp(prefix="hello-dd-bench-"))
-    stack = LocalStack(StackPorts.free(), workdir=workdir, tracer=tracer, extra_env=env)  # type: ignore[arg-type]
+    stack = LocalStack(StackPorts.free(), workdir=workdir, tracer=tracer, extra_env=env)
     stack.start()
     try:
         yield stack
@@ -289,8 +289,7 @@ def bare_endpoint(start_timeout: float = 30.0) -> Iterator[tuple[str, psutil.Pro
     """The calibration app in one uvicorn process of this virtual environment, on a free loopback port:
     its URL and its process."""
     port = free_port()
-    # Open for as long as the calibration process writes to it; closed in the finally below.
-    log = tempfile.NamedTemporaryFile(prefix="hello-dd-calibration-", suffix=".log", delete=False)  # noqa: SIM115
+    log = tempfile.NamedTemporaryFile(prefix="hello-dd-calibration-", suffix=".log", delete=False)  # noqa: SIM115 - open while the process writes to it, closed in the finally below
     command = [sys.executable, "-m", "uvicorn", "calibration_app:app", "--app-dir", str(SCRIPTS),
                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -438,14 +437,16 @@ def benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
-# Each piece of the tracing, added one at a time: (label, tracer, environment of the services).
-PIECES: tuple[tuple[str, str, dict[str, str]], ...] = (
+# A stack to measure: (label, tracer, environment of the services).
+Variant = tuple[str, Tracer, dict[str, str]]
+# Each piece of the tracing, added one at a time.
+PIECES: tuple[Variant, ...] = (
     ("tracing off", "none", {}),
     ("+ server spans (FastAPI)", "otel", {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "aiohttp-client,sqlalchemy,redis"}),
     ("+ client spans (aiohttp)", "otel", {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "sqlalchemy,redis"}),
     ("+ SQL spans (SQLAlchemy)", "otel", {}),
 )
-EXPORT_VARIANTS = (
+EXPORT_VARIANTS: tuple[Variant, ...] = (
     ("all of it, not exported", "otel", {"OTEL_TRACES_EXPORTER": "none"}),
     ("all of it, OTLP/protobuf", "otel", {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}),
 )

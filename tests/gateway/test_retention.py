@@ -53,7 +53,7 @@ async def test_housekeeping_deletes_what_is_past_its_retention(database_url, ord
         jobs.finish("job-1", result={})
         jobs.submit("job-active", REPORT, None)
         settings = GatewaySettings(order_retention_days=order_days, database_url=database_url)
-        maintenance = Maintenance(settings, db, checkout=None, reports=None, book=book, jobs=jobs)  # type: ignore[arg-type]
+        maintenance = Maintenance(settings, db, checkout=None, reports=None, book=book, jobs=jobs)  # type: ignore[arg-type]  # housekeeping uses neither checkout nor reports
 
         assert set((await maintenance.housekeeping()).values()) == {0}  # nothing old enough yet
         _age(db, days=60)

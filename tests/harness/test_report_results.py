@@ -150,6 +150,9 @@ def test_results_of_the_same_scenario_share_their_identity_across_runs(tmp_path)
     first, second = tmp_path / "first", tmp_path / "second"
     for results in (first, second):
         assert run_fixture_spec(results, "--tags=@pattern-2").returncode == 0
-    identity = lambda path: sorted((r["fullName"], str(r.get("parameters"))) for r in read_results(path))  # noqa: E731
+
+    def identity(path):
+        return sorted((r["fullName"], str(r.get("parameters"))) for r in read_results(path))
+
     assert identity(first) == identity(second)  # Allure keys history and retries by these
     assert len(set(identity(first))) == len(identity(first))

@@ -94,7 +94,7 @@ class MetricsSnapshot:
     def parse(cls, text: str, service: str = "") -> MetricsSnapshot:
         try:
             parsed = list(text_string_to_metric_families(text))
-        except Exception as exc:  # noqa: BLE001 - the parser raises ValueError, IndexError, ...
+        except Exception as exc:  # the parser raises ValueError, IndexError, ...
             raise MetricsUnreadable(
                 f"{service or 'the service'}'s /metrics is not valid Prometheus text: {exc!r}"
             ) from exc

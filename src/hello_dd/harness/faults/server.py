@@ -279,7 +279,7 @@ class ControlApi:
             code = _HTTP_CODES.get(exc.status, "http_error")
             message = f"{request.method} {request.path}: {exc.reason}"
             response, outcome = _error(exc.status, code, message), f"{code}: {exc.reason}"
-        except Exception as exc:  # noqa: BLE001 - answered and logged, the proxy keeps running
+        except Exception as exc:  # answered and logged, the proxy keeps running
             response, outcome = (
                 _error(500, "internal", f"{type(exc).__name__}: {exc}"),
                 f"internal: {type(exc).__name__}: {exc}",

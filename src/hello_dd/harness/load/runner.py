@@ -66,7 +66,9 @@ class LoadResult:
 
 
 def _figures(row: dict[str, str]) -> Figures:
-    number = lambda key: float(row[key]) if row.get(key) not in (None, "", "N/A") else 0.0  # noqa: E731
+    def number(key: str) -> float:
+        return float(row[key]) if row.get(key) not in (None, "", "N/A") else 0.0
+
     return Figures(
         name=row["Name"] if row["Name"] != "Aggregated" else "overall",
         requests=int(row["Request Count"]),

@@ -23,7 +23,7 @@ async def repeat(
             await work()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a background loop must outlive one bad round
+        except Exception:  # a background loop must outlive one bad round
             log.exception("%s failed; trying again in %g s", name, interval)
         await asyncio.sleep(interval)
 
