@@ -291,7 +291,7 @@ def bare_endpoint(start_timeout: float = 30.0) -> Iterator[tuple[str, psutil.Pro
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="hello-dd-calibration-", suffix=".log", delete=False)  # noqa: SIM115 - open while the process writes to it, closed in the finally below
     command = [sys.executable, "-m", "uvicorn", "calibration_app:app", "--app-dir", str(SCRIPTS),
-               "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+               "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip  # each option beside its value
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -360,14 +360,19 @@ def benchmark(args: argparse.Namespace) -> int:
             off_before = services_cpu_seconds(untraced)
             off.append(hey(gateway_untraced, concurrency, seconds))
             cpu_off += services_cpu_seconds(untraced) - off_before
-            print(f"    turn {turn + 1}: calibration {bare[-1].rps:.0f} req/s p95 {bare[-1].p95_ms:.1f} ms; tracing on "
-                  f"{on[-1].rps:.0f} req/s p95 {on[-1].p95_ms:.0f} ms ({checked[-1]}); off {off[-1].rps:.0f} req/s "
-                  f"p95 {off[-1].p95_ms:.0f} ms", flush=True)  # fmt: skip
+            print(
+                f"    turn {turn + 1}: calibration {bare[-1].rps:.0f} req/s p95 {bare[-1].p95_ms:.1f} ms; tracing on "
+                f"{on[-1].rps:.0f} req/s p95 {on[-1].p95_ms:.0f} ms ({checked[-1]}); off {off[-1].rps:.0f} req/s "
+                f"p95 {off[-1].p95_ms:.0f} ms",
+                flush=True,
+            )
         forget_traces(traced)
         traces = TraceCheck(
-            sum(c.traces for c in checked), sum(c.complete for c in checked), sum(c.spans for c in checked),
+            sum(c.traces for c in checked),
+            sum(c.complete for c in checked),
+            sum(c.spans for c in checked),
             tuple(r for c in checked for r in c.fan_out),
-        )  # fmt: skip
+        )
         per_request = {name: 1000 * used / max(1, sum(m.requests for m in on)) for name, used in cpu.items()}
         per_request_off = 1000 * cpu_off / max(1, sum(m.requests for m in off))
         per_request_bare = 1000 * cpu_bare / max(1, sum(m.requests for m in bare))
@@ -385,38 +390,57 @@ def benchmark(args: argparse.Namespace) -> int:
     overhead = sorted(a.rps / b.rps for a, b in zip(on, off, strict=False))
     spread = max(m.rps for m in bare) / min(m.rps for m in bare) - 1
     low_fan_out = low["gateway"].p50_ms / max(low["inventory"].p50_ms, low["pricing"].p50_ms)
-    print(f"  calibration               {calibration}   (bare FastAPI endpoint; runs {', '.join(f'{m.rps:.0f}' for m in bare)} "
-          f"req/s, spread {spread:.0%})")  # fmt: skip
-    print(f"  product query, tracing on {statistics.median(ratios):.3f}x throughput (median of the turns: "
-          f"{', '.join(f'{r:.3f}' for r in ratios)}), p95 {gateway.p95_ms / calibration.p95_ms:.1f}x")  # fmt: skip
+    print(
+        f"  calibration               {calibration}   (bare FastAPI endpoint; runs {', '.join(f'{m.rps:.0f}' for m in bare)} "
+        f"req/s, spread {spread:.0%})"
+    )
+    print(
+        f"  product query, tracing on {statistics.median(ratios):.3f}x throughput (median of the turns: "
+        f"{', '.join(f'{r:.3f}' for r in ratios)}), p95 {gateway.p95_ms / calibration.p95_ms:.1f}x"
+    )
     print(f"                            {gateway}")
     print(f"    traces                  {traces}, read back from the test agent after each run")
     print(f"  product query, tracing off {ratio(untraced_gateway, calibration)}")
     print(f"                            {untraced_gateway}")
     print(f"  inventory direct          {ratio(inventory, calibration)}   {inventory}")
     print(f"  pricing direct            {ratio(pricing, calibration)}   {pricing}")
-    print(f"  fan-out efficiency        {low_fan_out:.2f}  (gateway p50 {low['gateway'].p50_ms:.1f} ms / slower downstream p50 "
-          f"{max(low['inventory'].p50_ms, low['pricing'].p50_ms):.1f} ms at 4 connections; 1 = parallel, and the gateway's "
-          "own work counts)")  # fmt: skip
+    print(
+        f"  fan-out efficiency        {low_fan_out:.2f}  (gateway p50 {low['gateway'].p50_ms:.1f} ms / slower downstream p50 "
+        f"{max(low['inventory'].p50_ms, low['pricing'].p50_ms):.1f} ms at 4 connections; 1 = parallel, and the gateway's "
+        "own work counts)"
+    )
     if traces.fan_out:
-        print(f"    in the traces           {statistics.median(traces.fan_out):.2f}  (median over the traced runs of: first call's "
-              "start to last call's end / longer call; 1 = the two calls fully overlap, 2 = one after the other)")  # fmt: skip
-    print(f"  tracing overhead          {statistics.median(overhead):.2f}  (throughput with tracing / without, median of "
-          f"{len(overhead)} pairs: {', '.join(f'{r:.2f}' for r in overhead)})")  # fmt: skip
-    print(f"  stack memory (RSS)        {max(memory):.0f} MiB at most under load, services and trace agent "
-          f"({memory_at_rest:.0f} MiB after the runs)")  # fmt: skip
-    print("  CPU per request           " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_request.items())
-          + f"  (tracing on; the services {sum(ms for n, ms in per_request.items() if n != AGENT):.2f} ms, without hey's own)")  # fmt: skip
+        print(
+            f"    in the traces           {statistics.median(traces.fan_out):.2f}  (median over the traced runs of: first call's "
+            "start to last call's end / longer call; 1 = the two calls fully overlap, 2 = one after the other)"
+        )
+    print(
+        f"  tracing overhead          {statistics.median(overhead):.2f}  (throughput with tracing / without, median of "
+        f"{len(overhead)} pairs: {', '.join(f'{r:.2f}' for r in overhead)})"
+    )
+    print(
+        f"  stack memory (RSS)        {max(memory):.0f} MiB at most under load, services and trace agent "
+        f"({memory_at_rest:.0f} MiB after the runs)"
+    )
+    print(
+        "  CPU per request           "
+        + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_request.items())
+        + f"  (tracing on; the services {sum(ms for n, ms in per_request.items() if n != AGENT):.2f} ms, without hey's own)"
+    )
     services_on = sum(ms for name, ms in per_request.items() if name != AGENT)
     cores = psutil.cpu_count() or 1
-    print(f"  CPU per request in all    tracing on: services {services_on:.2f} + trace agent {per_request.get(AGENT, 0.0):.2f} "
-          f"+ hey {gateway.client_cpu_ms:.2f} = {services_on + per_request.get(AGENT, 0.0) + gateway.client_cpu_ms:.2f} ms; "
-          f"tracing off: services {per_request_off:.2f} + hey {untraced_gateway.client_cpu_ms:.2f} = "
-          f"{per_request_off + untraced_gateway.client_cpu_ms:.2f} ms; calibration: endpoint {per_request_bare:.3f} + hey "
-          f"{calibration.client_cpu_ms:.3f} ms, its one process at {per_request_bare * calibration.rps / 10:.0f} % of a core")  # fmt: skip
-    print(f"  what the target needs     {cores} cores kept busy at {TARGET_RATIO:.2f}x the calibration ({TARGET_RATIO * calibration.rps:.0f} "
-          f"req/s) leave {cores * 1000 / (TARGET_RATIO * calibration.rps):.2f} ms of CPU per product query, hey's and the "
-          "kernel's share included")  # fmt: skip
+    print(
+        f"  CPU per request in all    tracing on: services {services_on:.2f} + trace agent {per_request.get(AGENT, 0.0):.2f} "
+        f"+ hey {gateway.client_cpu_ms:.2f} = {services_on + per_request.get(AGENT, 0.0) + gateway.client_cpu_ms:.2f} ms; "
+        f"tracing off: services {per_request_off:.2f} + hey {untraced_gateway.client_cpu_ms:.2f} = "
+        f"{per_request_off + untraced_gateway.client_cpu_ms:.2f} ms; calibration: endpoint {per_request_bare:.3f} + hey "
+        f"{calibration.client_cpu_ms:.3f} ms, its one process at {per_request_bare * calibration.rps / 10:.0f} % of a core"
+    )
+    print(
+        f"  what the target needs     {cores} cores kept busy at {TARGET_RATIO:.2f}x the calibration ({TARGET_RATIO * calibration.rps:.0f} "
+        f"req/s) leave {cores * 1000 / (TARGET_RATIO * calibration.rps):.2f} ms of CPU per product query, hey's and the "
+        "kernel's share included"
+    )
     print(f"  machine after the runs    {machine()}")
     if args.pieces:
         piece_costs(concurrency, max(3.0, seconds / 2), args.repeats)
@@ -497,8 +521,11 @@ def piece_costs(concurrency: int, seconds: float, repeats: int) -> None:
 def soak(args: argparse.Namespace) -> int:
     minutes, concurrency = args.soak_minutes, args.concurrency
     clear_every = 5.0
-    print(f"memory soak: GET {PRODUCT} through the gateway at {concurrency} connections for {minutes:g} min after a 30 s "
-          f"warm-up, tracing on; the trace agent's store is cleared every {clear_every:g} s", flush=True)  # fmt: skip
+    print(
+        f"memory soak: GET {PRODUCT} through the gateway at {concurrency} connections for {minutes:g} min after a 30 s "
+        f"warm-up, tracing on; the trace agent's store is cleared every {clear_every:g} s",
+        flush=True,
+    )
     with running_stack("otel") as stack:
         url = stack.urls[GATEWAY] + PRODUCT
         stop_clearing = threading.Event()
@@ -538,15 +565,20 @@ def soak(args: argparse.Namespace) -> int:
         f"  whole stack               {total_start:6.0f} MiB -> {total_end:6.0f} MiB, growth {growth:+.1%}, peak {peak:.0f} MiB"
     )
     met = peak < MEMORY_LIMIT_MIB and growth < GROWTH_LIMIT
-    print(f"  target (under {MEMORY_LIMIT_MIB / 1024:.0f} GiB, growth under {GROWTH_LIMIT:.0%} over {minutes:g} min): "
-          f"{'MET' if met else 'NOT MET'}: peak {peak:.0f} MiB, growth {growth:+.1%}")  # fmt: skip
+    print(
+        f"  target (under {MEMORY_LIMIT_MIB / 1024:.0f} GiB, growth under {GROWTH_LIMIT:.0%} over {minutes:g} min): "
+        f"{'MET' if met else 'NOT MET'}: peak {peak:.0f} MiB, growth {growth:+.1%}"
+    )
     return 0
 
 
 def compare_engines(args: argparse.Namespace) -> int:
     concurrency, seconds = args.concurrency, max(args.seconds, 15)
-    print(f"load engines: GET {PRODUCT} through the gateway, {concurrency} connections / users without think time, "
-          f"{seconds:g} s each, {args.repeats} turns each, tracing on", flush=True)  # fmt: skip
+    print(
+        f"load engines: GET {PRODUCT} through the gateway, {concurrency} connections / users without think time, "
+        f"{seconds:g} s each, {args.repeats} turns each, tracing on",
+        flush=True,
+    )
     hey_runs: list[Measured] = []
     locust_runs = []
     with running_stack("otel") as stack:
@@ -572,14 +604,20 @@ def compare_engines(args: argparse.Namespace) -> int:
     locust_p95 = statistics.median(f.p95_ms for f in locust_runs)
     locust_rps = statistics.median(f.throughput_rps for f in locust_runs)
     locust_errors = sum(f.failures for f in locust_runs)
-    print(f"  hey                       {statistics.median(m.rps for m in hey_runs):7.0f} req/s   "
-          f"p50 {statistics.median(m.p50_ms for m in hey_runs):6.1f} ms   p95 {hey_p95:6.1f} ms   errors {sum(m.errors for m in hey_runs)}")  # fmt: skip
-    print(f"  Locust (FastHttpUser)     {locust_rps:7.0f} req/s   p50 {statistics.median(f.p50_ms for f in locust_runs):6.1f} ms   "
-          f"p95 {locust_p95:6.1f} ms   errors {locust_errors}   (Locust rounds latencies above 100 ms to 10 ms)")  # fmt: skip
+    print(
+        f"  hey                       {statistics.median(m.rps for m in hey_runs):7.0f} req/s   "
+        f"p50 {statistics.median(m.p50_ms for m in hey_runs):6.1f} ms   p95 {hey_p95:6.1f} ms   errors {sum(m.errors for m in hey_runs)}"
+    )
+    print(
+        f"  Locust (FastHttpUser)     {locust_rps:7.0f} req/s   p50 {statistics.median(f.p50_ms for f in locust_runs):6.1f} ms   "
+        f"p95 {locust_p95:6.1f} ms   errors {locust_errors}   (Locust rounds latencies above 100 ms to 10 ms)"
+    )
     difference = (locust_p95 - hey_p95) / hey_p95
     agree = abs(difference) <= ENGINE_AGREEMENT
-    print(f"  p95 agreement             Locust {difference:+.0%} against hey: "
-          f"{'AGREE' if agree else 'DO NOT AGREE'} within {ENGINE_AGREEMENT:.0%}")  # fmt: skip
+    print(
+        f"  p95 agreement             Locust {difference:+.0%} against hey: "
+        f"{'AGREE' if agree else 'DO NOT AGREE'} within {ENGINE_AGREEMENT:.0%}"
+    )
     return 0
 
 

@@ -31,11 +31,20 @@ def book(db) -> OrderBook:
 
 def _order(order_id: str, created: datetime | None = None) -> Order:
     return Order(
-        orderId=order_id, status="confirmed", customerId="cust-789", currency="USD",
+        orderId=order_id,
+        status="confirmed",
+        customerId="cust-789",
+        currency="USD",
         items=[{"productId": "123", "quantity": 2, "unitPrice": 29.99, "lineTotal": 59.98}],
-        subtotal=59.98, discounts=[], discountTotal=0.0, taxRate=0.0825, tax=4.95, total=64.93,
-        reservationId=f"res-{order_id}", createdAt=(created or datetime.now(UTC)).isoformat(),
-    )  # fmt: skip
+        subtotal=59.98,
+        discounts=[],
+        discountTotal=0.0,
+        taxRate=0.0825,
+        tax=4.95,
+        total=64.93,
+        reservationId=f"res-{order_id}",
+        createdAt=(created or datetime.now(UTC)).isoformat(),
+    )
 
 
 def _claim(key: str = "key-1", request: OrderRequest = REQUEST) -> KeyClaim | None:
@@ -100,8 +109,12 @@ def test_unsettled_checkouts_carry_what_recovery_needs(book):
     book.advance("ord-1", "finalized", final_quote={"total": 64.93})
     [record] = book.unsettled()
     assert (record.state, record.owner, record.request, record.reservation_id, record.final_quote) == (
-        "finalized", "gw-this", REQUEST, "res-ord-1", {"total": 64.93},
-    )  # fmt: skip
+        "finalized",
+        "gw-this",
+        REQUEST,
+        "res-ord-1",
+        {"total": 64.93},
+    )
 
 
 def test_orders_are_found_by_the_day_they_were_placed(book):

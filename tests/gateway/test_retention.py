@@ -44,11 +44,24 @@ async def test_housekeeping_deletes_what_is_past_its_retention(database_url, ord
     try:
         book, jobs = OrderBook(db.engine, "gw-1"), JobStore(db.engine, "gw-1", max_active=10)
         book.begin("ord-1", REQUEST, "res-ord-1", KeyClaim.of("orders", "k", REQUEST))
-        book.confirm("ord-1", Order(
-            orderId="ord-1", status="confirmed", customerId="cust-789", currency="USD", items=[], subtotal=0,
-            discounts=[], discountTotal=0, taxRate=0, tax=0, total=0, reservationId="res-ord-1",
-            createdAt=datetime.now(UTC).isoformat(),
-        ))  # fmt: skip
+        book.confirm(
+            "ord-1",
+            Order(
+                orderId="ord-1",
+                status="confirmed",
+                customerId="cust-789",
+                currency="USD",
+                items=[],
+                subtotal=0,
+                discounts=[],
+                discountTotal=0,
+                taxRate=0,
+                tax=0,
+                total=0,
+                reservationId="res-ord-1",
+                createdAt=datetime.now(UTC).isoformat(),
+            ),
+        )
         jobs.submit("job-1", REPORT, None)
         jobs.finish("job-1", result={})
         jobs.submit("job-active", REPORT, None)
