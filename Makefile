@@ -11,7 +11,7 @@ AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec rerun report test unit test-containers clean-containers compose-up compose-down mutants bench clean distclean
+.PHONY: help setup system-packages up spec rerun report lint test unit test-containers clean-containers compose-up compose-down mutants bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -55,6 +55,11 @@ rerun: setup ## Run again only the scenarios that failed in the last run (listed
 
 report: setup ## Build the Allure report of the last run into reports/allure-report, keeping history; fails on a failed quality gate; options: ARGS="--warn-only --single-file"
 	$(VENV)/bin/python -m hello_dd.harness.reporting.build $(ARGS)
+
+lint: setup ## Check the code: ruff's lint rules, ruff's formatting (changes nothing) and mypy's types
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 unit: setup ## Run the pytest tests only; options: ARGS="-k stack -x"
 	@$(VENV)/bin/pytest $(ARGS); status=$$?; \

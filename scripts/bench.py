@@ -64,7 +64,7 @@ from hello_dd.harness.load.runner import run_load
 from hello_dd.harness.traces import SERVER, Trace, TraceReader, group_by_trace
 from hello_dd.harness.traces.datastores import database_work
 from hello_dd.harness.traces.scenario import calls_to
-from hello_dd.stack import LocalStack, StackPorts, free_port, http_ok
+from hello_dd.stack import LocalStack, StackPorts, Tracer, free_port, http_ok
 
 # The product query with tracing on keeps at least this share of the bare endpoint's throughput (what
 # the stack reached with hand-written spans and export before it used the standard packages).
@@ -99,20 +99,29 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _hey_figure(pattern: str, out: str) -> float:
+    """A figure of hey's summary (the first group of ``pattern``); hey not printing it is an error."""
+    found = re.search(pattern, out)
+    if found is None:
+        raise RuntimeError(f"hey's output has no line matching {pattern!r}:\n{out}")
+    return float(found.group(1))
+
+
 def hey(url: str, concurrency: int, seconds: float) -> Measured:
     # hey is the only child process that ends during the run, so the children's CPU time grows by its own.
     cpu_before = _children_cpu_seconds()
     out = subprocess.run(
         ["hey", "-c", str(concurrency), "-z", f"{seconds:g}s", url], capture_output=True, text=True, check=True
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    percentile = lambda p: float(re.search(rf"\s{p}% in ([\d.]+) secs", out).group(1)) * 1000  # noqa: E731
+    rps = _hey_figure(r"Requests/sec:\s+([\d.]+)", out)
+    p50_ms = _hey_figure(r"\s50% in ([\d.]+) secs", out) * 1000
+    p95_ms = _hey_figure(r"\s95% in ([\d.]+) secs", out) * 1000
     statuses = {int(code): int(count) for code, count in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)}
     failures = sum(count for code, count in statuses.items() if code != 200)
     failures += sum(int(n) for n in re.findall(r"\[(\d+)\]\s+Get", out))  # transport errors, counted by hey
     requests = sum(statuses.values()) + failures
     client_cpu_ms = (_children_cpu_seconds() - cpu_before) * 1000 / max(1, requests)
-    return Measured(rps, percentile(50), percentile(95), failures, requests, client_cpu_ms)
+    return Measured(rps, p50_ms, p95_ms, failures, requests, client_cpu_ms)
 
 
 def median_run(runs: list[Measured]) -> Measured:
@@ -192,9 +201,9 @@ def memory_watch(stack: LocalStack, every: float = 0.5) -> Iterator[list[float]]
 
 
 @contextmanager
-def running_stack(tracer: str, env: dict[str, str] | None = None) -> Iterator[LocalStack]:
+def running_stack(tracer: Tracer, env: dict[str, str] | None = None) -> Iterator[LocalStack]:
     workdir = Path(tempfile.mkdtemp(prefix="hello-dd-bench-"))
-    stack = LocalStack(StackPorts.free(), workdir=workdir, tracer=tracer, extra_env=env)  # type: ignore[arg-type]
+    stack = LocalStack(StackPorts.free(), workdir=workdir, tracer=tracer, extra_env=env)
     stack.start()
     try:
         yield stack
@@ -280,10 +289,9 @@ def bare_endpoint(start_timeout: float = 30.0) -> Iterator[tuple[str, psutil.Pro
     """The calibration app in one uvicorn process of this virtual environment, on a free loopback port:
     its URL and its process."""
     port = free_port()
-    # Open for as long as the calibration process writes to it; closed in the finally below.
-    log = tempfile.NamedTemporaryFile(prefix="hello-dd-calibration-", suffix=".log", delete=False)  # noqa: SIM115
+    log = tempfile.NamedTemporaryFile(prefix="hello-dd-calibration-", suffix=".log", delete=False)  # noqa: SIM115 - open while the process writes to it, closed in the finally below
     command = [sys.executable, "-m", "uvicorn", "calibration_app:app", "--app-dir", str(SCRIPTS),
-               "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+               "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip  # each option beside its value
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -352,14 +360,19 @@ def benchmark(args: argparse.Namespace) -> int:
             off_before = services_cpu_seconds(untraced)
             off.append(hey(gateway_untraced, concurrency, seconds))
             cpu_off += services_cpu_seconds(untraced) - off_before
-            print(f"    turn {turn + 1}: calibration {bare[-1].rps:.0f} req/s p95 {bare[-1].p95_ms:.1f} ms; tracing on "
-                  f"{on[-1].rps:.0f} req/s p95 {on[-1].p95_ms:.0f} ms ({checked[-1]}); off {off[-1].rps:.0f} req/s "
-                  f"p95 {off[-1].p95_ms:.0f} ms", flush=True)  # fmt: skip
+            print(
+                f"    turn {turn + 1}: calibration {bare[-1].rps:.0f} req/s p95 {bare[-1].p95_ms:.1f} ms; tracing on "
+                f"{on[-1].rps:.0f} req/s p95 {on[-1].p95_ms:.0f} ms ({checked[-1]}); off {off[-1].rps:.0f} req/s "
+                f"p95 {off[-1].p95_ms:.0f} ms",
+                flush=True,
+            )
         forget_traces(traced)
         traces = TraceCheck(
-            sum(c.traces for c in checked), sum(c.complete for c in checked), sum(c.spans for c in checked),
+            sum(c.traces for c in checked),
+            sum(c.complete for c in checked),
+            sum(c.spans for c in checked),
             tuple(r for c in checked for r in c.fan_out),
-        )  # fmt: skip
+        )
         per_request = {name: 1000 * used / max(1, sum(m.requests for m in on)) for name, used in cpu.items()}
         per_request_off = 1000 * cpu_off / max(1, sum(m.requests for m in off))
         per_request_bare = 1000 * cpu_bare / max(1, sum(m.requests for m in bare))
@@ -377,38 +390,57 @@ def benchmark(args: argparse.Namespace) -> int:
     overhead = sorted(a.rps / b.rps for a, b in zip(on, off, strict=False))
     spread = max(m.rps for m in bare) / min(m.rps for m in bare) - 1
     low_fan_out = low["gateway"].p50_ms / max(low["inventory"].p50_ms, low["pricing"].p50_ms)
-    print(f"  calibration               {calibration}   (bare FastAPI endpoint; runs {', '.join(f'{m.rps:.0f}' for m in bare)} "
-          f"req/s, spread {spread:.0%})")  # fmt: skip
-    print(f"  product query, tracing on {statistics.median(ratios):.3f}x throughput (median of the turns: "
-          f"{', '.join(f'{r:.3f}' for r in ratios)}), p95 {gateway.p95_ms / calibration.p95_ms:.1f}x")  # fmt: skip
+    print(
+        f"  calibration               {calibration}   (bare FastAPI endpoint; runs {', '.join(f'{m.rps:.0f}' for m in bare)} "
+        f"req/s, spread {spread:.0%})"
+    )
+    print(
+        f"  product query, tracing on {statistics.median(ratios):.3f}x throughput (median of the turns: "
+        f"{', '.join(f'{r:.3f}' for r in ratios)}), p95 {gateway.p95_ms / calibration.p95_ms:.1f}x"
+    )
     print(f"                            {gateway}")
     print(f"    traces                  {traces}, read back from the test agent after each run")
     print(f"  product query, tracing off {ratio(untraced_gateway, calibration)}")
     print(f"                            {untraced_gateway}")
     print(f"  inventory direct          {ratio(inventory, calibration)}   {inventory}")
     print(f"  pricing direct            {ratio(pricing, calibration)}   {pricing}")
-    print(f"  fan-out efficiency        {low_fan_out:.2f}  (gateway p50 {low['gateway'].p50_ms:.1f} ms / slower downstream p50 "
-          f"{max(low['inventory'].p50_ms, low['pricing'].p50_ms):.1f} ms at 4 connections; 1 = parallel, and the gateway's "
-          "own work counts)")  # fmt: skip
+    print(
+        f"  fan-out efficiency        {low_fan_out:.2f}  (gateway p50 {low['gateway'].p50_ms:.1f} ms / slower downstream p50 "
+        f"{max(low['inventory'].p50_ms, low['pricing'].p50_ms):.1f} ms at 4 connections; 1 = parallel, and the gateway's "
+        "own work counts)"
+    )
     if traces.fan_out:
-        print(f"    in the traces           {statistics.median(traces.fan_out):.2f}  (median over the traced runs of: first call's "
-              "start to last call's end / longer call; 1 = the two calls fully overlap, 2 = one after the other)")  # fmt: skip
-    print(f"  tracing overhead          {statistics.median(overhead):.2f}  (throughput with tracing / without, median of "
-          f"{len(overhead)} pairs: {', '.join(f'{r:.2f}' for r in overhead)})")  # fmt: skip
-    print(f"  stack memory (RSS)        {max(memory):.0f} MiB at most under load, services and trace agent "
-          f"({memory_at_rest:.0f} MiB after the runs)")  # fmt: skip
-    print("  CPU per request           " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_request.items())
-          + f"  (tracing on; the services {sum(ms for n, ms in per_request.items() if n != AGENT):.2f} ms, without hey's own)")  # fmt: skip
+        print(
+            f"    in the traces           {statistics.median(traces.fan_out):.2f}  (median over the traced runs of: first call's "
+            "start to last call's end / longer call; 1 = the two calls fully overlap, 2 = one after the other)"
+        )
+    print(
+        f"  tracing overhead          {statistics.median(overhead):.2f}  (throughput with tracing / without, median of "
+        f"{len(overhead)} pairs: {', '.join(f'{r:.2f}' for r in overhead)})"
+    )
+    print(
+        f"  stack memory (RSS)        {max(memory):.0f} MiB at most under load, services and trace agent "
+        f"({memory_at_rest:.0f} MiB after the runs)"
+    )
+    print(
+        "  CPU per request           "
+        + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_request.items())
+        + f"  (tracing on; the services {sum(ms for n, ms in per_request.items() if n != AGENT):.2f} ms, without hey's own)"
+    )
     services_on = sum(ms for name, ms in per_request.items() if name != AGENT)
     cores = psutil.cpu_count() or 1
-    print(f"  CPU per request in all    tracing on: services {services_on:.2f} + trace agent {per_request.get(AGENT, 0.0):.2f} "
-          f"+ hey {gateway.client_cpu_ms:.2f} = {services_on + per_request.get(AGENT, 0.0) + gateway.client_cpu_ms:.2f} ms; "
-          f"tracing off: services {per_request_off:.2f} + hey {untraced_gateway.client_cpu_ms:.2f} = "
-          f"{per_request_off + untraced_gateway.client_cpu_ms:.2f} ms; calibration: endpoint {per_request_bare:.3f} + hey "
-          f"{calibration.client_cpu_ms:.3f} ms, its one process at {per_request_bare * calibration.rps / 10:.0f} % of a core")  # fmt: skip
-    print(f"  what the target needs     {cores} cores kept busy at {TARGET_RATIO:.2f}x the calibration ({TARGET_RATIO * calibration.rps:.0f} "
-          f"req/s) leave {cores * 1000 / (TARGET_RATIO * calibration.rps):.2f} ms of CPU per product query, hey's and the "
-          "kernel's share included")  # fmt: skip
+    print(
+        f"  CPU per request in all    tracing on: services {services_on:.2f} + trace agent {per_request.get(AGENT, 0.0):.2f} "
+        f"+ hey {gateway.client_cpu_ms:.2f} = {services_on + per_request.get(AGENT, 0.0) + gateway.client_cpu_ms:.2f} ms; "
+        f"tracing off: services {per_request_off:.2f} + hey {untraced_gateway.client_cpu_ms:.2f} = "
+        f"{per_request_off + untraced_gateway.client_cpu_ms:.2f} ms; calibration: endpoint {per_request_bare:.3f} + hey "
+        f"{calibration.client_cpu_ms:.3f} ms, its one process at {per_request_bare * calibration.rps / 10:.0f} % of a core"
+    )
+    print(
+        f"  what the target needs     {cores} cores kept busy at {TARGET_RATIO:.2f}x the calibration ({TARGET_RATIO * calibration.rps:.0f} "
+        f"req/s) leave {cores * 1000 / (TARGET_RATIO * calibration.rps):.2f} ms of CPU per product query, hey's and the "
+        "kernel's share included"
+    )
     print(f"  machine after the runs    {machine()}")
     if args.pieces:
         piece_costs(concurrency, max(3.0, seconds / 2), args.repeats)
@@ -429,14 +461,16 @@ def benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
-# Each piece of the tracing, added one at a time: (label, tracer, environment of the services).
-PIECES = (
+# A stack to measure: (label, tracer, environment of the services).
+Variant = tuple[str, Tracer, dict[str, str]]
+# Each piece of the tracing, added one at a time.
+PIECES: tuple[Variant, ...] = (
     ("tracing off", "none", {}),
     ("+ server spans (FastAPI)", "otel", {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "aiohttp-client,sqlalchemy,redis"}),
     ("+ client spans (aiohttp)", "otel", {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "sqlalchemy,redis"}),
     ("+ SQL spans (SQLAlchemy)", "otel", {}),
 )
-EXPORT_VARIANTS = (
+EXPORT_VARIANTS: tuple[Variant, ...] = (
     ("all of it, not exported", "otel", {"OTEL_TRACES_EXPORTER": "none"}),
     ("all of it, OTLP/protobuf", "otel", {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}),
 )
@@ -487,8 +521,11 @@ def piece_costs(concurrency: int, seconds: float, repeats: int) -> None:
 def soak(args: argparse.Namespace) -> int:
     minutes, concurrency = args.soak_minutes, args.concurrency
     clear_every = 5.0
-    print(f"memory soak: GET {PRODUCT} through the gateway at {concurrency} connections for {minutes:g} min after a 30 s "
-          f"warm-up, tracing on; the trace agent's store is cleared every {clear_every:g} s", flush=True)  # fmt: skip
+    print(
+        f"memory soak: GET {PRODUCT} through the gateway at {concurrency} connections for {minutes:g} min after a 30 s "
+        f"warm-up, tracing on; the trace agent's store is cleared every {clear_every:g} s",
+        flush=True,
+    )
     with running_stack("otel") as stack:
         url = stack.urls[GATEWAY] + PRODUCT
         stop_clearing = threading.Event()
@@ -528,15 +565,20 @@ def soak(args: argparse.Namespace) -> int:
         f"  whole stack               {total_start:6.0f} MiB -> {total_end:6.0f} MiB, growth {growth:+.1%}, peak {peak:.0f} MiB"
     )
     met = peak < MEMORY_LIMIT_MIB and growth < GROWTH_LIMIT
-    print(f"  target (under {MEMORY_LIMIT_MIB / 1024:.0f} GiB, growth under {GROWTH_LIMIT:.0%} over {minutes:g} min): "
-          f"{'MET' if met else 'NOT MET'}: peak {peak:.0f} MiB, growth {growth:+.1%}")  # fmt: skip
+    print(
+        f"  target (under {MEMORY_LIMIT_MIB / 1024:.0f} GiB, growth under {GROWTH_LIMIT:.0%} over {minutes:g} min): "
+        f"{'MET' if met else 'NOT MET'}: peak {peak:.0f} MiB, growth {growth:+.1%}"
+    )
     return 0
 
 
 def compare_engines(args: argparse.Namespace) -> int:
     concurrency, seconds = args.concurrency, max(args.seconds, 15)
-    print(f"load engines: GET {PRODUCT} through the gateway, {concurrency} connections / users without think time, "
-          f"{seconds:g} s each, {args.repeats} turns each, tracing on", flush=True)  # fmt: skip
+    print(
+        f"load engines: GET {PRODUCT} through the gateway, {concurrency} connections / users without think time, "
+        f"{seconds:g} s each, {args.repeats} turns each, tracing on",
+        flush=True,
+    )
     hey_runs: list[Measured] = []
     locust_runs = []
     with running_stack("otel") as stack:
@@ -562,14 +604,20 @@ def compare_engines(args: argparse.Namespace) -> int:
     locust_p95 = statistics.median(f.p95_ms for f in locust_runs)
     locust_rps = statistics.median(f.throughput_rps for f in locust_runs)
     locust_errors = sum(f.failures for f in locust_runs)
-    print(f"  hey                       {statistics.median(m.rps for m in hey_runs):7.0f} req/s   "
-          f"p50 {statistics.median(m.p50_ms for m in hey_runs):6.1f} ms   p95 {hey_p95:6.1f} ms   errors {sum(m.errors for m in hey_runs)}")  # fmt: skip
-    print(f"  Locust (FastHttpUser)     {locust_rps:7.0f} req/s   p50 {statistics.median(f.p50_ms for f in locust_runs):6.1f} ms   "
-          f"p95 {locust_p95:6.1f} ms   errors {locust_errors}   (Locust rounds latencies above 100 ms to 10 ms)")  # fmt: skip
+    print(
+        f"  hey                       {statistics.median(m.rps for m in hey_runs):7.0f} req/s   "
+        f"p50 {statistics.median(m.p50_ms for m in hey_runs):6.1f} ms   p95 {hey_p95:6.1f} ms   errors {sum(m.errors for m in hey_runs)}"
+    )
+    print(
+        f"  Locust (FastHttpUser)     {locust_rps:7.0f} req/s   p50 {statistics.median(f.p50_ms for f in locust_runs):6.1f} ms   "
+        f"p95 {locust_p95:6.1f} ms   errors {locust_errors}   (Locust rounds latencies above 100 ms to 10 ms)"
+    )
     difference = (locust_p95 - hey_p95) / hey_p95
     agree = abs(difference) <= ENGINE_AGREEMENT
-    print(f"  p95 agreement             Locust {difference:+.0%} against hey: "
-          f"{'AGREE' if agree else 'DO NOT AGREE'} within {ENGINE_AGREEMENT:.0%}")  # fmt: skip
+    print(
+        f"  p95 agreement             Locust {difference:+.0%} against hey: "
+        f"{'AGREE' if agree else 'DO NOT AGREE'} within {ENGINE_AGREEMENT:.0%}"
+    )
     return 0
 
 

@@ -133,7 +133,7 @@ def chunk_flagged(context, product):
     for pid, result in results.items():
         if pid in failing:
             assert_that(
-                result, has_entries(found=False, error=is_not(none())), f"product {pid}, checked with {product}"
+                result, has_entries({"found": False, "error": not_none()}), f"product {pid}, checked with {product}"
             )
             assert_that(result["error"], is_not(equal_to("PRODUCT_NOT_FOUND")), f"product {pid} is not unknown")
         else:

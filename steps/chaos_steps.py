@@ -94,7 +94,7 @@ def told_unavailable_quickly(context, seconds, service):
     exchange = context.world.answer
     context.world.chaos.saw("the shopper", exchange)
     error = expect.error(exchange, 503, "DEPENDENCY_UNAVAILABLE")
-    assert_that(error.get("details"), has_entries(dependency=service), exchange.describe())
+    assert_that(error.get("details"), has_entries({"dependency": service}), exchange.describe())
     assert_that(exchange.elapsed_ms, less_than(seconds * 1000), "answer time in ms")
 
 
@@ -153,7 +153,9 @@ def order_failed(context, service):
     exchange = context.world.answer
     context.world.chaos.saw("the customer", exchange)
     expect.one_of(exchange.status, [502, 503, 504], f"a dependency failure status:\n{exchange.describe()}")
-    assert_that(exchange.error or {}, has_entries(details=has_entries(dependency=service)), exchange.describe())
+    assert_that(
+        exchange.error or {}, has_entries({"details": has_entries({"dependency": service})}), exchange.describe()
+    )
 
 
 @then("inventory-service made exactly one reservation for it, which was given back")

@@ -105,7 +105,7 @@ def _logged_at(context, services, level, correlation_id, with_stack_trace=False)
         what = f"a {level} line" + (" with its stack trace" if with_stack_trace else "")
         assert_that(
             found[name],
-            is_not(empty()),
+            expect.not_empty(),
             f"{name} logged no {what} for correlation id {correlation_id}; its lines:\n{mine}",
         )
     return found

@@ -2,8 +2,9 @@
 changes a scenario caused compared with what its table expects (harness.metrics does the work)."""
 
 from behave import given, then, when
-from hamcrest import assert_that, empty, equal_to, is_not
+from hamcrest import assert_that, equal_to
 
+from hello_dd.harness import expect
 from hello_dd.harness.circuits import MODE_OF, close_all, open_circuit
 from hello_dd.harness.gherkin_types import parse_product_ids
 from hello_dd.harness.metrics import (
@@ -124,4 +125,4 @@ def circuit_state_then_and_now(context, service):
         timeout=5,
         what=f"circuit_breaker_state for {service} to read closed (0)",
     )
-    assert_that(now, is_not(empty()))
+    assert_that(now, expect.not_empty())

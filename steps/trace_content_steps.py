@@ -2,8 +2,9 @@
 each under the request of the service that made it (hello_dd.harness.traces.datastores answers)."""
 
 from behave import given, then
-from hamcrest import assert_that, empty, equal_to, has_item, has_length, is_not
+from hamcrest import assert_that, empty, equal_to, has_item, has_length
 
+from hello_dd.harness import expect
 from hello_dd.harness.traces.datastores import cache_work, database_work, requests_to, writes
 from hello_dd.topology import NAMES, PRICING
 
@@ -30,7 +31,9 @@ def _work_in_own_request(context, service, work_of, verb, what):
     trace = _trace_with(context, lambda t: work_of(t, service))
     work = work_of(trace, service)
     assert_that(
-        work.under(trace.entry_span(service)), is_not(empty()), f"{service}'s {what} in its request:\n{work.describe()}"
+        work.under(trace.entry_span(service)),
+        expect.not_empty(),
+        f"{service}'s {what} in its request:\n{work.describe()}",
     )
     assert_that(
         [s.db_operation for s in work.spans], has_item(verb), f"a {verb} among {service}'s {what}:\n{work.describe()}"
@@ -55,4 +58,4 @@ def reservation_written(context, service):
     assert_that(reservations, has_length(1), f"{service}'s reservation request in the order's trace")
     work = database_work(trace, service)
     written = writes(work.under(reservations[0]))
-    assert_that(written, is_not(empty()), f"writes while {service} handled the reservation:\n{work.describe()}")
+    assert_that(written, expect.not_empty(), f"writes while {service} handled the reservation:\n{work.describe()}")

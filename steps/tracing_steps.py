@@ -11,8 +11,8 @@ from hamcrest import (
     has_entries,
     has_length,
     has_properties,
-    is_not,
     none,
+    not_none,
     only_contains,
 )
 
@@ -111,7 +111,7 @@ def checkout_in_order(context, names):
         [trace.parent(s) for s in ran], only_contains(equal_to(entry)), "steps are children of the request's span"
     )
     for step in ran:
-        assert_that(http_calls_under(trace, step), is_not(empty()), f"{step.name} called a service")
+        assert_that(http_calls_under(trace, step), expect.not_empty(), f"{step.name} called a service")
 
 
 def http_calls_under(trace, span):
@@ -168,7 +168,7 @@ def spans_record_correlation_id(context, services):
     trace = _traced(context, services).only()
     for service in services:
         entry = trace.entry_span(service)
-        assert_that(entry, is_not(none()), f"{service} has a server span")
+        assert_that(entry, not_none(), f"{service} has a server span")
         assert_that(entry.attribute("correlation_id"), equal_to(sent), f"correlation id on {entry}")
 
 
@@ -179,12 +179,12 @@ def spans_record_correlation_id(context, services):
 def errors_where_they_happen(context, failing, healthy):
     trace = _traced(context, (GATEWAY, failing)).only()
     failing_spans = [s for s in trace.spans if s.service == failing and s.kind == "server"]
-    assert_that(failing_spans, is_not(empty()), f"{failing} has spans")
+    assert_that(failing_spans, expect.not_empty(), f"{failing} has spans")
     assert_that([s for s in failing_spans if not s.error], empty(), f"{failing} spans not marked as errors")
     reaching = calls_to(trace, failing)
     assert_that([s for s in reaching if not s.error], empty(), f"calls to {failing} not marked as errors")
     others = [s for s in http_calls(trace) if s not in reaching]
-    assert_that(others, is_not(empty()), f"the gateway's call to {healthy}")
+    assert_that(others, expect.not_empty(), f"the gateway's call to {healthy}")
     assert_that([s for s in others if s.error], empty(), f"the call to {healthy} is not an error")
     assert_that(
         [s for s in trace.spans if s.service == healthy and s.error], empty(), f"{healthy} spans marked as errors"
@@ -230,5 +230,5 @@ def agent_checks(context):
     summary = reader.trace_check_summary()
     context.world.evidence.note("trace agent check summary", str(summary) or "{}")
     # Runs only with Datadog-format traces (@needs-datadog-traces): the agent does not check OTLP ones.
-    assert_that(summary, is_not(empty()), "the agent ran its checks on the Datadog payloads it received")
+    assert_that(summary, expect.not_empty(), "the agent ran its checks on the Datadog payloads it received")
     assert_that(reader.trace_check_failures(), none(), "trace check failures reported by the test agent")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from hello_dd import __version__
 from hello_dd.services.common.server import serve
@@ -69,7 +70,11 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise StopRequested
 
 
-def _set_stop_signals(handler: Callable[[int, FrameType | None], None] | int) -> dict[int, object]:
+#: What ``signal.signal`` takes and gives back: a function, SIG_DFL or SIG_IGN, or None (a handler not set from Python).
+SignalHandler = Callable[[int, FrameType | None], Any] | int | None
+
+
+def _set_stop_signals(handler: SignalHandler) -> dict[int, SignalHandler]:
     return {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}
 
 
@@ -139,7 +144,7 @@ def _up(args: argparse.Namespace) -> int:
             print("Stopped: every process of the stack has ended.", flush=True)
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            signal.signal(signum, handler)
     return 0
 
 

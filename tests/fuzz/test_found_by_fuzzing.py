@@ -18,14 +18,35 @@ pytestmark = pytest.mark.integration
 
 FOUND = [
     # (service, method, path, JSON body, the field the refusal must name)
-    ("api-gateway", "POST", "/api/v1/products/bulk-check?page=1&pageSize=100",
-     {"currency": "USD", "includePricing": 0, "productIds": ["123"]}, "includePricing"),
-    ("api-gateway", "POST", "/api/v1/reports/generate",
-     {"endDate": "2000-01-01", "reportType": "sales_summary", "startDate": 0}, "startDate"),
-    ("api-gateway", "POST", "/api/v1/orders",
-     {"customerId": "0", "items": [{"productId": "0", "quantity": 1}, {"productId": "0000000", "quantity": 447731},
-                                   {"productId": "0000000", "quantity": 552270}]}, "quantit"),
-]  # fmt: skip
+    (
+        "api-gateway",
+        "POST",
+        "/api/v1/products/bulk-check?page=1&pageSize=100",
+        {"currency": "USD", "includePricing": 0, "productIds": ["123"]},
+        "includePricing",
+    ),
+    (
+        "api-gateway",
+        "POST",
+        "/api/v1/reports/generate",
+        {"endDate": "2000-01-01", "reportType": "sales_summary", "startDate": 0},
+        "startDate",
+    ),
+    (
+        "api-gateway",
+        "POST",
+        "/api/v1/orders",
+        {
+            "customerId": "0",
+            "items": [
+                {"productId": "0", "quantity": 1},
+                {"productId": "0000000", "quantity": 447731},
+                {"productId": "0000000", "quantity": 552270},
+            ],
+        },
+        "quantit",
+    ),
+]
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,10 @@ import pytest
 
 from hello_dd.services.gateway.database import Database
 from hello_dd.services.gateway.idempotency import KeyClaim, KeyReused, fingerprint, forget_keys
-from hello_dd.services.gateway.models import Order, OrderRequest
+from hello_dd.services.gateway.models import OrderRequest
 from hello_dd.services.gateway.order_book import OrderBook
+
+from .support import confirmed_order
 
 REQUEST = OrderRequest(items=[{"productId": "123", "quantity": 2}], customerId="cust-789")
 OTHER = OrderRequest(items=[{"productId": "123", "quantity": 3}], customerId="cust-789")
@@ -29,15 +31,6 @@ def book(db) -> OrderBook:
     return OrderBook(db.engine, owner="gw-this")
 
 
-def _order(order_id: str, created: datetime | None = None) -> Order:
-    return Order(
-        orderId=order_id, status="confirmed", customerId="cust-789", currency="USD",
-        items=[{"productId": "123", "quantity": 2, "unitPrice": 29.99, "lineTotal": 59.98}],
-        subtotal=59.98, discounts=[], discountTotal=0.0, taxRate=0.0825, tax=4.95, total=64.93,
-        reservationId=f"res-{order_id}", createdAt=(created or datetime.now(UTC)).isoformat(),
-    )  # fmt: skip
-
-
 def _claim(key: str = "key-1", request: OrderRequest = REQUEST) -> KeyClaim | None:
     return KeyClaim.of("orders", key, request)
 
@@ -49,7 +42,7 @@ def test_the_fingerprint_ignores_key_order_and_spacing():
 
 def test_a_confirmed_order_reads_back_exactly(book):
     assert book.begin("ord-1", REQUEST, "res-ord-1", None).started
-    order = _order("ord-1")
+    order = confirmed_order("ord-1")
     book.confirm("ord-1", order)
     assert book.get("ord-1") == order
     assert book.get("ord-unknown") is None
@@ -58,7 +51,7 @@ def test_a_confirmed_order_reads_back_exactly(book):
 
 def test_a_key_replays_its_order_and_refuses_another_body(book):
     assert book.begin("ord-1", REQUEST, "res-ord-1", _claim()).started
-    book.confirm("ord-1", _order("ord-1"))
+    book.confirm("ord-1", confirmed_order("ord-1"))
     again = book.begin("ord-2", REQUEST, "res-ord-2", _claim())
     assert (again.started, again.replay) == (False, book.get("ord-1"))
     with pytest.raises(KeyReused) as refused:
@@ -100,8 +93,12 @@ def test_unsettled_checkouts_carry_what_recovery_needs(book):
     book.advance("ord-1", "finalized", final_quote={"total": 64.93})
     [record] = book.unsettled()
     assert (record.state, record.owner, record.request, record.reservation_id, record.final_quote) == (
-        "finalized", "gw-this", REQUEST, "res-ord-1", {"total": 64.93},
-    )  # fmt: skip
+        "finalized",
+        "gw-this",
+        REQUEST,
+        "res-ord-1",
+        {"total": 64.93},
+    )
 
 
 def test_orders_are_found_by_the_day_they_were_placed(book):
@@ -110,7 +107,7 @@ def test_orders_are_found_by_the_day_they_were_placed(book):
         ("ord-b", datetime(2026, 3, 2, 0, 1, tzinfo=UTC)),
     ):
         book.begin(order_id, REQUEST, f"res-{order_id}", None)
-        book.confirm(order_id, _order(order_id, day))
+        book.confirm(order_id, confirmed_order(order_id, day))
     assert [o.orderId for o in book.placed_between(date(2026, 3, 1), date(2026, 3, 1))] == ["ord-a"]
     assert [o.orderId for o in book.placed_between(date(2026, 3, 1), date(2026, 3, 2))] == ["ord-a", "ord-b"]
     # The widest period a report may ask for.
@@ -119,7 +116,7 @@ def test_orders_are_found_by_the_day_they_were_placed(book):
 
 def test_retention_deletes_settled_records_and_keys_but_keeps_orders_unless_told(book, db):
     book.begin("ord-1", REQUEST, "res-ord-1", _claim())
-    book.confirm("ord-1", _order("ord-1"))
+    book.confirm("ord-1", confirmed_order("ord-1"))
     later = datetime.now(UTC) + timedelta(hours=25)
     assert book.forget(settled_before=later, orders_before=None) == (1, 0)
     assert forget_keys(db.engine, created_before=later) == 1

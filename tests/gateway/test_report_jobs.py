@@ -91,7 +91,7 @@ async def test_a_started_gateway_runs_again_the_jobs_a_stopped_one_left_or_fails
 
     store = JobStore(db.engine, "gw-started", max_active=10)
     builders = _Builders()
-    runner = ReportRunner(store, builders, db, max_attempts=2)  # type: ignore[arg-type]
+    runner = ReportRunner(store, builders, db, max_attempts=2)  # type: ignore[arg-type]  # a stand-in with only for_type, not ReportBuilders
     assert await runner.resume_orphans() == 3
     assert await _wait_finished(store, "job-queued") == "completed"
     assert await _wait_finished(store, "job-running") == "completed"
@@ -112,7 +112,7 @@ async def test_a_job_stopped_with_the_gateway_is_queued_again_without_counting_t
 
             return build
 
-    runner = ReportRunner(store, Slow(), db, max_attempts=2)  # type: ignore[arg-type]
+    runner = ReportRunner(store, Slow(), db, max_attempts=2)  # type: ignore[arg-type]  # a stand-in with only for_type, not ReportBuilders
     job, _ = await runner.submit(SALES)
     for _ in range(100):
         if store.get(job.job_id).status == "running":

@@ -13,9 +13,11 @@ from hello_dd.services.common.settings import GatewaySettings
 from hello_dd.services.gateway.database import Database, checkouts, idempotency_keys, orders, report_jobs
 from hello_dd.services.gateway.idempotency import KeyClaim
 from hello_dd.services.gateway.maintenance import Maintenance
-from hello_dd.services.gateway.models import Order, OrderRequest, ReportRequest
+from hello_dd.services.gateway.models import OrderRequest, ReportRequest
 from hello_dd.services.gateway.order_book import OrderBook
 from hello_dd.services.gateway.report_jobs import JobStore
+
+from .support import confirmed_order
 
 REQUEST = OrderRequest(items=[{"productId": "123", "quantity": 1}], customerId="cust-789")
 REPORT = ReportRequest(reportType="sales_summary", startDate="2026-01-01", endDate="2026-01-31")
@@ -44,16 +46,12 @@ async def test_housekeeping_deletes_what_is_past_its_retention(database_url, ord
     try:
         book, jobs = OrderBook(db.engine, "gw-1"), JobStore(db.engine, "gw-1", max_active=10)
         book.begin("ord-1", REQUEST, "res-ord-1", KeyClaim.of("orders", "k", REQUEST))
-        book.confirm("ord-1", Order(
-            orderId="ord-1", status="confirmed", customerId="cust-789", currency="USD", items=[], subtotal=0,
-            discounts=[], discountTotal=0, taxRate=0, tax=0, total=0, reservationId="res-ord-1",
-            createdAt=datetime.now(UTC).isoformat(),
-        ))  # fmt: skip
+        book.confirm("ord-1", confirmed_order("ord-1"))
         jobs.submit("job-1", REPORT, None)
         jobs.finish("job-1", result={})
         jobs.submit("job-active", REPORT, None)
         settings = GatewaySettings(order_retention_days=order_days, database_url=database_url)
-        maintenance = Maintenance(settings, db, checkout=None, reports=None, book=book, jobs=jobs)  # type: ignore[arg-type]
+        maintenance = Maintenance(settings, db, checkout=None, reports=None, book=book, jobs=jobs)  # type: ignore[arg-type]  # housekeeping uses neither checkout nor reports
 
         assert set((await maintenance.housekeeping()).values()) == {0}  # nothing old enough yet
         _age(db, days=60)

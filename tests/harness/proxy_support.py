@@ -18,10 +18,10 @@ class TinyService(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     writes: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._answer(b'{"ok": true}')
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).writes.append(body.decode())
         self._answer(b'{"written": true}')
@@ -42,7 +42,7 @@ class TinyService(BaseHTTPRequestHandler):
 def tiny_service() -> Iterator[ThreadingHTTPServer]:
     TinyService.writes = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), TinyService)
-    server.handle_error = lambda request, address: None  # type: ignore[method-assign]  # resets are the point here
+    server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # resets are the point here
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -187,10 +187,18 @@ def test_help_names_the_options():
     )
     assert done.returncode == 0
     for option in (
-        "--results DIR", "--output DIR", "--history FILE", "--history-limit N", "--no-history", "--single-file",
+        "--results DIR",
+        "--output DIR",
+        "--history FILE",
+        "--history-limit N",
+        "--no-history",
+        "--single-file",
         "--warn-only",
-        "reports/allure-results", "reports/allure-report", "reports/allure-history.jsonl", "npm ci",
-    ):  # fmt: skip
+        "reports/allure-results",
+        "reports/allure-report",
+        "reports/allure-history.jsonl",
+        "npm ci",
+    ):
         assert option in done.stdout
 
 

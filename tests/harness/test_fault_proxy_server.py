@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import IO
 
 import pytest
 import requests
@@ -37,7 +38,7 @@ class _Program:
             reader.start()
 
     @staticmethod
-    def _read(stream, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+    def _read(stream: IO[str], lines: list[str]) -> None:
         for line in stream:
             lines.append(line.rstrip("\n"))
 

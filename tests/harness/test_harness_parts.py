@@ -22,7 +22,7 @@ from hello_dd.harness.reporting import closing_line
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         if self.path.startswith("/json"):
             body, kind = (
                 json.dumps({"ok": True, "seen": self.headers.get("X-Correlation-Id")}).encode(),

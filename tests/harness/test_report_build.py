@@ -222,8 +222,17 @@ def test_the_single_file_report_opens_from_disk(clean_run, tmp_path):
     built = _build(clean_run, tmp_path, single_file=True)
     assert [p.name for p in built.index.parent.iterdir()] == ["index.html"]
     done = subprocess.run(
-        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'c'}", "--virtual-time-budget=15000", "--dump-dom",
-         built.index.as_uri()],
-        capture_output=True, text=True, timeout=180, env={"HOME": str(tmp_path)},
-    )  # fmt: skip
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'c'}",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            built.index.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={"HOME": str(tmp_path)},
+    )
     assert AREA_EPICS["pattern-2"] in done.stdout, done.stdout[-2000:]

@@ -107,7 +107,7 @@ def test_environment_entries_are_java_properties():
 class _Health(BaseHTTPRequestHandler):
     answers = {"/ok/health": (200, {"status": "ok", "version": "1.2.3"}), "/bare/health": (200, {"status": "ok"})}
 
-    def do_GET(self):  # noqa: N802 - the handler's name
+    def do_GET(self):
         status, body = self.answers.get(self.path, (500, {"error": "boom"}))
         data = json.dumps(body).encode()
         self.send_response(status)

@@ -89,7 +89,7 @@ def test_the_link_addresses_and_the_issue_tracker_are_configurable(tmp_path):
         "-D", "contract_url=https://example.org/repo/docs/contract.md",
         "-D", "glossary_url=https://example.org/repo/features/README.md",
         "-D", "AllureFormatter.issue_pattern=https://tracker.example/browse/{}",
-    )  # fmt: skip
+    )  # fmt: skip  # each option beside its value
     assert done.returncode == 0, done.stdout + done.stderr
     receipt = by_name(read_results(tmp_path))["The receipt thanks the customer"]
     urls = {link["url"]: link["type"] for link in receipt["links"]}
@@ -140,8 +140,17 @@ def test_the_environment_names_the_stack_versions_commit_and_machine(run, tmp_pa
     results = tmp_path_factory.mktemp("env")
     assert run_fixture_spec(results, "--tags=@blocker").returncode == 0
     text = (results / "environment.properties").read_text(encoding="utf-8")
-    for key in ("Stack=fixture", "Tracer=otel", "Gateway\\ URL=http://127.0.0.1:9", "Gateway\\ version=unknown",
-                "Python=", "behave=", "allure-behave=", "Git\\ commit=", "Machine="):  # fmt: skip
+    for key in (
+        "Stack=fixture",
+        "Tracer=otel",
+        "Gateway\\ URL=http://127.0.0.1:9",
+        "Gateway\\ version=unknown",
+        "Python=",
+        "behave=",
+        "allure-behave=",
+        "Git\\ commit=",
+        "Machine=",
+    ):
         assert key in text, text
     assert "cores" in text and "GiB memory" in text
 
@@ -150,6 +159,9 @@ def test_results_of_the_same_scenario_share_their_identity_across_runs(tmp_path)
     first, second = tmp_path / "first", tmp_path / "second"
     for results in (first, second):
         assert run_fixture_spec(results, "--tags=@pattern-2").returncode == 0
-    identity = lambda path: sorted((r["fullName"], str(r.get("parameters"))) for r in read_results(path))  # noqa: E731
+
+    def identity(path):
+        return sorted((r["fullName"], str(r.get("parameters"))) for r in read_results(path))
+
     assert identity(first) == identity(second)  # Allure keys history and retries by these
     assert len(set(identity(first))) == len(identity(first))

@@ -42,7 +42,7 @@ def test_services_get_their_configuration_from_the_environment(ports, tmp_path, 
         assert env[name]["LOG_LEVEL"] == "DEBUG"
         assert stack.processes[name].command == [
             PYTHON, "-m", "hello_dd", "serve", name, "--host", "127.0.0.1", "--port", str(stack.service_port(name)),
-        ]  # fmt: skip
+        ]  # fmt: skip  # each option beside its value
     assert env["inventory-service"]["DATABASE_URL"] == f"sqlite:///{tmp_path.resolve()}/inventory.db"
     assert "REDIS_URL" not in env["pricing-service"]
     assert env["api-gateway"]["INVENTORY_URL"] == f"http://127.0.0.1:{ports.inventory}"

@@ -106,7 +106,7 @@ class CheckoutCrash:
         self.outcomes = [ShopperOutcome(key=f"crash-{uuid.uuid4()}") for _ in range(shoppers)]
 
     def _send(self, index: int, timeout: float) -> requests.Response:
-        body = {
+        body: dict[str, Any] = {
             "items": [{"productId": self.product_id, "quantity": self.quantity}],
             "customerId": f"cust-crash-{index}",
         }

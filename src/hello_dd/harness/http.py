@@ -46,7 +46,10 @@ class HttpClient:
         exchange = Exchange(
             method=method,
             url=response.url,
-            request_headers=dict(response.request.headers),
+            request_headers={
+                name: value if isinstance(value, str) else value.decode("latin-1")
+                for name, value in response.request.headers.items()
+            },
             request_body=json if json is not None else data,
             status=response.status_code,
             response_headers=dict(response.headers),

@@ -57,6 +57,14 @@ class Family:
     samples: tuple[Sample, ...]
 
 
+@dataclass
+class _HistogramSeries:
+    """One labelled series of a histogram: its buckets as (upper bound, count), and its ``_count``."""
+
+    buckets: list[tuple[float, float]] = field(default_factory=list)
+    count: float | None = None
+
+
 def format_labels(labels: Iterable[tuple[str, str]] | Mapping[str, str]) -> str:
     pairs = labels.items() if isinstance(labels, Mapping) else labels
     inner = ",".join(f'{key}="{value}"' for key, value in sorted(pairs))
@@ -86,7 +94,7 @@ class MetricsSnapshot:
     def parse(cls, text: str, service: str = "") -> MetricsSnapshot:
         try:
             parsed = list(text_string_to_metric_families(text))
-        except Exception as exc:  # noqa: BLE001 - the parser raises ValueError, IndexError, ...
+        except Exception as exc:  # the parser raises ValueError, IndexError, ...
             raise MetricsUnreadable(
                 f"{service or 'the service'}'s /metrics is not valid Prometheus text: {exc!r}"
             ) from exc
@@ -128,25 +136,25 @@ class MetricsSnapshot:
         for family in self.families.values():
             if family.type != "histogram":
                 continue
-            series: dict[Labels, dict[str, object]] = {}
+            series: dict[Labels, _HistogramSeries] = {}
             for sample in family.samples:
-                labels = dict(sample.labels)
-                le = labels.pop("le", None)
-                entry = series.setdefault(tuple(sorted(labels.items())), {"buckets": []})
+                sample_labels = dict(sample.labels)
+                le = sample_labels.pop("le", None)
+                entry = series.setdefault(tuple(sorted(sample_labels.items())), _HistogramSeries())
                 if sample.name.endswith("_bucket") and le is not None:
-                    entry["buckets"].append((float(le), sample.value))  # type: ignore[union-attr]
+                    entry.buckets.append((float(le), sample.value))
                 elif sample.name.endswith("_count"):
-                    entry["count"] = sample.value
+                    entry.count = sample.value
             for labels, entry in series.items():
                 where = f"{family.name}{format_labels(labels)}"
-                buckets = sorted(entry["buckets"])  # type: ignore[arg-type]
+                buckets = sorted(entry.buckets)
                 counts = [count for _, count in buckets]
                 if counts != sorted(counts):
                     problems.append(f"{where}: bucket counts are not cumulative: {buckets}")
                 if not buckets or not math.isinf(buckets[-1][0]):
                     problems.append(f"{where}: no +Inf bucket")
-                elif entry.get("count") != buckets[-1][1]:
-                    problems.append(f"{where}: +Inf bucket {buckets[-1][1]:g} differs from _count {entry.get('count')}")
+                elif entry.count != buckets[-1][1]:
+                    problems.append(f"{where}: +Inf bucket {buckets[-1][1]:g} differs from _count {entry.count}")
         return problems
 
 

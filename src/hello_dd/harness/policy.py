@@ -47,10 +47,11 @@ class Policy:
     def from_userdata(cls, userdata: Mapping[str, str]) -> Policy:
         """The defaults, with any ``-D name=value`` given for them."""
         values: dict[str, Any] = {}
+        defaults = cls()
         for f in fields(cls):
             if f.name != "source" and f.name in userdata:
                 try:
-                    values[f.name] = type(f.default)(userdata[f.name])
+                    values[f.name] = type(getattr(defaults, f.name))(userdata[f.name])
                 except ValueError as exc:
                     raise ValueError(f"-D {f.name} takes a number, not {userdata[f.name]!r}") from exc
         return cls(**values, source="-D options" if values else "defaults")

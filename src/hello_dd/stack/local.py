@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Literal, get_args
 
 from hello_dd.stack.ports import LOOPBACK, StackPorts, ensure_free
 from hello_dd.stack.processes import STOP_TIMEOUT_SECONDS, ManagedProcess, exit_reason
@@ -30,6 +30,8 @@ AGENT = TEST_AGENT.name
 START_ORDER = tuple(s.name for s in start_order())  # the gateway's dependencies first
 
 Tracer = Literal["otel", "ddtrace", "none"]
+TRACERS: tuple[Tracer, ...] = get_args(Tracer)
+
 
 # Plain urllib, never through a proxy from the environment: every probe goes to 127.0.0.1.
 _http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -37,6 +39,14 @@ _http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 class StackError(RuntimeError):
     """The stack could not be started, or a process of it failed."""
+
+
+def tracer_named(name: str) -> Tracer:
+    """``name`` (from ``-D tracer=...``) as one of the tracers the services know."""
+    for tracer in TRACERS:
+        if name == tracer:
+            return tracer
+    raise StackError(f"unknown tracer {name!r}: choose one of {', '.join(TRACERS)}")
 
 
 class ProcessFailedError(StackError):

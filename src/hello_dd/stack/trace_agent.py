@@ -77,7 +77,7 @@ def agent_arguments(ports: StackPorts, host: str = LOOPBACK) -> list[str]:
         "--web-ui-port", "0",
         "--agent-url=",
         "--log-level", "WARNING",
-    ]  # fmt: skip
+    ]  # fmt: skip  # each option beside its value
 
 
 # The agent's own checks of the Datadog-format payloads it receives (from ddtrace). Failures are pooled

@@ -130,6 +130,7 @@ class Chaos:
 
     def traffic(self, service: str) -> dict[str, object]:
         report = self.provider.fault_report(service)
-        shown = {**report, "recent": list(report.get("recent", []))[-15:]}  # type: ignore[call-overload]
+        recent = report.get("recent", [])
+        shown = {**report, "recent": recent[-15:] if isinstance(recent, list) else recent}
         self._note(f"traffic to {service}", f"{shown}")
         return report

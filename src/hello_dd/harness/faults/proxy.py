@@ -41,9 +41,12 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 LOOPBACK = "127.0.0.1"
+T = TypeVar("T")
 #: Upper bound of any latency, so a forgotten fault can never hang a run.
 MAX_LATENCY_MS = 30_000
 #: Upper bound of a fault's request count.
@@ -159,7 +162,7 @@ def _check_target(host: str, allow_private: bool) -> None:
         if not _HOST_NAME.fullmatch(host):
             raise FaultProxyError(f"{host!r} is neither an IP address nor a host name") from None
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
         except (OSError, UnicodeError):
             return  # not resolvable yet (a container not started): checked again for every connection
         if not any(_target_allowed(address, allow_private) for address in addresses):
@@ -237,7 +240,7 @@ class _Connection:
     async def run(self) -> None:
         proxy = self.proxy
         try:
-            service_reader, self.service_writer = await asyncio.wait_for(proxy._open_target(), CONNECT_TIMEOUT_SECONDS)
+            service_reader, service_writer = await asyncio.wait_for(proxy._open_target(), CONNECT_TIMEOUT_SECONDS)
         except (TimeoutError, OSError, FaultProxyError) as exc:
             proxy.stats.unreachable += 1
             proxy.stats.unreachable_reason = (
@@ -245,14 +248,15 @@ class _Connection:
             )
             self.reset()  # the client sees the service as unreachable
             return
-        to_service = asyncio.create_task(self._pump(self.client_reader, self.service_writer, upstream=True))
+        self.service_writer = service_writer
+        to_service = asyncio.create_task(self._pump(self.client_reader, service_writer, upstream=True))
         to_client = asyncio.create_task(self._pump(service_reader, self.client_writer, upstream=False))
         await asyncio.wait({to_service, to_client}, return_when=asyncio.FIRST_COMPLETED)
         # One side ended: give the other a moment to deliver what is in flight, then close both.
         await asyncio.wait({to_service, to_client}, timeout=MAX_LATENCY_MS / 1000 + 1)
         for task in (to_service, to_client):
             task.cancel()
-        for writer in (self.client_writer, self.service_writer):
+        for writer in (self.client_writer, service_writer):
             if not writer.transport.is_closing():
                 writer.close()
 
@@ -511,7 +515,7 @@ class FaultProxy:
 
     # -- inside the loop --------------------------------------------------------------------------
 
-    def _call(self, coroutine):  # type: ignore[no-untyped-def]
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         if self._loop is None or not self._loop.is_running():
             coroutine.close()
             raise FaultProxyError(f"{self.name} is not running")
@@ -539,7 +543,7 @@ class FaultProxy:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 self.target_host, self.target_port, type=socket.SOCK_STREAM
             )
-            addresses = list(dict.fromkeys(info[4][0] for info in infos))
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         allowed = [a for a in addresses if _target_allowed(a, self.allow_private_target)]
         if not allowed:
             raise FaultProxyError(

@@ -117,7 +117,7 @@ class RemoteFaultProxy:
         method: str,
         path: str,
         *,
-        json: object = None,
+        json: dict[str, Any] | None = None,
         params: dict[str, str | None] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]:

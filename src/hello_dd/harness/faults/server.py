@@ -212,10 +212,14 @@ async def _json_body(request: web.Request, fields: tuple[str, ...]) -> dict[str,
     return data
 
 
-def _whole_number(
-    data: dict[str, object], key: str, default: int | None, lowest: int, highest: int, unit: str = ""
-) -> int | None:
-    value = data.get(key, default)
+def _whole_number(data: dict[str, object], key: str, default: int, lowest: int, highest: int, unit: str = "") -> int:
+    """A whole number between ``lowest`` and ``highest``; ``default`` when absent or null."""
+    value = _optional_whole_number(data, key, lowest, highest, unit)
+    return default if value is None else value
+
+
+def _optional_whole_number(data: dict[str, object], key: str, lowest: int, highest: int, unit: str = "") -> int | None:
+    value = data.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -275,7 +279,7 @@ class ControlApi:
             code = _HTTP_CODES.get(exc.status, "http_error")
             message = f"{request.method} {request.path}: {exc.reason}"
             response, outcome = _error(exc.status, code, message), f"{code}: {exc.reason}"
-        except Exception as exc:  # noqa: BLE001 - answered and logged, the proxy keeps running
+        except Exception as exc:  # answered and logged, the proxy keeps running
             response, outcome = (
                 _error(500, "internal", f"{type(exc).__name__}: {exc}"),
                 f"internal: {type(exc).__name__}: {exc}",
@@ -321,7 +325,7 @@ class ControlApi:
 
     async def reset(self, request: web.Request) -> web.Response:
         data = await _json_body(request, ("count", "request_prefix", "after_forwarding", "containing"))
-        count = _whole_number(data, "count", None, 1, MAX_COUNT)
+        count = _optional_whole_number(data, "count", 1, MAX_COUNT)
         prefix = _request_prefix(data.get("request_prefix"))
         containing = _request_prefix(data.get("containing"), "containing")
         after_forwarding = data.get("after_forwarding", False)
@@ -405,10 +409,13 @@ async def serve(proxy: FaultProxy, control_host: str, control_port: int) -> int:
         api.control = f"http://{_host_port(control_host, port)}"
         loop = asyncio.get_running_loop()
         received: list[str] = []
+
+        def stop(signum: signal.Signals) -> None:
+            received.append(signum.name)
+            api.stopping.set()
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(
-                signum, lambda s=signum: (received.append(signal.Signals(s).name), api.stopping.set())
-            )
+            loop.add_signal_handler(signum, stop, signum)
         listen = _host_port(proxy.listen_host, proxy.port)
         target = _host_port(proxy.target_host, proxy.target_port)
         log(f"ready: proxying {listen} -> {target}, control API on {api.control}")

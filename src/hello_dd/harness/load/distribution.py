@@ -92,6 +92,13 @@ class LoadDistribution:
         )
 
     @property
+    def master_port(self) -> int:
+        """The port the master listens on, once chosen (:meth:`with_port`)."""
+        if self.bind_port is None:
+            raise ValueError("the master's port is not chosen yet: call with_port() first")
+        return self.bind_port
+
+    @property
     def local_master_host(self) -> str:
         """The address local workers connect to."""
         return "127.0.0.1" if self.bind_host in _ANY_INTERFACE else self.bind_host
@@ -104,14 +111,14 @@ def _locust(*options: str) -> list[str]:
 def runner_command(host: str, csv_prefix: Path, distribution: LoadDistribution) -> list[str]:
     """The process that shapes the load and writes the figures: the only one (not distributed) or the master."""
     common = ["--headless", "--host", host, "--csv", str(csv_prefix), "--csv-full-history", "--only-summary",
-              "--stop-timeout", str(STOP_TIMEOUT_SECONDS)]  # fmt: skip
+              "--stop-timeout", str(STOP_TIMEOUT_SECONDS)]  # fmt: skip  # each option beside its value
     if not distribution.distributed:
         return _locust(*common, "--skip-log-setup", "--loglevel", "WARNING")
     return _locust(
-        *common, "--master", "--master-bind-host", distribution.bind_host, "--master-bind-port", str(distribution.bind_port),
+        *common, "--master", "--master-bind-host", distribution.bind_host, "--master-bind-port", str(distribution.master_port),
         "--expect-workers", str(distribution.workers + distribution.remote_workers),
         "--expect-workers-max-wait", str(distribution.workers_wait_seconds),
-    )  # fmt: skip
+    )  # fmt: skip  # each option beside its value
 
 
 def worker_command(master_host: str, master_port: int, processes: int = 1) -> list[str]:

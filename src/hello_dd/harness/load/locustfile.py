@@ -154,19 +154,19 @@ class ProfileShape(LoadTestShape):
         users = profile.users_at(self.get_run_time())
         if users is not None:
             return users, SPAWN_RATE, user_class
-        if isinstance(self.runner, MasterRunner) and self._waiting_for_last_reports():
+        if isinstance(self.runner, MasterRunner) and self._waiting_for_last_reports(self.runner):
             return 0, SPAWN_RATE, user_class
         return None
 
-    def _waiting_for_last_reports(self) -> bool:
+    def _waiting_for_last_reports(self, runner: MasterRunner) -> bool:
         now = time.monotonic()
         if self.drain_started is None:
             self.drain_started = now
-        workers = [worker.id for worker in self.runner.clients.values()]
+        workers = [worker.id for worker in runner.clients.values()]
         idle = TALLY.reported_idle_since(self.drain_started, workers)
         if len(idle) == len(workers):
             return False
-        if now - self.drain_started > (self.runner.environment.stop_timeout or 0) + REPORTS_WAIT_SECONDS:
+        if now - self.drain_started > (runner.environment.stop_timeout or 0) + REPORTS_WAIT_SECONDS:
             TALLY.unreported = sorted(set(workers) - set(idle))
             return False
         return True

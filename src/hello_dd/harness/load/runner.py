@@ -66,7 +66,9 @@ class LoadResult:
 
 
 def _figures(row: dict[str, str]) -> Figures:
-    number = lambda key: float(row[key]) if row.get(key) not in (None, "", "N/A") else 0.0  # noqa: E731
+    def number(key: str) -> float:
+        return float(row[key]) if row.get(key) not in (None, "", "N/A") else 0.0
+
     return Figures(
         name=row["Name"] if row["Name"] != "Aggregated" else "overall",
         requests=int(row["Request Count"]),
@@ -110,8 +112,9 @@ def draw_chart(history_csv: Path, png: Path, title: str) -> Path | None:
     users = latency.twinx()
     users.plot(seconds, [int(r["User Count"]) for r in rows], color="grey", linestyle="--", label="users")
     users.set_ylabel("users")
-    handles = latency.get_legend_handles_labels()[0] + users.get_legend_handles_labels()[0]
-    latency.legend(handles, [h.get_label() for h in handles], loc="upper left")
+    handles, labels = latency.get_legend_handles_labels()
+    user_handles, user_labels = users.get_legend_handles_labels()
+    latency.legend(handles + user_handles, labels + user_labels, loc="upper left")
     latency.set_title(title)
     figure.tight_layout()
     figure.savefig(png)
@@ -149,7 +152,7 @@ def run_load(
         processes.start(main, runner_command(host, prefix, distribution), env)
         for number in range(1, distribution.workers + 1):
             processes.start(
-                f"worker-{number}", worker_command(distribution.local_master_host, distribution.bind_port), os.environ
+                f"worker-{number}", worker_command(distribution.local_master_host, distribution.master_port), os.environ
             )
         processes.wait_for(main, seconds)
     overall, endpoints = read_stats(Path(f"{prefix}_stats.csv"))

@@ -71,7 +71,7 @@ def _database_url(name: str) -> str:
     return f"postgresql://{POSTGRES_USER}:{POSTGRES_PASSWORD}@postgres:{POSTGRES_PORT}/{name}"
 
 
-class DockerContainers(ProxiedFaults):
+class DockerContainers(ProxiedFaults[ControllableProxy]):
     name = "containers"
     controls_stack = True
     reads_logs = True

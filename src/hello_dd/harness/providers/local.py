@@ -12,11 +12,11 @@ from hello_dd.harness.faults import FaultProxy
 from hello_dd.harness.logs import LogLine, parse_lines
 from hello_dd.harness.providers.base import SPEC_STACK_SETTINGS, StackUrls
 from hello_dd.harness.providers.proxied import ProxiedFaults
-from hello_dd.stack import LocalStack, StackPorts, free_ports
+from hello_dd.stack import LocalStack, StackPorts, free_ports, tracer_named
 from hello_dd.topology import PROXIED, SERVICES, TEST_AGENT, service
 
 
-class LocalProcesses(ProxiedFaults):
+class LocalProcesses(ProxiedFaults[FaultProxy]):
     name = "local"
     controls_stack = True
     reads_logs = True
@@ -28,7 +28,7 @@ class LocalProcesses(ProxiedFaults):
         self.redis_url = redis_url or None
         self._data_dir: Path | None = None
         self._stack: LocalStack | None = None
-        self.proxies: dict[str, FaultProxy] = {}  # type: ignore[assignment]  # each a ControllableProxy; stop() needs the class
+        self.proxies: dict[str, FaultProxy] = {}
         self._stopped: list[str] = []
 
     @property
@@ -56,7 +56,7 @@ class LocalProcesses(ProxiedFaults):
             database_url=f"sqlite:///{self._data_dir / 'inventory.db'}",
             gateway_database_url=f"sqlite:///{self._data_dir / 'gateway.db'}",
             redis_url=self.redis_url,
-            tracer=self.tracer,  # type: ignore[arg-type]
+            tracer=tracer_named(self.tracer),
             proxies={name: proxy.port for name, proxy in self.proxies.items()},
             extra_env=SPEC_STACK_SETTINGS,
         )

@@ -5,7 +5,7 @@ container controlled over HTTP for containers), and undoing after a scenario wha
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from hello_dd.harness.providers.base import StackControlUnavailable, StackProvider
 from hello_dd.topology import PROXIED, service
@@ -29,16 +29,19 @@ class ControllableProxy(Protocol):
     def wait_for_request(self, request_prefix: str, timeout: float, after: int = 0) -> bool: ...
 
 
-class ProxiedFaults(StackProvider):
-    """Implements the fault interface on ``self.proxies`` (dependency name -> proxy), and
+P = TypeVar("P", bound=ControllableProxy)
+
+
+class ProxiedFaults(StackProvider, Generic[P]):
+    """Implements the fault interface on ``self.proxies`` (dependency name -> proxy of kind ``P``), and
     :meth:`clear_faults`: proxies healed, and every service a scenario stopped, killed or cut off
     brought back, each provider saying how it knows whether a service runs."""
 
-    proxies: dict[str, ControllableProxy]
+    proxies: dict[str, P]
     #: Services a scenario stopped, killed or cut off since the last clear_faults (set by the providers).
     _stopped: list[str]
 
-    def _proxy(self, name: str) -> ControllableProxy:
+    def _proxy(self, name: str) -> P:
         try:
             return self.proxies[name]
         except KeyError:

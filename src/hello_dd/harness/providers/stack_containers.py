@@ -140,7 +140,7 @@ class FaultProxyContainer(StackContainer):
             ["python", "-m", "hello_dd.harness.faults.server",
              "--listen", f"0.0.0.0:{self.LISTEN_PORT}", "--target", f"{target.name}:{target.port}",
              "--control", f"0.0.0.0:{self.CONTROL_PORT}", "--allow-private-target", "--name", self.route]
-        )  # fmt: skip
+        )  # fmt: skip  # each option beside its value
         self.with_loopback_port(self.CONTROL_PORT, control_host_port)
 
     @property

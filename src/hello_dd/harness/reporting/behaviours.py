@@ -20,7 +20,8 @@ DEFAULT_SEVERITY = "normal"
 
 def _levels(scenario: Any) -> list[Any]:
     """The scenario and its parents, nearest first: scenario, outline, rule, feature."""
-    levels, node = [], scenario
+    levels: list[Any] = []
+    node = scenario
     while node is not None and len(levels) < 8:
         levels.append(node)
         node = getattr(node, "parent", None)

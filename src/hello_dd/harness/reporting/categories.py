@@ -21,15 +21,34 @@ from typing import Any
 # JavaScript regular expressions: Allure 3 matches them.
 ENVIRONMENT_ERRORS = "|".join(
     [
-        r"ConnectionRefusedError", r"[Cc]onnection refused", r"ConnectionResetError", r"[Cc]onnection reset",
-        r"ConnectionError", r"ConnectError", r"NewConnectionError", r"Failed to establish a new connection",
-        r"Max retries exceeded", r"RemoteDisconnected", r"ServerDisconnectedError", r"ClientConnectorError",
-        r"ReadTimeout", r"ConnectTimeout", r"Address already in use", r"EADDRINUSE", r"did not start",
-        r"DockerException", r"docker\.errors", r"Cannot connect to the Docker daemon", r"No such container",
-        r"ContainersUnavailable", r"StackControlUnavailable", r"AgentNotFoundError",
-        r"No space left on device", r"Too many open files",
+        r"ConnectionRefusedError",
+        r"[Cc]onnection refused",
+        r"ConnectionResetError",
+        r"[Cc]onnection reset",
+        r"ConnectionError",
+        r"ConnectError",
+        r"NewConnectionError",
+        r"Failed to establish a new connection",
+        r"Max retries exceeded",
+        r"RemoteDisconnected",
+        r"ServerDisconnectedError",
+        r"ClientConnectorError",
+        r"ReadTimeout",
+        r"ConnectTimeout",
+        r"Address already in use",
+        r"EADDRINUSE",
+        r"did not start",
+        r"DockerException",
+        r"docker\.errors",
+        r"Cannot connect to the Docker daemon",
+        r"No such container",
+        r"ContainersUnavailable",
+        r"StackControlUnavailable",
+        r"AgentNotFoundError",
+        r"No space left on device",
+        r"Too many open files",
     ]
-)  # fmt: skip
+)
 
 PRODUCT_DEFECT = "Product defect"
 ENVIRONMENT = "Environment / infrastructure"

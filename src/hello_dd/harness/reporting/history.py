@@ -38,7 +38,8 @@ def entry_ids(line: str) -> set[str]:
         entry = json.loads(line)
     except ValueError:
         return set()
-    return {item.get("id") for item in entry.get("testResults", {}).values() if isinstance(item, dict)}
+    results = entry.get("testResults", {}).values()
+    return {item["id"] for item in results if isinstance(item, dict) and isinstance(item.get("id"), str)}
 
 
 @dataclass(frozen=True)

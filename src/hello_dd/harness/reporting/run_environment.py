@@ -28,9 +28,17 @@ from hello_dd.topology import NAMES, SERVICES
 FILE_NAME = "environment.properties"
 # The libraries that decide how the stack and the suite behave (pinned in pyproject.toml).
 KEY_LIBRARIES = (
-    "fastapi", "uvicorn", "aiohttp", "SQLAlchemy", "opentelemetry-sdk", "ddtrace",
-    "behave", "allure-behave", "requests", "locust",
-)  # fmt: skip
+    "fastapi",
+    "uvicorn",
+    "aiohttp",
+    "SQLAlchemy",
+    "opentelemetry-sdk",
+    "ddtrace",
+    "behave",
+    "allure-behave",
+    "requests",
+    "locust",
+)
 # Short keys: the report's overview cuts keys longer than about 17 characters.
 VERSION_KEYS = {service.name: f"{service.prefix.capitalize()} version" for service in SERVICES}
 HEALTH_TIMEOUT_S = 2.0

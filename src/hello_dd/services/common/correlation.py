@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeGuard
 
 CORRELATION_HEADER = "X-Correlation-Id"
 REQUEST_HEADER = "X-Request-Id"
@@ -27,7 +28,7 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def is_valid_id(value: str | None) -> bool:
+def is_valid_id(value: str | None) -> TypeGuard[str]:
     return value is not None and _VALID_ID.fullmatch(value) is not None
 
 
@@ -35,7 +36,7 @@ def accept_or_generate(value: str | None) -> tuple[str, bool]:
     """Return ``(id, replaced)``: the caller's id when valid, else a new one and ``replaced=True``
     when the caller did send something (an absent header is not a replacement)."""
     if is_valid_id(value):
-        return value, False  # type: ignore[return-value]
+        return value, False
     return new_id(), value is not None
 
 

@@ -75,7 +75,7 @@ def ddtrace_environment(service: str, env: Mapping[str, str] = os.environ) -> di
 def start(service: str) -> None:
     """Configure and load ddtrace for this process, before the application is imported."""
     os.environ.update(ddtrace_environment(service))
-    import ddtrace.auto  # noqa: F401  (patches fastapi, starlette, aiohttp and the OpenTelemetry API)
+    import ddtrace.auto  # noqa: F401 - imported for its effect: patches fastapi, starlette, aiohttp, the OpenTelemetry API
     from ddtrace.trace import TraceFilter, tracer
 
     class _DropOperationalRequests(TraceFilter):

@@ -5,6 +5,7 @@ never reaches the caller."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -59,7 +60,7 @@ def error_body(code: str, message: str, details: Any | None = None) -> dict[str,
 
 
 def error_response(
-    status: int, code: str, message: str, details: Any | None = None, headers: dict[str, str] | None = None
+    status: int, code: str, message: str, details: Any | None = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
@@ -108,9 +109,15 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    # Each handler takes the one exception class it is registered for (Starlette's annotation says any
+    # Exception, which a handler of a subclass does not match), hence the looser Callable[..., ...].
+    handlers: dict[type[Exception], Callable[..., Awaitable[JSONResponse]]] = {
+        ApiError: _api_error,
+        RequestValidationError: _validation_error,
+        StarletteHTTPException: _http_error,
+    }
+    for exception, handler in handlers.items():
+        app.add_exception_handler(exception, handler)
 
 
 # Shared OpenAPI documentation of error responses, for routers to reference.

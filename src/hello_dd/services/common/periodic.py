@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +23,15 @@ async def repeat(
             await work()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a background loop must outlive one bad round
+        except Exception:  # a background loop must outlive one bad round
             log.exception("%s failed; trying again in %g s", name, interval)
         await asyncio.sleep(interval)
 
 
 @asynccontextmanager
-async def running(*loops: Awaitable[None]) -> AsyncIterator[None]:
+async def running(*loops: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
     """Runs the given loops (from :func:`repeat`) as tasks for the duration of the block."""
-    tasks = [asyncio.get_running_loop().create_task(loop) for loop in loops]  # type: ignore[arg-type]
+    tasks = [asyncio.get_running_loop().create_task(loop) for loop in loops]
     try:
         yield
     finally:

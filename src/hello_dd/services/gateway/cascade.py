@@ -56,7 +56,7 @@ async def probe(dependency: Dependency, kind: str, slow_seconds: float) -> tuple
         fallback = isinstance(exc, CircuitOpen)
     return status, DependencyProbe(
         status="failed" if error else "ok",
-        probe=kind,  # type: ignore[arg-type]
+        probe=kind,
         attempts=attempts,
         durationMs=round((time.perf_counter() - started) * 1000, 1),
         circuit=await dependency.circuit_state(),

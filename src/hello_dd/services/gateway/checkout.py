@@ -153,7 +153,7 @@ class CheckoutSaga:
             if begun.started or begun.replay is not None:
                 return begun.replay
             if claim is None or time.monotonic() >= deadline:
-                raise KeyInUse(claim)  # type: ignore[arg-type]  # begin only finds a key in use with a claim
+                raise KeyInUse()
             await asyncio.sleep(KEY_POLL_SECONDS)
 
     async def _run(

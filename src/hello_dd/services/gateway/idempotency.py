@@ -82,7 +82,7 @@ class KeyReused(ApiError):
 
 
 class KeyInUse(ApiError):
-    def __init__(self, claim: KeyClaim, retry_after_seconds: int = 1):
+    def __init__(self, retry_after_seconds: int = 1):
         super().__init__(
             409,
             "IDEMPOTENCY_KEY_IN_USE",

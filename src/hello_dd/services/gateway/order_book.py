@@ -36,8 +36,13 @@ from hello_dd.services.gateway.idempotency import KeyClaim, bound_target, rebind
 from hello_dd.services.gateway.models import Order, OrderRequest
 
 STARTED, RESERVING, FINALIZED, ROLLING_BACK, CONFIRMED, FAILED = (
-    "started", "reserving", "finalized", "rolling_back", "confirmed", "failed"
-)  # fmt: skip
+    "started",
+    "reserving",
+    "finalized",
+    "rolling_back",
+    "confirmed",
+    "failed",
+)
 SETTLED = (CONFIRMED, FAILED)
 # A key bound to a checkout in one of these states may start a new attempt: it will never make an order.
 GIVEN_UP = (ROLLING_BACK, FAILED)

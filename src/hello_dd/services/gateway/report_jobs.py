@@ -51,7 +51,7 @@ class Job:
         return JobStatus(
             jobId=self.job_id,
             reportType=self.report_type,
-            status=self.status,  # type: ignore[arg-type]
+            status=self.status,
             submittedAt=iso(self.submitted_at) or "",
             startedAt=iso(self.started_at),
             completedAt=iso(self.completed_at),

@@ -178,7 +178,7 @@ class ReportRunner:
                 raise
             except DependencyError as exc:
                 error = {"code": exc.code, "message": exc.message}
-            except Exception as exc:  # noqa: BLE001 - a job must end in a state, never vanish
+            except Exception as exc:  # a job must end in a state, never vanish
                 log.exception("report job %s failed unexpectedly", job.job_id)
                 error = {"code": "REPORT_FAILED", "message": f"{type(exc).__name__} while building the report"}
             await self.db.run(self.store.finish, job.job_id, result=result, error=error)

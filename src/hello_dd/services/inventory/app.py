@@ -48,8 +48,8 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
             async with running(repeat("the reservation expiry sweep", settings.reservation_sweep_seconds, expire)):
                 yield
         finally:
-            if stock := getattr(app.state, "stock", None):
-                stock.close()
+            if opened := getattr(app.state, "stock", None):
+                opened.close()
             engine.dispose()
 
     def health_details(_: FastAPI) -> dict[str, Any]:

@@ -42,6 +42,8 @@ async def get_product(
     """Inventory is the authority on whether a product exists: if it cannot answer, the query fails
     (503/504). If only pricing fails, the product is still shown, with ``degraded: true`` and the
     pricing section replaced by the error (a fallback answer)."""
+    stock: dict[str, Any] | BaseException
+    price: dict[str, Any] | BaseException
     stock, price = await asyncio.gather(
         gw.inventory.stock(product_id), gw.pricing.price(product_id, currency), return_exceptions=True
     )

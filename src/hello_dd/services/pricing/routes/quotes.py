@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
@@ -12,7 +12,9 @@ from hello_dd.services.pricing.state import Quotes
 
 router = APIRouter(prefix="/quotes", tags=["quotes"], responses=ERROR_RESPONSES)
 
-_QUOTE_NOT_FOUND = {404: {"model": ErrorResponse, "description": "QUOTE_NOT_FOUND (unknown or expired)"}}
+_QUOTE_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "QUOTE_NOT_FOUND (unknown or expired)"}
+}
 QuoteIdPath = Annotated[QuoteId, Path(alias="quoteId")]
 
 
