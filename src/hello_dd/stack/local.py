@@ -19,8 +19,9 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, get_args
+from typing import get_args
 
+from hello_dd.services.common.settings import TracerName
 from hello_dd.stack.ports import LOOPBACK, StackPorts, ensure_free
 from hello_dd.stack.processes import STOP_TIMEOUT_SECONDS, ManagedProcess, exit_reason
 from hello_dd.stack.trace_agent import TEST_AGENT_OTLP_PROTOCOL, agent_arguments, agent_environment, find_test_agent
@@ -29,7 +30,7 @@ from hello_dd.topology import GATEWAY, INVENTORY, PRICING, PROXIED, SERVICES, TE
 AGENT = TEST_AGENT.name
 START_ORDER = tuple(s.name for s in start_order())  # the gateway's dependencies first
 
-Tracer = Literal["otel", "ddtrace", "none"]
+Tracer = TracerName  # the services' own list of tracers
 TRACERS: tuple[Tracer, ...] = get_args(Tracer)
 
 
