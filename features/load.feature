@@ -23,7 +23,7 @@ Feature: The stack keeps its promises under load
     @load-short
     Examples: a short run, every time
       | profile | stages              | traffic                                                 |
-      | short   | 3s→20, 8s→20, 2s→0 | look up products, check stock in bulk and check out     |
+      | short   | 2s→20, 6s→20, 1s→0 | look up products, check stock in bulk and check out     |
 
     @load-contract @slow @contract:load-profile
     Examples: the contract's profile (4 minutes)
