@@ -187,7 +187,8 @@ class Findings:
             print(f"  {name}{only_with}: {', '.join(self.killed_by.get(name, [])) or 'NEVER RED'}")
         for line in not_run:
             print(f"\n{line}")
-        if skipped := sorted(self.skipped_unbroken - set(self.passed_unbroken) - self.failed_unbroken):
+        skipped = sorted(self.skipped_unbroken - set(self.passed_unbroken) - self.failed_unbroken)
+        if skipped and judge_scenarios:  # with --only, most scenarios are simply outside the chosen mutants
             print(f"\nskipped in every baseline (no mutant runs with the options they need): {', '.join(skipped)}")
         if self.failed_unbroken:
             print(f"\nred on the unbroken stack, so not judged: {', '.join(sorted(self.failed_unbroken))}")
