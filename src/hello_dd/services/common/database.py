@@ -17,15 +17,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option that marks a connection whose transaction will write (SQLite: BEGIN IMMEDIATE).
 _WRITES = "hello_dd_writes"
+# How often a write that lost a unique-key race to a concurrent writer is tried again.
+CONFLICT_ATTEMPTS = 3
+
+T = TypeVar("T")
 
 
 def normalise_url(database_url: str) -> URL:
@@ -90,6 +95,20 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn = conn.execution_options(**{_WRITES: True})
         with conn.begin():
             yield conn
+
+
+def write_retrying_conflicts(engine: Engine, work: Callable[[Connection], T], attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """``work(conn)`` in a :func:`write_transaction`, run again in a new one when a concurrent writer
+    got a unique key in first (``IntegrityError``): the next run sees that writer's row. The last
+    attempt's conflict is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with write_transaction(engine) as conn:
+                return work(conn)
+        except IntegrityError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def inline_reads(engine: Engine) -> bool:

@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from hello_dd.services.common.correlation import current_correlation_id, current_request_id
-from hello_dd.services.common.database import write_transaction
+from hello_dd.services.common.database import write_retrying_conflicts, write_transaction
 from hello_dd.services.gateway.database import checkouts, orders, utc_now
 from hello_dd.services.gateway.idempotency import KeyClaim, bound_target, rebind
 from hello_dd.services.gateway.models import Order, OrderRequest
@@ -46,8 +45,6 @@ STARTED, RESERVING, FINALIZED, ROLLING_BACK, CONFIRMED, FAILED = (
 SETTLED = (CONFIRMED, FAILED)
 # A key bound to a checkout in one of these states may start a new attempt: it will never make an order.
 GIVEN_UP = (ROLLING_BACK, FAILED)
-# How often a checkout start is tried again when a concurrent first use of its key won the race.
-_BEGIN_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -82,36 +79,31 @@ class OrderBook:
         """Records a new checkout under the current request's ids (the caller runs it in a worker
         thread, which sees the request's context), claiming its key."""
         ids = {"correlation_id": current_correlation_id(), "request_id": current_request_id()}
-        for attempt in range(_BEGIN_ATTEMPTS):
-            try:
-                with write_transaction(self.engine) as conn:
-                    if claim is not None and (bound := bound_target(conn, claim, checkout_id)) is not None:
-                        if (
-                            document := conn.scalar(select(orders.c.document).where(orders.c.order_id == bound))
-                        ) is not None:
-                            return Begun(replay=Order.model_validate_json(document))
-                        state = conn.scalar(select(checkouts.c.state).where(checkouts.c.checkout_id == bound))
-                        if state is not None and state not in GIVEN_UP:
-                            return Begun()
-                        rebind(conn, claim, checkout_id)
-                    now = utc_now()
-                    conn.execute(
-                        insert(checkouts).values(
-                            checkout_id=checkout_id,
-                            state=STARTED,
-                            owner=self.owner,
-                            request=request.model_dump_json(),
-                            reservation_id=reservation_id,
-                            created_at=now,
-                            updated_at=now,
-                            **ids,
-                        )
-                    )
-                    return Begun(started=True)
-            except IntegrityError:
-                if attempt == _BEGIN_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+
+        def record(conn: Connection) -> Begun:
+            if claim is not None and (bound := bound_target(conn, claim, checkout_id)) is not None:
+                if (document := conn.scalar(select(orders.c.document).where(orders.c.order_id == bound))) is not None:
+                    return Begun(replay=Order.model_validate_json(document))
+                state = conn.scalar(select(checkouts.c.state).where(checkouts.c.checkout_id == bound))
+                if state is not None and state not in GIVEN_UP:
+                    return Begun()
+                rebind(conn, claim, checkout_id)
+            now = utc_now()
+            conn.execute(
+                insert(checkouts).values(
+                    checkout_id=checkout_id,
+                    state=STARTED,
+                    owner=self.owner,
+                    request=request.model_dump_json(),
+                    reservation_id=reservation_id,
+                    created_at=now,
+                    updated_at=now,
+                    **ids,
+                )
+            )
+            return Begun(started=True)
+
+        return write_retrying_conflicts(self.engine, record)
 
     def advance(
         self, checkout_id: str, state: str, *, final_quote: dict[str, Any] | None = None, outcome: str | None = None

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from hello_dd.services.common.correlation import current_correlation_id, current_request_id
-from hello_dd.services.common.database import write_transaction
+from hello_dd.services.common.database import write_retrying_conflicts, write_transaction
 from hello_dd.services.common.errors import ApiError
 from hello_dd.services.gateway.database import as_utc, report_jobs, utc_now
 from hello_dd.services.gateway.idempotency import KeyClaim, bound_target, rebind
@@ -25,7 +24,6 @@ from hello_dd.services.gateway.models import JobStatus, ReportRequest
 
 QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
 ACTIVE = (QUEUED, RUNNING)
-_SUBMIT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -94,38 +92,33 @@ class JobStore:
     def submit(self, job_id: str, request: ReportRequest, claim: KeyClaim | None) -> tuple[Job, bool]:
         """Records a queued job; returns it and True, or, for a key used before with the same body,
         the job that key made and False."""
-        for attempt in range(_SUBMIT_ATTEMPTS):
-            try:
-                with write_transaction(self.engine) as conn:
-                    if claim is not None and (bound := bound_target(conn, claim, job_id)) is not None:
-                        row = conn.execute(select(report_jobs).where(report_jobs.c.job_id == bound)).first()
-                        if row is not None:
-                            return _job(row), False
-                        rebind(conn, claim, job_id)  # the job it made is past its retention
-                    active = conn.scalar(
-                        select(func.count()).select_from(report_jobs).where(report_jobs.c.status.in_(ACTIVE))
-                    )
-                    if (active or 0) >= self.max_active:
-                        raise TooManyJobs()
-                    conn.execute(
-                        insert(report_jobs).values(
-                            job_id=job_id,
-                            report_type=request.reportType.value,
-                            request=request.model_dump_json(),
-                            status=QUEUED,
-                            owner=self.owner,
-                            attempts=0,
-                            submitted_at=utc_now(),
-                            correlation_id=current_correlation_id(),
-                            request_id=current_request_id(),
-                        )
-                    )
-                    row = conn.execute(select(report_jobs).where(report_jobs.c.job_id == job_id)).one()
-                    return _job(row), True
-            except IntegrityError:
-                if attempt == _SUBMIT_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+
+        def record(conn: Connection) -> tuple[Job, bool]:
+            if claim is not None and (bound := bound_target(conn, claim, job_id)) is not None:
+                row = conn.execute(select(report_jobs).where(report_jobs.c.job_id == bound)).first()
+                if row is not None:
+                    return _job(row), False
+                rebind(conn, claim, job_id)  # the job it made is past its retention
+            active = conn.scalar(select(func.count()).select_from(report_jobs).where(report_jobs.c.status.in_(ACTIVE)))
+            if (active or 0) >= self.max_active:
+                raise TooManyJobs()
+            conn.execute(
+                insert(report_jobs).values(
+                    job_id=job_id,
+                    report_type=request.reportType.value,
+                    request=request.model_dump_json(),
+                    status=QUEUED,
+                    owner=self.owner,
+                    attempts=0,
+                    submitted_at=utc_now(),
+                    correlation_id=current_correlation_id(),
+                    request_id=current_request_id(),
+                )
+            )
+            row = conn.execute(select(report_jobs).where(report_jobs.c.job_id == job_id)).one()
+            return _job(row), True
+
+        return write_retrying_conflicts(self.engine, record)
 
     def get(self, job_id: str) -> Job | None:
         with self.engine.connect() as conn:
