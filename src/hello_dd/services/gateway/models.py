@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-ProductId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["123"])]
+# Product, order and job ids: letters, digits, "_" and "-", at most 64 characters.
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+ProductId = Annotated[str, Field(pattern=ID_PATTERN, examples=["123"])]
 CustomerId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", examples=["cust-789"])]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"])]
 

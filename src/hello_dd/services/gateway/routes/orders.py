@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.idempotency import IDEMPOTENCY_ERRORS, REPLAYED_HEADER, IdempotencyKeyHeader
-from hello_dd.services.gateway.models import Order, OrderRequest
+from hello_dd.services.gateway.models import ID_PATTERN, Order, OrderRequest
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -53,7 +53,7 @@ async def place_order(
     responses=error_responses({404: "No such order (ORDER_NOT_FOUND)"}),
 )
 async def get_order(
-    order_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], gw: Annotated[Gateway, Depends(gateway)]
+    order_id: Annotated[str, Path(pattern=ID_PATTERN)], gw: Annotated[Gateway, Depends(gateway)]
 ) -> Order:
     order = await gw.db.run(gw.orders.get, order_id)
     if order is None:

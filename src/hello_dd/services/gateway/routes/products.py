@@ -13,6 +13,7 @@ from hello_dd.services.gateway.checkout import dependency_api_error
 from hello_dd.services.gateway.clients import DownstreamRejected
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.models import (
+    ID_PATTERN,
     BulkCheckRequest,
     BulkCheckResponse,
     BulkResult,
@@ -26,7 +27,7 @@ from hello_dd.services.gateway.routes import DEPENDENCY_FAILURES
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
 
-ProductIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["123"])]
+ProductIdPath = Annotated[str, Path(pattern=ID_PATTERN, examples=["123"])]
 CurrencyQuery = Annotated[str, Query(pattern=r"^[A-Z]{3}$")]
 
 

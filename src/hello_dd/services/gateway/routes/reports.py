@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.idempotency import IDEMPOTENCY_ERRORS, REPLAYED_HEADER, IdempotencyKeyHeader
-from hello_dd.services.gateway.models import JobAccepted, JobStatus, ReportRequest
+from hello_dd.services.gateway.models import ID_PATTERN, JobAccepted, JobStatus, ReportRequest
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -47,7 +47,7 @@ async def generate(
     responses=error_responses({404: "No such job (JOB_NOT_FOUND)"}),
 )
 async def status(
-    job_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], gw: Annotated[Gateway, Depends(gateway)]
+    job_id: Annotated[str, Path(pattern=ID_PATTERN)], gw: Annotated[Gateway, Depends(gateway)]
 ) -> JobStatus:
     job = await gw.reports.get(job_id)
     if job is None:
