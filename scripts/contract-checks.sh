@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The contract's checks (docs/contract.md) as curl commands with their expectations, against a running
 # stack (scripts/compose.sh up -d, or hello-dd up): health (health-services), one request of each
-# pattern (p1-one-answer, p2-confirmed, p2-insufficient, p3-one-result-each, p4-accepted), correlation
+# pattern (p1-one-answer, p2-confirmed, p2-insufficient, p3-one-result-each, p4-accepted), bad input that
+# once got a 500 (err-no-server-error), correlation
 # ids echoed (corr-echoed), errors (p1-not-found), every cascade failure mode answered in time (p5-*),
 # metrics (obs-metrics) and traces in the test agent.
 #
@@ -72,6 +73,10 @@ expect "checkout of 9999 units: 400 with an error" 400 "'error' in d"
 request POST "$gateway/api/v1/products/bulk-check" -H 'Content-Type: application/json' \
     -d '{"productIds":["123","456","789","101","202","303","404","505"]}'
 expect "bulk check: one result for each of the 8 ids" 200 "len(d['results']) == 8"
+request POST "$gateway/api/v1/products/bulk-check" -H 'Content-Type: application/json' \
+    -d '{"includePricing":true,"currency":"OOI","productIds":["123"]}'
+expect "bulk check priced in an unsupported currency: a 4xx naming it" 400 \
+    "d['error']['code'] == 'UNSUPPORTED_CURRENCY' and 'OOI' in d['error']['message']"
 request POST "$gateway/api/v1/reports/generate" -H 'Content-Type: application/json' \
     -d '{"reportType":"inventory_summary","startDate":"2024-01-01","endDate":"2024-12-31"}'
 expect "report: 202 with a jobId" 202 "'jobId' in d"

@@ -60,3 +60,12 @@ def test_what_the_fuzzer_found_stays_fixed(fuzz_stack, service, method, path, bo
     assert (response.status_code, answer["error"]["code"]) == (422, "VALIDATION_ERROR"), answer
     assert field in answer["error"]["message"], answer
     assert answer["correlationId"] == response.headers["X-Correlation-Id"]
+
+
+def test_a_bulk_check_in_an_unsupported_currency_is_refused_naming_it(fuzz_stack):
+    body = {"includePricing": True, "currency": "OOI", "productIds": ["123"]}
+    response = requests.post(fuzz_stack.urls["api-gateway"] + "/api/v1/products/bulk-check", json=body, timeout=30)
+    answer = response.json()
+    assert (response.status_code, answer["error"]["code"]) == (400, "UNSUPPORTED_CURRENCY"), answer
+    assert "OOI" in answer["error"]["message"], answer
+    assert answer["correlationId"] == response.headers["X-Correlation-Id"]

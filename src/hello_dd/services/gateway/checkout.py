@@ -198,7 +198,7 @@ class CheckoutSaga:
         except DependencyError as exc:
             raise dependency_api_error(exc, doing) from exc
         except DownstreamRejected as exc:
-            raise _rejection_error(exc, doing) from exc
+            raise rejection_error(exc, doing) from exc
 
     async def _compensate(self, order_id: str, reservation_id: str, cause: BaseException) -> None:
         """Gives the reservation back; if inventory cannot be reached now, the checkout stays
@@ -298,7 +298,9 @@ def _code(exc: BaseException) -> str:
     return exc.code if isinstance(exc, ApiError) else type(exc).__name__
 
 
-def _rejection_error(exc: DownstreamRejected, doing: str) -> ApiError:
+def rejection_error(exc: DownstreamRejected, doing: str) -> ApiError:
+    """A dependency's refusal as the gateway answers it: the caller's mistake (stock, product, discount code,
+    currency) as a 400 in the dependency's words, anything else as 502 DEPENDENCY_REJECTED."""
     if exc.code == "INSUFFICIENT_STOCK":
         return ApiError(400, "INSUFFICIENT_STOCK", f"Could not {doing}: {exc.message}", exc.details)
     if exc.code == "PRODUCT_NOT_FOUND":

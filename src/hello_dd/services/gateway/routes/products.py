@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.gateway import bulk
-from hello_dd.services.gateway.checkout import dependency_api_error
+from hello_dd.services.gateway.checkout import dependency_api_error, rejection_error
 from hello_dd.services.gateway.clients import DownstreamRejected
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.models import (
@@ -79,7 +79,12 @@ async def get_product(
     "/bulk-check",
     response_model=BulkCheckResponse,
     summary="Bulk check: stock (and optionally prices) for many products, checked in parallel chunks",
-    responses=error_responses({503: "Inventory could not be reached for any chunk"}),
+    responses=error_responses(
+        {
+            400: "Pricing does not support the currency (UNSUPPORTED_CURRENCY)",
+            503: "Inventory could not be reached for any chunk",
+        }
+    ),
 )
 async def bulk_check(
     body: BulkCheckRequest,
@@ -110,12 +115,15 @@ async def bulk_check(
     price_failed: dict[str, str] = {}
     if body.includePricing:
         in_stock = [pid for pid in wanted if stock.get(pid, {}).get("inStock")]
-        prices, price_failed = await bulk.gather_chunks(
-            in_stock,
-            settings.bulk_chunk_size,
-            settings.bulk_concurrency,
-            lambda ids: gw.pricing.bulk(ids, body.currency),
-        )
+        try:
+            prices, price_failed = await bulk.gather_chunks(
+                in_stock,
+                settings.bulk_chunk_size,
+                settings.bulk_concurrency,
+                lambda ids: gw.pricing.bulk(ids, body.currency),
+            )
+        except DownstreamRejected as exc:  # an unsupported currency: the caller's mistake, a 400
+            raise rejection_error(exc, f"price the products in {body.currency}") from exc
     results = [_result(pid, stock.get(pid), failed.get(pid), prices.get(pid), price_failed.get(pid)) for pid in wanted]
     return BulkCheckResponse(
         results=results,
