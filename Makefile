@@ -11,7 +11,7 @@ AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec rerun report lint test unit test-containers clean-containers compose-up compose-down mutants bench clean distclean
+.PHONY: help setup system-packages up spec rerun report lint test unit test-containers clean-containers compose-up compose-down mutants fuzz bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -82,6 +82,9 @@ compose-up: ## Start docker-compose.yml (Compose v1 or v2) and wait until the se
 
 compose-down: ## Stop docker-compose.yml and remove its containers and volumes
 	scripts/compose.sh down -v
+
+fuzz: setup ## Fuzz the three services deeply from their OpenAPI documents: thousands of requests, a random seed printed, at most 10 minutes; ARGS="--seed N"
+	$(VENV)/bin/python scripts/fuzz.py $(ARGS)
 
 bench: setup ## Benchmark the product query with hey: throughput, p95, fan-out, tracing overhead, memory
 	$(VENV)/bin/python scripts/bench.py $(ARGS)

@@ -16,12 +16,15 @@ import schemathesis
 from hypothesis import HealthCheck, seed, settings
 from schemathesis import checks
 
+from .support import REQUESTS_SENT
+
 pytestmark = pytest.mark.integration
 
-# HELLO_DD_FUZZ_EXAMPLES and HELLO_DD_FUZZ_SEED widen a run by hand (say 300 examples, another seed);
-# make test uses these defaults (about a minute and a half). What a run finds is kept in
-# test_found_by_fuzzing.py once fixed.
+# HELLO_DD_FUZZ_EXAMPLES (per operation), HELLO_DD_FUZZ_STATEFUL_EXAMPLES (call sequences per service)
+# and HELLO_DD_FUZZ_SEED widen a run (scripts/fuzz.py sets them); make test uses these defaults. What a
+# run finds is kept in test_found_by_fuzzing.py once fixed.
 EXAMPLES = int(os.environ.get("HELLO_DD_FUZZ_EXAMPLES", "25"))
+STATEFUL_EXAMPLES = int(os.environ.get("HELLO_DD_FUZZ_STATEFUL_EXAMPLES", "3"))
 SEED = int(os.environ.get("HELLO_DD_FUZZ_SEED", "20261201"))
 
 # Where the contract documents a server error on purpose: the induced failures.
@@ -54,17 +57,23 @@ def errors_use_the_documented_shape(response, case) -> None:
     assert [body["correlationId"]] == response.headers.get("x-correlation-id"), (body, response.headers)
 
 
-def _fuzz(case: schemathesis.Case) -> None:
-    response = case.call(timeout=30)
+def _check(response, case: schemathesis.Case) -> None:
+    REQUESTS_SENT[case.operation.schema.location or "?"] += 1
     no_server_error_unless_documented(response, case)
     errors_use_the_documented_shape(response, case)
     case.validate_response(response, checks=CHECKS)
 
 
+def _fuzz(case: schemathesis.Case) -> None:
+    _check(case.call(timeout=30), case)
+
+
+def _settings(examples: int) -> settings:
+    return settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
 def _bounded(test):
-    return seed(SEED)(
-        settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))(test)
-    )
+    return seed(SEED)(_settings(EXAMPLES)(test))
 
 
 gateway = schemathesis.pytest.from_fixture("gateway_schema")
@@ -95,6 +104,29 @@ def test_inventory(case):
 @_bounded
 def test_pricing(case):
     _fuzz(case)
+
+
+def _stateful(schema: schemathesis.BaseSchema) -> None:
+    class Sequences(schema.as_state_machine()):  # type: ignore[misc]
+        def call(self, case, **kwargs):
+            return case.call(timeout=30, **kwargs)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            _check(response, case)
+
+    seed(SEED)(lambda: Sequences.run(settings=_settings(STATEFUL_EXAMPLES)))()
+
+
+def test_gateway_statefully(gateway_schema):
+    _stateful(gateway_schema.exclude(path="/api/v1/health/cascade"))
+
+
+def test_inventory_statefully(inventory_schema):
+    _stateful(inventory_schema)
+
+
+def test_pricing_statefully(pricing_schema):
+    _stateful(pricing_schema)
 
 
 def test_services_are_healthy_afterwards(fuzz_stack):
