@@ -127,6 +127,21 @@ def _up(args: argparse.Namespace) -> int:
         raise UsageError(
             f"port {exc.port} ({flag}) is already in use; stop what uses it or choose another port with {flag}"
         ) from None
+    if args.fresh:
+        if not stack.keeps_state_in_workdir:
+            raise UsageError(
+                "--fresh clears the SQLite files in the state directory; with --database-url or "
+                "--gateway-database-url, empty those databases yourself (for PostgreSQL: dropdb and createdb)"
+            )
+        removed = stack.clear_state()
+        cleared = ", ".join(path.name for path in removed) or "it held no databases yet"
+        print(f"Fresh start: cleared {stack.workdir} ({cleared}); the shop starts from its seed data", flush=True)
+    elif stack.keeps_state_in_workdir:
+        print(
+            f"State: {stack.workdir} (stock, orders and report jobs are kept there across restarts;"
+            " --fresh starts from the seed data)",
+            flush=True,
+        )
     previous = _set_stop_signals(_raise_stop)
     try:
         try:
@@ -250,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="directory for the SQLite databases (inventory.db, gateway.db) and the logs; a stop and a start on "
         "the same directory keep the stock, the orders and the report jobs (default: %(default)s)",
+    )
+    up.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start from the seed data only: remove the databases in STATE_DIR (inventory.db, gateway.db) first, "
+        "saying what was removed; the logs are kept",
     )
     up.add_argument(
         "--start-timeout",

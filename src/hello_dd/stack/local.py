@@ -29,6 +29,9 @@ from hello_dd.topology import GATEWAY, INVENTORY, PRICING, PROXIED, SERVICES, TE
 
 AGENT = TEST_AGENT.name
 START_ORDER = tuple(s.name for s in start_order())  # the gateway's dependencies first
+#: The SQLite databases a stack keeps in its working directory by default: inventory's, the gateway's.
+STATE_FILES = ("inventory.db", "gateway.db")
+SQLITE_JOURNALS = ("-wal", "-shm", "-journal")
 
 Tracer = TracerName  # the services' own list of tracers
 TRACERS: tuple[Tracer, ...] = get_args(Tracer)
@@ -119,8 +122,8 @@ class LocalStack:
         self.tracer: Tracer = tracer or ("none" if no_agent else "otel")
         # Both default to SQLite files in the working directory, so a stop and a start on the same
         # directory keep the stock, the orders and the report jobs.
-        self.database_url = database_url or f"sqlite:///{self.workdir / 'inventory.db'}"
-        self.gateway_database_url = gateway_database_url or f"sqlite:///{self.workdir / 'gateway.db'}"
+        self.database_url = database_url or f"sqlite:///{self.workdir / STATE_FILES[0]}"
+        self.gateway_database_url = gateway_database_url or f"sqlite:///{self.workdir / STATE_FILES[1]}"
         self.redis_url = redis_url
         self.extra_env = dict(extra_env or {})
         self.proxies = dict(proxies or {})
@@ -206,6 +209,30 @@ class LocalStack:
         if name in self.proxies:
             return f"http://{LOOPBACK}:{self.proxies[name]}"
         return self.urls[name]
+
+    @property
+    def keeps_state_in_workdir(self) -> bool:
+        """True when both databases are the SQLite files in the working directory (no URL was given)."""
+        return all(
+            url == f"sqlite:///{self.workdir / name}"
+            for url, name in zip((self.database_url, self.gateway_database_url), STATE_FILES, strict=True)
+        )
+
+    def clear_state(self) -> list[Path]:
+        """Remove the SQLite databases in the working directory, with their journals, so the next start
+        holds the seed data only; returns the files removed. Logs are kept. Only for a stack that keeps
+        its state there (see keeps_state_in_workdir): another database is not this stack's to empty."""
+        if not self.keeps_state_in_workdir:
+            raise StackError("only the SQLite files in the state directory can be cleared, not a database given by URL")
+        if self._started:
+            raise StackError("the state of a running stack cannot be cleared")
+        removed = []
+        for name in STATE_FILES:
+            for path in (self.workdir / name, *(self.workdir / f"{name}{suffix}" for suffix in SQLITE_JOURNALS)):
+                if path.is_file():
+                    path.unlink()
+                    removed.append(path)
+        return removed
 
     def log_path(self, name: str) -> Path:
         return self.workdir / "logs" / f"{name}.log"
