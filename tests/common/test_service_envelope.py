@@ -168,7 +168,8 @@ def test_a_simulated_crash_is_logged_at_error_level_with_its_stack_trace_and_nev
     class CrashSettings(ServiceSettings):
         service_name = "crash-service"
 
-    app = create_service_app(CrashSettings(tracer="none"), title="t", description="d", routers=[simulate.router])
+    settings = CrashSettings(tracer="none", simulate_endpoints=True)
+    app = create_service_app(settings, title="t", description="d", routers=simulate.routers(settings))
     with TestClient(app, raise_server_exceptions=False) as crash_client:
         capsys.readouterr()
         r = crash_client.get("/simulate/crash", headers={"X-Correlation-Id": "c-crash"})

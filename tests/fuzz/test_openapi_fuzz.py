@@ -27,8 +27,9 @@ EXAMPLES = int(os.environ.get("HELLO_DD_FUZZ_EXAMPLES", "25"))
 STATEFUL_EXAMPLES = int(os.environ.get("HELLO_DD_FUZZ_STATEFUL_EXAMPLES", "3"))
 SEED = int(os.environ.get("HELLO_DD_FUZZ_SEED", "20261201"))
 
-# Where the contract documents a server error on purpose: the induced failures.
-DOCUMENTED_5XX = ("/api/v1/health/cascade", "/simulate/")
+# Where the contract documents a server error on purpose: the induced failures (the cascade demo, its probes, and
+# the simulate endpoints where a stack turns them on).
+DOCUMENTED_5XX = ("/api/v1/health/cascade", "/cascade-probe/", "/simulate/")
 
 CHECKS = [
     checks.status_code_conformance,

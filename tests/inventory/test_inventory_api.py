@@ -3,8 +3,6 @@ bodies of the contract, and validation."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -51,8 +49,8 @@ def test_openapi_documents_the_contract_in_camel_case(client):
         "/reservations",
         "/reservations/{reservationId}",
         "/reservations/{reservationId}/release",
-        "/simulate/error",
-        "/simulate/latency",
+        "/cascade-probe/error",
+        "/cascade-probe/slow",
     ):
         assert path in spec["paths"], path
     assert set(spec["components"]["schemas"]["StockItem"]["properties"]) == {
@@ -258,26 +256,6 @@ def test_stock_survives_a_restart(make_app, sqlite_url):
         assert second.get("/inventory/505").json()["reserved"] == 5
         assert second.get("/inventory/123").json()["available"] == 3
         assert second.get("/reservations/before-restart").json()["status"] == "held"
-
-
-# --- simulation -------------------------------------------------------------------------------
-
-
-def test_simulated_error_is_503(client):
-    _error(client.get("/simulate/error"), 503, "SIMULATED_FAILURE")
-
-
-def test_simulated_latency_sleeps_then_answers(client):
-    started = time.perf_counter()
-    response = client.get("/simulate/latency", params={"ms": 50})
-    assert (response.status_code, response.json()) == (200, {"delayedMs": 50})
-    assert time.perf_counter() - started >= 0.05
-    assert client.get("/simulate/latency", params={"ms": 0}).json() == {"delayedMs": 0}
-
-
-@pytest.mark.parametrize("params", [{"ms": -1}, {"ms": 10_001}, {"ms": "slow"}, {}])
-def test_simulated_latency_is_bounded(client, params):
-    _error(client.get("/simulate/latency", params=params), 422, "VALIDATION_ERROR")
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------

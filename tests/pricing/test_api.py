@@ -57,16 +57,11 @@ def test_openapi_documents_every_route_with_camel_case_bodies(client):
         "/currencies",
         "/convert",
         "/analytics/summary",
-        "/simulate/error",
-        "/simulate/latency",
+        "/cascade-probe/error",
+        "/cascade-probe/slow",
     } <= set(spec["paths"])
     assert "customerId" in spec["components"]["schemas"]["QuoteRequest"]["properties"]
     assert client.get("/docs").status_code == 200
-
-
-def test_simulated_failure_and_latency_are_mounted(client):
-    assert _error_code(client.get("/simulate/error")) == "SIMULATED_FAILURE"
-    assert client.get("/simulate/latency", params={"ms": 0}).json() == {"delayedMs": 0}
 
 
 def test_an_oversized_body_is_refused(client):

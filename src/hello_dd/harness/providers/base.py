@@ -19,6 +19,8 @@ from hello_dd.topology import service
 SPEC_STACK_SETTINGS = {
     "BREAKER_RESET_SECONDS": "3",
     "OTEL_BSP_SCHEDULE_DELAY": "100",
+    # The simulate endpoints (a test hook, off by default): the logging scenarios crash a request on purpose.
+    "SIMULATE_ENDPOINTS": "true",
 }
 
 

@@ -40,7 +40,7 @@ def plan(mode: FailureMode | None, rng: random.Random) -> dict[str, str]:
 
 async def probe(dependency: Dependency, kind: str, slow_seconds: float) -> tuple[int, DependencyProbe]:
     """Runs one probe; returns the status the gateway would answer for it (200 or 502/503/504)."""
-    path = {"healthy": "/health", "error": "/simulate/error", "slow": "/simulate/latency"}[kind]
+    path = {"healthy": "/health", "error": "/cascade-probe/error", "slow": "/cascade-probe/slow"}[kind]
     params = {"ms": int(slow_seconds * 1000)} if kind == "slow" else None
     started = time.perf_counter()
     error: dict[str, str] | None = None

@@ -60,7 +60,7 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
         settings,
         title=settings.service_name,
         description=DESCRIPTION,
-        routers=[inventory_router, reservations_router, simulate.router],
+        routers=[inventory_router, reservations_router, *simulate.routers(settings)],
         lifespan=lifespan,
         health_details=health_details,
     )

@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from hello_dd.services.common import simulate
 from hello_dd.services.common.app import create_service_app
 from hello_dd.services.common.settings import PricingSettings
-from hello_dd.services.common.simulate import router as simulate_router
 from hello_dd.services.pricing.cache import open_caches
 from hello_dd.services.pricing.routes import ROUTERS
 from hello_dd.services.pricing.state import PricingState
@@ -38,11 +38,12 @@ def health_details(app: FastAPI) -> dict[str, Any]:
 
 def create_app(settings: PricingSettings | None = None) -> FastAPI:
     """The ASGI app ``hello-dd serve pricing-service`` runs; tests pass their own settings."""
+    settings = settings or PricingSettings()
     return create_service_app(
-        settings or PricingSettings(),
+        settings,
         title=PricingSettings.service_name,
         description=DESCRIPTION,
-        routers=[*ROUTERS, simulate_router],
+        routers=[*ROUTERS, *simulate.routers(settings)],
         lifespan=lifespan,
         health_details=health_details,
     )
