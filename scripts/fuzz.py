@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _stop(run: subprocess.Popen[bytes]) -> None:
+    """Interrupt pytest as Ctrl-C would, so its fixtures stop the stack; end the whole session if that
+    takes longer than 30 s."""
+    try:
+        os.killpg(run.pid, signal.SIGINT)
+        run.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    except ProcessLookupError:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
@@ -50,10 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     command = [sys.executable, "-m", "pytest", "tests/fuzz", "-q", "-p", "no:cacheprovider", *args.pytest_args]
     started = time.monotonic()
+    # A session of its own, so that nothing the run started outlives it when it is stopped.
+    run = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
-        status = subprocess.run(command, cwd=ROOT, env=env, timeout=args.minutes * 60).returncode
-    except subprocess.TimeoutExpired:
-        print(f"make fuzz: stopped after {args.minutes:g} minutes, over its time (seed {seed})", file=sys.stderr)
+        status = run.wait(timeout=args.minutes * 60)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt) as stopped:
+        _stop(run)
+        why = "over its time" if isinstance(stopped, subprocess.TimeoutExpired) else "interrupted"
+        print(
+            f"make fuzz: stopped after {(time.monotonic() - started) / 60:.1f} minutes, {why} (seed {seed})",
+            file=sys.stderr,
+        )
         return 1
     took = time.monotonic() - started
     if status == 5:
