@@ -11,7 +11,7 @@ AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec rerun report lint test unit test-containers clean-containers compose-up compose-down mutants fuzz bench clean distclean
+.PHONY: help setup system-packages up spec rerun report lint openapi test unit test-containers clean-containers compose-up compose-down mutants fuzz bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -60,6 +60,9 @@ lint: setup ## Check the code: ruff's lint rules, ruff's formatting (changes not
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+openapi: setup ## Write each service's OpenAPI document to docs/openapi/ (a test fails when one is out of date)
+	$(VENV)/bin/python scripts/export-openapi.py
 
 unit: setup ## Run the pytest tests only; options: ARGS="-k stack -x"
 	@$(VENV)/bin/pytest $(ARGS); status=$$?; \

@@ -57,7 +57,6 @@ def names_failing(context, service):
     attempts = context.world.policy.retry_attempts
     assert_that(body, has_entries(status="degraded"), str(body))
     assert_that(body["dependencies"][service], has_entries(status="failed", attempts=attempts), str(body))
-    assert_that(service in body["error"]["message"], equal_to(True), f"the error names {service}: {body['error']}")
     others = [d["status"] for name, d in body["dependencies"].items() if name != service]
     assert_that(others, equal_to(["ok"]), f"the other service: {body}")
 
@@ -110,7 +109,8 @@ def answers_circuit_open(context, service):
     exchange = context.world.answer
     expect.status(exchange, 503)
     probe = exchange.body["dependencies"][service]
-    assert_that(probe, has_entries(circuit="open", fallback=True, attempts=1), exchange.describe())
+    # Not called at all: the open circuit refused the call, so no attempt was made.
+    assert_that(probe, has_entries(circuit="open", fallback=True, attempts=0), exchange.describe())
     assert_that(probe["error"], has_entries(code="CIRCUIT_OPEN"), exchange.describe())
     expect.at_once(exchange)
 

@@ -122,7 +122,7 @@ async def test_the_circuit_opens_after_the_threshold_and_then_fails_fast(serve):
     with pytest.raises(CircuitOpen) as failure:
         await dep.get("/x")
     assert script.calls == calls_before, "an open circuit must not reach the dependency"
-    assert failure.value.attempts == 1 and failure.value.status == 503
+    assert failure.value.attempts == 0 and failure.value.status == 503, "a refused call is no attempt"
 
 
 async def test_the_circuit_half_opens_after_the_cool_down_and_closes_on_success(serve):

@@ -4,7 +4,14 @@ and compare two snapshots (counters and histogram _count/_bucket/_sum, never _cr
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from hello_dd.harness.metrics import MetricsReader, MetricsSnapshot, MetricsUnreadable, diff, parse_label_filter
+from hello_dd.harness.metrics import (
+    MetricsReader,
+    MetricsSnapshot,
+    MetricsUnreadable,
+    diff,
+    parse_label_filter,
+    request_metric_problems,
+)
 
 
 def _registry():
@@ -134,3 +141,30 @@ def test_the_reader_fetches_and_parses_a_metrics_endpoint(monkeypatch):
     Answer.headers = {"Content-Type": "application/json"}
     with pytest.raises(MetricsUnreadable, match="not Prometheus text"):
         MetricsReader("pricing-service", "http://127.0.0.1:9").snapshot()
+
+
+def _request_metrics(labels: list[str], values: list[str]) -> MetricsSnapshot:
+    registry = CollectorRegistry()
+    Counter("http_requests_total", "Requests.", labels, registry=registry).labels(*values).inc()
+    latency = Histogram("http_request_duration_seconds", "Latency.", labels, buckets=(0.1,), registry=registry)
+    latency.labels(*values).observe(0.05)
+    return _snapshot(registry, "inventory-service")
+
+
+def test_request_metrics_need_method_route_and_status_and_may_carry_more_labels():
+    plain = _request_metrics(["method", "route", "status"], ["GET", "/inventory/:id", "200"])
+    assert request_metric_problems(plain) == []
+    with_service = _request_metrics(["method", "route", "service", "status"], ["GET", "/x", "pricing", "200"])
+    assert request_metric_problems(with_service) == []
+    no_method = _request_metrics(["route", "status"], ["/x", "200"])
+    assert any("no method label" in problem for problem in request_metric_problems(no_method))
+    named_status = _request_metrics(["method", "route", "status"], ["GET", "/x", "OK"])
+    assert any("three-digit" in problem for problem in request_metric_problems(named_status))
+
+
+def test_a_route_is_matched_whatever_its_router_calls_the_path_parameters():
+    snapshot = _request_metrics(["method", "route", "status"], ["GET", "/api/v1/products/:id", "200"])
+    assert snapshot.value("http_requests_total", route="/api/v1/products/{product_id}", status="200") == 1
+    assert snapshot.value("http_requests_total", route="/api/v1/products/{id:[0-9]+}") == 1
+    assert snapshot.value("http_requests_total", route="/api/v1/products/bulk-check") == 0
+    assert snapshot.value("http_requests_total", route="/api/v1/orders/{id}") == 0

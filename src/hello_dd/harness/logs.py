@@ -163,6 +163,12 @@ def one_trace_problems(found: dict[str, list[LogLine]]) -> list[str]:
     return problems
 
 
+def _is_stack_trace(value: Any) -> bool:
+    """A stack trace in any language's words: text of more than one line (Python's starts "Traceback",
+    Java's "Exception in", Go's "goroutine"; the contract does not say which)."""
+    return isinstance(value, str) and len(value.strip().splitlines()) > 1
+
+
 def wait_for_error_lines(
     read: Callable[[tuple[str, ...]], dict[str, list[LogLine]]],
     services: Iterable[str],
@@ -182,7 +188,7 @@ def wait_for_error_lines(
             name: [
                 line
                 for line in lines_with(lines, correlation_id=correlation_id, level=level)
-                if not with_stack_trace or "Traceback" in str(line.get("exc_info") or "")
+                if not with_stack_trace or _is_stack_trace(line.get("exc_info"))
             ]
             for name, lines in logs.items()
         }

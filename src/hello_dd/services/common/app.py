@@ -6,10 +6,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI
 from opentelemetry.trace import TracerProvider
+from pydantic import BaseModel, ConfigDict, Field
 
 from hello_dd import __version__
 from hello_dd.services.common import metrics, telemetry
@@ -19,6 +20,18 @@ from hello_dd.services.common.middleware import BodyLimit, RequestEnvelope
 from hello_dd.services.common.settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+class Health(BaseModel):
+    """A service's health answer; a service adds its own fields (the gateway: its dependencies' circuits)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["ok"]
+    service: str = Field(description="The service's name", examples=["api-gateway"])
+    version: str
+
+
 # Extra fields for /health; may be a plain or an async function.
 HealthCheck = Callable[[FastAPI], dict[str, Any] | Awaitable[dict[str, Any]]]
 
@@ -57,7 +70,12 @@ def create_service_app(
     )
     app.state.settings = settings
 
-    @app.get("/health", tags=["operations"], summary="Liveness and the service's own view of its dependencies")
+    @app.get(
+        "/health",
+        tags=["operations"],
+        response_model=Health,
+        summary="Liveness and the service's own view of its dependencies",
+    )
     async def health() -> dict[str, Any]:
         body: dict[str, Any] = {"status": "ok", "service": settings.service_name, "version": __version__}
         if health_details is not None:

@@ -32,6 +32,27 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ErrorObject(BaseModel):
+    """An error as an answer's field carries it (an error answer's body is ``{"error", "correlationId"}``)."""
+
+    code: str = Field(description="Stable, machine-readable: what a caller branches on")
+    message: str = Field(description="For a person: what went wrong, never the server's internals")
+
+
+# What the gateway answers when a dependency cannot (docs/resilience.md): 502, 503, 503 and 504.
+DependencyErrorCode = Literal["DEPENDENCY_FAILED", "DEPENDENCY_UNAVAILABLE", "CIRCUIT_OPEN", "DEPENDENCY_TIMEOUT"]
+
+
+class DependencyFailure(ErrorObject):
+    """Why a dependency gave no answer."""
+
+    code: DependencyErrorCode = Field(
+        description="DEPENDENCY_FAILED (5xx on every attempt), DEPENDENCY_UNAVAILABLE (unreachable), "
+        "CIRCUIT_OPEN (not called: its circuit is open) or DEPENDENCY_TIMEOUT (no answer in time)"
+    )
+    dependency: str = Field(description="The dependency's service name", examples=["inventory-service"])
+
+
 # --- pattern 1: product query -------------------------------------------------------------------
 
 
@@ -61,15 +82,20 @@ class SectionUnavailable(BaseModel):
     """Stands in for a section whose service could not answer (the response is then ``degraded``)."""
 
     available: Literal[False] = False
-    error: dict[str, str]
+    error: ErrorObject = Field(
+        description="Why: DEPENDENCY_UNAVAILABLE, DEPENDENCY_TIMEOUT, DEPENDENCY_FAILED or CIRCUIT_OPEN for "
+        "pricing-service"
+    )
 
 
 class ProductView(BaseModel):
     productId: str
     name: str
     category: str
-    inventory: InventorySection
-    pricing: PricingSection | SectionUnavailable
+    inventory: InventorySection = Field(description="inventory-service's stock record, as it holds it")
+    pricing: PricingSection | SectionUnavailable = Field(
+        description="pricing-service's list price in the asked currency, or what stands in for it"
+    )
     degraded: bool = Field(description="True when a section is missing because its service failed")
 
 
@@ -139,41 +165,51 @@ class Order(BaseModel):
 
 
 class BulkCheckRequest(StrictModel):
-    productIds: list[ProductId] = Field(min_length=1)
-    includePricing: StrictBool = False
-    currency: Currency = "USD"
+    productIds: list[ProductId] = Field(
+        min_length=1, description="At most the bulk limit (GET /api/v1/policy: bulkCheck.maxIds; 200), repeats allowed"
+    )
+    includePricing: StrictBool = Field(False, description="Also price the products that are in stock")
+    currency: Currency = Field("USD", description="The currency of those prices")
 
 
 class BulkResult(BaseModel):
     productId: str
-    found: bool
+    found: bool = Field(description="False for an unknown product, and for one whose stock could not be read")
     name: str | None = None
-    available: int | None = None
-    inStock: bool | None = None
+    available: int | None = Field(None, description="Units available (present when found)")
+    inStock: bool | None = Field(None, description="available > 0 (present when found)")
     warehouse: str | None = None
-    pricing: PricingSection | None = None
-    error: str | None = Field(None, description="Why this id has no data: PRODUCT_NOT_FOUND or a dependency error code")
+    pricing: PricingSection | None = Field(
+        None, description="With includePricing, for a product in stock; absent or null otherwise"
+    )
+    error: str | None = Field(
+        None,
+        description="Why this id has no data: PRODUCT_NOT_FOUND (unknown), or the error code of the dependency "
+        "failure that kept it from being checked (then the answer is partial)",
+    )
 
 
 class BulkSummary(BaseModel):
-    requested: int
-    unique: int
-    duplicates: int
+    requested: int = Field(description="Ids in the request, repeats included")
+    unique: int = Field(description="Distinct ids")
+    duplicates: int = Field(description="Repeats dropped: requested - unique")
     found: int
     notFound: int
     inStock: int
-    failed: int
+    failed: int = Field(description="Ids a dependency failure kept from being checked or priced")
 
 
 class Pagination(BaseModel):
-    page: int
-    pageSize: int
-    totalResults: int
+    page: int = Field(description="This page, from 1 (query parameter page)")
+    pageSize: int = Field(description="Results per page (query parameter pageSize, 1-200, default 100)")
+    totalResults: int = Field(description="Distinct ids in the whole check")
     totalPages: int
 
 
 class BulkCheckResponse(BaseModel):
-    results: list[BulkResult]
+    results: list[BulkResult] = Field(
+        description="One per distinct id of this page, sorted: numeric ids by value, then the others as text"
+    )
     summary: BulkSummary
     pagination: Pagination
     partial: bool = Field(description="True when some results are missing because a dependency failed")
@@ -206,7 +242,55 @@ class JobAccepted(BaseModel):
     statusUrl: str
 
 
+class ReportPeriod(BaseModel):
+    startDate: str
+    endDate: str
+
+
+class CategoryStock(BaseModel):
+    products: int
+    unitsAvailable: int
+    stockValue: float
+
+
+class InventorySummary(BaseModel):
+    """The result of an ``inventory_summary`` report: inventory-service's whole catalogue."""
+
+    period: ReportPeriod
+    products: int = Field(description="How many products inventory-service holds")
+    unitsAvailable: int
+    unitsReserved: int
+    stockValue: float = Field(description="Available units at their list price (USD)")
+    outOfStock: list[str] = Field(description="The ids of the products with no unit available")
+    lowStock: list[str] = Field(description="The ids of the products with fewer than 50 units available")
+    byCategory: dict[str, CategoryStock]
+    unpriced: list[str] = Field(description="Products pricing-service gave no price for (valued at 0)")
+
+
+class SalesSummary(BaseModel):
+    """The result of a ``sales_summary`` report: the orders placed through this gateway in the period."""
+
+    period: ReportPeriod
+    orders: int
+    revenue: float
+    unitsSold: int
+    unitsByProduct: dict[str, int]
+
+
+class PricingSummary(BaseModel):
+    """The result of a ``pricing_summary`` report: pricing-service's analytics summary
+    (``GET /analytics/summary``, docs/services-api.md) with the period."""
+
+    model_config = ConfigDict(extra="allow")
+
+    period: ReportPeriod
+    products: int
+    currency: str
+
+
 class JobStatus(BaseModel):
+    """A report job as the gateway keeps it: ``result`` as it was stored (see :class:`ReportJob`)."""
+
     jobId: str
     reportType: str
     status: Literal["queued", "running", "completed", "failed"]
@@ -215,6 +299,18 @@ class JobStatus(BaseModel):
     completedAt: str | None = None
     result: dict[str, Any] | None = None
     error: dict[str, str] | None = None
+
+
+class ReportJob(JobStatus):
+    """A report job's status as ``GET /api/v1/reports/status/{jobId}`` answers it (the OpenAPI document's
+    model: the route answers :class:`JobStatus` as stored, without checking it against these types)."""
+
+    result: InventorySummary | SalesSummary | PricingSummary | None = Field(  # type: ignore[assignment]
+        None, description="Once completed, the report (by reportType); never on a failed job"
+    )
+    error: ErrorObject | None = Field(  # type: ignore[assignment]
+        None, description="Once failed, why: a code and a message naming the dependency that failed"
+    )
 
 
 # --- pattern 5: cascade ---------------------------------------------------------------------------------
@@ -227,19 +323,28 @@ class FailureMode(StrEnum):
     random = "random"
 
 
+CircuitState = Literal["closed", "open", "half-open"]
+
+
 class DependencyProbe(BaseModel):
-    status: Literal["ok", "failed"]
+    status: Literal["ok", "failed"] = Field(description="ok: it answered; failed: it gave no answer (see error)")
     probe: Literal["healthy", "error", "slow"] = Field(description="What the dependency was asked to do")
-    attempts: int
+    attempts: int = Field(
+        description="Calls made to the dependency, retries included; 0 when its open circuit refused the call"
+    )
     durationMs: float
-    circuit: str = Field(description="Circuit breaker state after the call: closed, open or half-open")
-    fallback: bool = Field(description="True when the gateway answered for the dependency without a reply")
-    error: dict[str, str] | None = None
+    circuit: CircuitState = Field(description="Circuit breaker state after the call")
+    fallback: bool = Field(description="True when the gateway answered for the dependency without calling it")
+    error: DependencyFailure | None = Field(None, description="Present when status is failed")
 
 
 class CascadeReport(BaseModel):
-    status: Literal["ok", "degraded"]
-    failureMode: str | None
-    dependencies: dict[str, DependencyProbe]
-    error: dict[str, str] | None = None
+    status: Literal["ok", "degraded"] = Field(description="degraded when any dependency failed")
+    failureMode: str | None = Field(description="The failure_mode asked for, or null")
+    dependencies: dict[str, DependencyProbe] = Field(
+        description="One entry per dependency, by service name: inventory-service and pricing-service"
+    )
+    error: ErrorObject | None = Field(
+        None, description="Present when degraded: code DEPENDENCY_FAILURE, the message naming the failing dependencies"
+    )
     correlationId: str | None = None

@@ -208,7 +208,8 @@ class Dependency:
                         raise first_failure
                     return await self._attempt(method, path, json, params, attempts)
         except DependencyError as exc:
-            exc.attempts = attempts
+            # A call the open circuit refused was never sent: it is not an attempt.
+            exc.attempts = attempts - 1 if isinstance(exc, CircuitOpen) else attempts
             raise
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
@@ -232,7 +233,7 @@ class Dependency:
                 async with breaker:
                     status, body = await self._send(method, path, json, params)
             except OpenedState as exc:
-                raise CircuitOpen(self.name, f"{self.name} circuit is open; failing fast") from exc
+                raise CircuitOpen(self.name, f"{self.name} circuit is open; failing fast", attempts=0) from exc
             if status >= 400:
                 outcome = "client_error"
             return Reply(status, body, attempt)

@@ -21,6 +21,10 @@ router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
     summary="Checkout: check stock, price with discounts, reserve stock, finalize with tax",
     responses=error_responses(
         {
+            400: "Refused as a whole, nothing taken: not enough stock (INSUFFICIENT_STOCK, the short lines in "
+            "details), a product that does not exist (UNKNOWN_PRODUCT, named in the message and in "
+            "details.productIds), a discount code pricing does not know (INVALID_DISCOUNT_CODE) or a currency "
+            "it does not support (UNSUPPORTED_CURRENCY)",
             **IDEMPOTENCY_ERRORS,
             502: "A dependency failed; any reservation was released",
             503: "A dependency is unreachable, or the stock's hold expired (RESERVATION_EXPIRED); any reservation was released",

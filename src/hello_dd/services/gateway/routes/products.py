@@ -35,7 +35,13 @@ CurrencyQuery = Annotated[str, Query(pattern=r"^[A-Z]{3}$")]
     "/{product_id}",
     response_model=ProductView,
     summary="Product query: stock and price, fetched from inventory and pricing in parallel",
-    responses=error_responses({404: "No such product (PRODUCT_NOT_FOUND)", **DEPENDENCY_FAILURES}),
+    responses=error_responses(
+        {
+            400: "Pricing does not support the currency (UNSUPPORTED_CURRENCY)",
+            404: "No such product (PRODUCT_NOT_FOUND)",
+            **DEPENDENCY_FAILURES,
+        }
+    ),
 )
 async def get_product(
     product_id: ProductIdPath, gw: Annotated[Gateway, Depends(gateway)], currency: CurrencyQuery = "USD"
@@ -81,7 +87,8 @@ async def get_product(
     summary="Bulk check: stock (and optionally prices) for many products, checked in parallel chunks",
     responses=error_responses(
         {
-            400: "Pricing does not support the currency (UNSUPPORTED_CURRENCY)",
+            400: "More ids than the bulk limit, the limit in the message and in details.maxIds (BATCH_TOO_LARGE); "
+            "or pricing does not support the currency (UNSUPPORTED_CURRENCY)",
             503: "Inventory could not be reached for any chunk",
         }
     ),
