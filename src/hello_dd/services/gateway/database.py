@@ -12,10 +12,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Engine, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+)
 from starlette.concurrency import run_in_threadpool
 
 from hello_dd.services.common.database import backend_name, create_db_engine
+from hello_dd.services.common.migrations import migrate
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -101,6 +114,15 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _revision_of_untracked_tables(conn: Connection) -> str | None:
+    """A database made before revisions were tracked (its tables were made by ``create_all`` at every
+    start): the tables it may lack are made the same way, and it is revision 0001. None when empty."""
+    if not inspect(conn).has_table("orders"):
+        return None
+    metadata.create_all(conn)
+    return "0001"
+
+
 class Database:
     """The engine, and :meth:`run` to call the synchronous store methods from async code (in a worker
     thread: a write may wait for SQLite's lock, a PostgreSQL answer comes over the network)."""
@@ -108,7 +130,7 @@ class Database:
     def __init__(self, database_url: str):
         self.backend = backend_name(database_url)
         self.engine: Engine = create_db_engine(database_url)
-        metadata.create_all(self.engine)
+        migrate(self.engine, "hello_dd.services.gateway:migrations", _revision_of_untracked_tables)
 
     async def run(self, method: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await run_in_threadpool(method, *args, **kwargs)

@@ -1,4 +1,4 @@
-"""The inventory database: the tables, their upgrade from older versions, and the seed. The engine
+"""The inventory database: the tables, their migrations (``migrations/``, Alembic), and the seed. The engine
 (SQLite file by default, PostgreSQL with a ``postgresql://`` URL) is the services' common one:
 :mod:`hello_dd.services.common.database`."""
 
@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     Table,
     inspect,
-    text,
 )
 
 from hello_dd.services.catalog import CATALOGUE
@@ -32,6 +31,7 @@ from hello_dd.services.common.database import (
     upsert_insert,
     write_transaction,
 )
+from hello_dd.services.common.migrations import migrate
 
 __all__ = [
     "autocommit_connection",
@@ -93,49 +93,19 @@ reservation_lines = Table(
 
 
 def create_schema(engine: Engine) -> None:
-    """Creates what is missing, and upgrades a database made by a version without confirmed
-    reservations and expiry (so a state directory or volume from before keeps its stock)."""
-    metadata.create_all(engine)
-    columns = {column["name"] for column in inspect(engine).get_columns("reservations")}
-    if "expires_at" not in columns:
-        with write_transaction(engine) as conn:
-            _UPGRADES[engine.dialect.name](conn)
-            # Holds made before the upgrade belong to checkouts that can no longer confirm them (the
-            # gateway restarted too): they expire at the first sweep and their units go back on the shelf.
-            conn.execute(
-                reservations.update()
-                .where(reservations.c.status == "held")
-                .values(expires_at=reservations.c.created_at)
-            )
-        log.info("inventory database upgraded: reservations can be confirmed and expire")
+    """Brings the database to the newest revision of ``migrations/`` (Alembic): creates the tables in
+    an empty one, upgrades one made by an older version (so a state directory or volume from before
+    keeps its stock). The tables above describe the newest revision, for the queries."""
+    migrate(engine, "hello_dd.services.inventory:migrations", _revision_of_untracked_tables)
 
 
-def _upgrade_postgresql(conn: Connection) -> None:
-    conn.execute(text("ALTER TABLE reservations ADD COLUMN expires_at TIMESTAMP WITH TIME ZONE"))
-    conn.execute(text("CREATE INDEX ix_reservations_expires_at ON reservations (expires_at)"))
-    conn.execute(text("ALTER TABLE reservations DROP CONSTRAINT ck_reservations_status"))
-    conn.execute(text(f"ALTER TABLE reservations ADD CONSTRAINT ck_reservations_status CHECK ({_STATUS_CHECK})"))
-
-
-def _upgrade_sqlite(conn: Connection) -> None:
-    """SQLite cannot change a CHECK constraint in place, so both reservation tables are rebuilt
-    (renaming ``reservations`` also re-points the foreign key of ``reservation_lines`` at the old copy)."""
-    conn.execute(text("ALTER TABLE reservations RENAME TO reservations_before_upgrade"))
-    reservations.create(conn)
-    conn.execute(
-        text(
-            "INSERT INTO reservations (reservation_id, status, created_at, expires_at) "
-            "SELECT reservation_id, status, created_at, NULL FROM reservations_before_upgrade"
-        )
-    )
-    conn.execute(text("ALTER TABLE reservation_lines RENAME TO reservation_lines_before_upgrade"))
-    reservation_lines.create(conn)
-    conn.execute(text("INSERT INTO reservation_lines SELECT * FROM reservation_lines_before_upgrade"))
-    conn.execute(text("DROP TABLE reservation_lines_before_upgrade"))
-    conn.execute(text("DROP TABLE reservations_before_upgrade"))
-
-
-_UPGRADES = {"postgresql": _upgrade_postgresql, "sqlite": _upgrade_sqlite}
+def _revision_of_untracked_tables(conn: Connection) -> str | None:
+    """A database made before revisions were tracked: 0002 when its reservations can expire, 0001
+    when they cannot, None when it has no tables yet."""
+    tables = inspect(conn)
+    if not tables.has_table("reservations"):
+        return None
+    return "0002" if "expires_at" in {c["name"] for c in tables.get_columns("reservations")} else "0001"
 
 
 def seed_catalogue(engine: Engine) -> int:
