@@ -18,6 +18,7 @@ from hello_dd.services.common.errors import install_error_handlers
 from hello_dd.services.common.json_logging import configure_logging
 from hello_dd.services.common.middleware import BodyLimit, RequestEnvelope
 from hello_dd.services.common.settings import ServiceSettings
+from hello_dd.topology import GATEWAY
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -28,7 +29,7 @@ class Health(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     status: Literal["ok"]
-    service: str = Field(description="The service's name", examples=["api-gateway"])
+    service: str = Field(description="The service's name", examples=[GATEWAY.name])
     version: str
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from hello_dd.topology import INVENTORY, PRICING
+
 # Product, order and job ids: letters, digits, "_" and "-", at most 64 characters.
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 ProductId = Annotated[str, Field(pattern=ID_PATTERN, examples=["123"])]
@@ -50,7 +52,7 @@ class DependencyFailure(ErrorObject):
         description="DEPENDENCY_FAILED (5xx on every attempt), DEPENDENCY_UNAVAILABLE (unreachable), "
         "CIRCUIT_OPEN (not called: its circuit is open) or DEPENDENCY_TIMEOUT (no answer in time)"
     )
-    dependency: str = Field(description="The dependency's service name", examples=["inventory-service"])
+    dependency: str = Field(description="The dependency's service name", examples=[INVENTORY.name])
 
 
 # --- pattern 1: product query -------------------------------------------------------------------
@@ -84,7 +86,7 @@ class SectionUnavailable(BaseModel):
     available: Literal[False] = False
     error: ErrorObject = Field(
         description="Why: DEPENDENCY_UNAVAILABLE, DEPENDENCY_TIMEOUT, DEPENDENCY_FAILED or CIRCUIT_OPEN for "
-        "pricing-service"
+        f"{PRICING.name}"
     )
 
 
@@ -92,9 +94,9 @@ class ProductView(BaseModel):
     productId: str
     name: str
     category: str
-    inventory: InventorySection = Field(description="inventory-service's stock record, as it holds it")
+    inventory: InventorySection = Field(description=f"{INVENTORY.name}'s stock record, as it holds it")
     pricing: PricingSection | SectionUnavailable = Field(
-        description="pricing-service's list price in the asked currency, or what stands in for it"
+        description=f"{PRICING.name}'s list price in the asked currency, or what stands in for it"
     )
     degraded: bool = Field(description="True when a section is missing because its service failed")
 
@@ -257,14 +259,14 @@ class InventorySummary(BaseModel):
     """The result of an ``inventory_summary`` report: inventory-service's whole catalogue."""
 
     period: ReportPeriod
-    products: int = Field(description="How many products inventory-service holds")
+    products: int = Field(description=f"How many products {INVENTORY.name} holds")
     unitsAvailable: int
     unitsReserved: int
     stockValue: float = Field(description="Available units at their list price (USD)")
     outOfStock: list[str] = Field(description="The ids of the products with no unit available")
     lowStock: list[str] = Field(description="The ids of the products with fewer than 50 units available")
     byCategory: dict[str, CategoryStock]
-    unpriced: list[str] = Field(description="Products pricing-service gave no price for (valued at 0)")
+    unpriced: list[str] = Field(description=f"Products {PRICING.name} gave no price for (valued at 0)")
 
 
 class SalesSummary(BaseModel):
@@ -342,7 +344,7 @@ class CascadeReport(BaseModel):
     status: Literal["ok", "degraded"] = Field(description="degraded when any dependency failed")
     failureMode: str | None = Field(description="The failure_mode asked for, or null")
     dependencies: dict[str, DependencyProbe] = Field(
-        description="One entry per dependency, by service name: inventory-service and pricing-service"
+        description=f"One entry per dependency, by service name: {INVENTORY.name} and {PRICING.name}"
     )
     error: ErrorObject | None = Field(
         None, description="Present when degraded: code DEPENDENCY_FAILURE, the message naming the failing dependencies"
