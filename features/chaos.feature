@@ -1,4 +1,4 @@
-@chaos @needs-stack-control @fixture.stack-recovered
+@chaos @needs-stack-control @fixture.stack-recovered @hook.set-stock
 Feature: Checkout never leaks or oversells stock, whatever fails
   For the product owner and the team that runs the shop. A checkout reserves the stock before it
   finalizes the price. When anything fails after the reservation, the customer gets an error and the
@@ -24,7 +24,7 @@ Feature: Checkout never leaks or oversells stock, whatever fails
       Then the order fails because pricing-service could not be reached
       And product 123 still has 50 units in stock
 
-    @critical @contract:p2-compensation
+    @critical @hook.read-stock @contract:p2-compensation
     Scenario: Stock that cannot be given back at once is given back once inventory-service is reachable
       Given product 123 has 50 units in stock
       And pricing-service cannot be reached to finalize prices
