@@ -22,7 +22,7 @@ from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.reporting.run_environment import write_environment
 from hello_dd.harness.reporting.run_results import RunResults
 from hello_dd.harness.world import World
-from hello_dd.topology import GATEWAY, INVENTORY, NAMES, PRICING, TEST_AGENT
+from hello_dd.topology import GATEWAY, NAMES, PRICING, TEST_AGENT
 
 gherkin_types.register()
 
@@ -30,8 +30,8 @@ gherkin_types.register()
 NEEDS = {
     "needs-stack-control": (
         "controls_stack",
-        f"it needs to stop, kill, restart or slow down a service ({GATEWAY.name}, {INVENTORY.name} or {PRICING.name});"
-        " only a stack the suite runs itself (-D stack=local, containers or compose) can",
+        "it needs to stop, kill, restart or slow down {services}; only a stack the suite runs itself"
+        " (-D stack=local, containers or compose) can",
     ),
     "needs-logs": ("reads_logs", f"it needs to read the log lines of {', '.join(NAMES)}"),
     "needs-network-control": (
@@ -52,6 +52,14 @@ NEEDS = {
         f" run ddtrace (-D tracer=ddtrace), -D {TEST_AGENT.otlp_url_option}=... (the agent's OTLP port)",
     ),
 }
+
+
+def _services_named(scenario) -> str:
+    """The services a scenario's steps name, for a reason to name them; a step that names none speaks of
+    the shop, which is the gateway and the services behind it."""
+    steps = " ".join(step.name for step in scenario.steps)
+    named = [name for name in NAMES if name in steps]
+    return " and ".join(named) if named else f"{GATEWAY.name} (the shop) or a service behind it"
 
 
 def _say(text: str) -> None:
@@ -123,6 +131,7 @@ def before_all(context):
 def before_scenario(context, scenario):
     for tag, (capability, why) in NEEDS.items():
         if tag in scenario.effective_tags and not getattr(context.provider, capability):
+            why = why.format(services=_services_named(scenario))
             scenario.skip(reason=f"stack={context.provider.name} cannot run this scenario: {why}")
             return
     for tag in (tag for tag in scenario.effective_tags if tag in HOOKS):

@@ -1,12 +1,13 @@
-@chaos @needs-stack-control @fixture.stack-recovered @hook.set-stock
+@chaos @fixture.stack-recovered @hook.set-stock
 Feature: Checkout never leaks or oversells stock, whatever fails
   For the product owner and the team that runs the shop. A checkout reserves the stock before it
   finalizes the price. When anything fails after the reservation, the customer gets an error and the
   reservation is given back: stock must never stay held for an order nobody paid for, even when a
   service dies in the middle of an order, and must never be sold twice, even when many customers buy
-  the last units at the same moment. These scenarios really cut the connections between the services
-  or stop a service in the middle of an order, and put everything right again afterwards.
+  the last units at the same moment. The scenarios about failures really cut the connections between
+  the services or stop a service in the middle of an order, and put everything right again afterwards.
 
+  @needs-stack-control
   Rule: A checkout that fails after reserving stock gives the stock back
 
     @critical @contract:p2-compensation
