@@ -9,13 +9,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.polling import poll
 
 FINISHED_JOB_STATES = ("completed", "failed")
+T = TypeVar("T")
 
 
 class StockLevels(TypedDict):
@@ -23,12 +24,12 @@ class StockLevels(TypedDict):
     reserved: int
 
 
-def at_once(count: int, send: Callable[[int], Exchange]) -> list[Exchange]:
+def at_once(count: int, send: Callable[[int], T]) -> list[T]:
     """``send(0)`` .. ``send(count - 1)``, each in a thread of its own, released together by a barrier so
     the requests arrive at the same moment; the answers in that order."""
     start = threading.Barrier(count)
 
-    def one(i: int) -> Exchange:
+    def one(i: int) -> T:
         start.wait(timeout=30)
         return send(i)
 
