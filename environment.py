@@ -167,8 +167,6 @@ def after_scenario(context, scenario):
 
 def after_all(context):
     provider = getattr(context, "provider", None)
-    if hooks := getattr(context, "hooks", None):
-        _say(f"test hooks (docs/test-hooks.md): {hooks.describe()}")
     try:
         if provider is not None:
             provider.stop()

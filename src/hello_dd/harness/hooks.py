@@ -125,8 +125,3 @@ class HookProbe:
 
     def has(self, tag: str) -> bool:
         return self.missing(tag) is None
-
-    def describe(self) -> str:
-        return (
-            ", ".join(f"{tag} {'yes' if why is None else 'no'}" for tag, why in self._missing.items()) or "none probed"
-        )
