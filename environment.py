@@ -12,6 +12,7 @@ from behave.fixture import use_fixture_by_tag
 
 from hello_dd.harness import gherkin_types
 from hello_dd.harness.fixtures import FIXTURES, ensure_circuits_closed
+from hello_dd.harness.hooks import HOOKS, HookProbe
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.load import profile as load_profile
 from hello_dd.harness.policy import read_policy
@@ -21,17 +22,21 @@ from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.reporting.run_environment import write_environment
 from hello_dd.harness.reporting.run_results import RunResults
 from hello_dd.harness.world import World
-from hello_dd.topology import PRICING, TEST_AGENT
+from hello_dd.topology import GATEWAY, NAMES, PRICING, TEST_AGENT
 
 gherkin_types.register()
 
-# Scenarios tagged with these need something only some providers can do.
+# Scenarios tagged with these need something only some providers can do: the reason names what.
 NEEDS = {
-    "needs-stack-control": ("controls_stack", "it stops services or injects faults"),
-    "needs-logs": ("reads_logs", "it reads the services' log lines"),
+    "needs-stack-control": (
+        "controls_stack",
+        "it needs to stop, kill, restart or slow down {services}; only a stack the suite runs itself"
+        " (-D stack=local, containers or compose) can",
+    ),
+    "needs-logs": ("reads_logs", f"it needs to read the log lines of {', '.join(NAMES)}"),
     "needs-network-control": (
         "cuts_network",
-        "it cuts a service off the network, which only -D stack=containers can do",
+        "it needs to cut a service off the network, which only -D stack=containers can do",
     ),
     "needs-redis": (
         "caches_in_redis",
@@ -47,6 +52,14 @@ NEEDS = {
         f" run ddtrace (-D tracer=ddtrace), -D {TEST_AGENT.otlp_url_option}=... (the agent's OTLP port)",
     ),
 }
+
+
+def _services_named(scenario) -> str:
+    """The services a scenario's steps name, for a reason to name them; a step that names none speaks of
+    the shop, which is the gateway and the services behind it."""
+    steps = " ".join(step.name for step in scenario.steps)
+    named = [name for name in NAMES if name in steps]
+    return " and ".join(named) if named else f"{GATEWAY.name} (the shop) or a service behind it"
 
 
 def _say(text: str) -> None:
@@ -104,6 +117,7 @@ def before_all(context):
         context.provider.stop()
         raise
     context.stack_description = context.provider.describe()
+    context.hooks = HookProbe(context.provider)  # the test hooks the stack has, probed when first needed
     http = HttpClient(context.provider.urls.gateway)
     try:
         context.policy = read_policy(http, userdata)
@@ -117,7 +131,12 @@ def before_all(context):
 def before_scenario(context, scenario):
     for tag, (capability, why) in NEEDS.items():
         if tag in scenario.effective_tags and not getattr(context.provider, capability):
+            why = why.format(services=_services_named(scenario))
             scenario.skip(reason=f"stack={context.provider.name} cannot run this scenario: {why}")
+            return
+    for tag in (tag for tag in scenario.effective_tags if tag in HOOKS):
+        if reason := context.hooks.missing(tag):
+            scenario.skip(reason=f"stack={context.provider.name}: {reason}")
             return
     if reason := load_profile.skip_reason(scenario.effective_tags, context.config.userdata.get("load_profile")):
         scenario.skip(reason=reason)
@@ -128,7 +147,7 @@ def before_scenario(context, scenario):
         if tag in FIXTURES:
             use_fixture_by_tag(tag, context, FIXTURES)
     context.evidence = Evidence()
-    context.world = World(context.provider, context.config.userdata, context.evidence, context.policy)
+    context.world = World(context.provider, context.config.userdata, context.evidence, context.policy, context.hooks)
     if "tracing" in scenario.effective_tags:
         context.world.traces.start()  # a test-agent session of its own (harness.traces.reader)
 

@@ -18,7 +18,7 @@ Feature: Asynchronous reports
         | pricing summary   |
         | sales summary     |
 
-    @contract:p4-content
+    @hook.list-stock @contract:p4-content
     Scenario: The inventory summary accounts for the whole catalogue
       When an analyst requests an inventory summary report for 2024-01-01 to 2024-12-31
       Then the finished report counts every product inventory-service holds

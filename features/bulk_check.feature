@@ -24,7 +24,7 @@ Feature: Bulk stock check
       When a buyer checks the stock of products 456, 123, 456
       Then there is one result for each of products 123 and 456, and 1 duplicate is reported
 
-    @contract:p3-pricing
+    @hook.read-price @contract:p3-pricing
     Scenario: Prices come with the products that are in stock
       When a buyer checks the stock and prices of products 123, 404
       Then product 123 is reported with its price
@@ -37,14 +37,14 @@ Feature: Bulk stock check
       When a buyer checks one product more than the bulk limit
       Then the check is refused as too large, stating the limit
 
-    @contract:p3-paging
+    @hook.list-stock @contract:p3-paging
     Scenario: A large check comes back page by page
       When a buyer checks 45 catalogue products, 20 per page, asking for page 3
       Then page 3 of 3 holds the last 5 products
 
   Rule: A failure for some products is reported for those products only
 
-    @needs-stack-control @fixture.stack-recovered @contract:p3-partial
+    @needs-stack-control @fixture.stack-recovered @hook.list-stock @contract:p3-partial
     Scenario: When the stock of some products cannot be read, the others are still answered
       Given inventory-service fails whenever it is asked about product 1020
       When a buyer checks the stock of 45 catalogue products

@@ -100,7 +100,7 @@ Feature: Operators can see what the stack is doing
       Then api-gateway and pricing-service logged the failure at error level with the answer's correlation id
       And the answer reveals nothing of the server's internals
 
-    @logs @needs-logs @contract:obs-errors-logged @contract:err-shape
+    @logs @needs-logs @hook.simulate-crash @contract:obs-errors-logged @contract:err-shape
     Scenario: An unexpected failure is logged with its stack trace, and the caller gets only the correlation id
       When a request to inventory-service fails unexpectedly
       Then inventory-service logged the failure at error level with the answer's correlation id and its stack trace

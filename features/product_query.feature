@@ -8,7 +8,7 @@ Feature: Product query
 
   Rule: A product page shows stock and price together, as the services hold them
 
-    @critical @contract:p1-one-answer @contract:p1-agrees
+    @critical @hook.read-stock @hook.read-price @contract:p1-one-answer @contract:p1-agrees
     Scenario Outline: A shopper sees the stock and the price of product <product>
       When a shopper looks up product <product>
       Then the page shows the stock inventory-service holds for product <product>
@@ -25,7 +25,7 @@ Feature: Product query
       When a shopper looks up product 404
       Then the product is shown as out of stock
 
-    @minor @contract:p1-currency
+    @minor @hook.read-price @contract:p1-currency
     Scenario: A shopper sees prices in euros
       When a shopper looks up product 123 priced in EUR
       Then the price is shown in EUR, converted from the dollar price at the published rate

@@ -18,7 +18,10 @@ never red; 2 if the catalogue cannot be used or no longer matches the code.
 
 Mutants that need a Redis get a redis-server of their own when --redis-url gives none; with --redis-url,
 every run (baselines included) caches pricing in that Redis. Mutants on -D stack=containers need a
-Docker engine; without one they are listed as not run.
+Docker engine; without one they are listed as not run. Mutants on -D stack=external (userdata
+stack = "external") run against `hello-dd up` started from the copy, the break applied, on free ports
+and from the seed data, as a deployment the suite does not control: only what the contract lets any
+client do (and the test hooks the stack has) can notice them.
 """
 
 from __future__ import annotations
@@ -32,16 +35,19 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+import requests
 from mutation_catalogue import ROOT, CatalogueError, Mutant, Options, apply, load, stale_edits
 
 from hello_dd.stack import free_port
 
 SUITE_TIMEOUT_SECONDS = 1200  # the contract's load profile alone runs for 4 minutes
+EXTERNAL_START_SECONDS = 90  # for `hello-dd up` to answer on every service
+EXTERNAL_SERVICES = ("gateway", "inventory", "pricing")  # hello-dd up's --NAME-port, behave's -D NAME_url
 
 
 def copy_project(target: Path) -> None:
@@ -67,6 +73,40 @@ def own_redis(workdir: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def own_external_stack(project: Path, env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """``hello-dd up`` run from the project's copy (its code, so the break applied), without the test agent,
+    on free ports and from the seed data, for one run on ``-D stack=external``; the ``-D`` URLs to reach it."""
+    ports = {name: free_port() for name in EXTERNAL_SERVICES}
+    command = [str(ROOT / ".venv/bin/python"), "-m", "hello_dd", "up", "--no-agent", "--fresh"]
+    command += ["--state-dir", str(project / ".hello-dd-external")]
+    command += [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
+    urls = {f"{name}_url": f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    with (project / "hello-dd-up.log").open("w") as log:
+        process = subprocess.Popen(command, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + EXTERNAL_START_SECONDS
+            while not all(_healthy(url) for url in urls.values()):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"hello-dd up did not start: see {project / 'hello-dd-up.log'}")
+                time.sleep(0.5)
+            yield urls
+        finally:
+            process.terminate()  # hello-dd up stops every process of its stack on SIGTERM
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/health", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def _answers(url: str) -> bool:
@@ -106,9 +146,14 @@ def run_suite(
     command = [str(ROOT / ".venv/bin/behave"), "-f", "null", "--junit-directory", str(reports / "junit")]
     command += ["-D", f"reports_dir={reports}", *(f"-D{key}={value}" for key, value in userdata.items())]
     command += [f"--tags={tag}" for tag in options.tags]
-    with own_redis(project) if options.redis and not redis_url else nullcontext(redis_url) as url:
+    with ExitStack() as stack:
+        url = stack.enter_context(own_redis(project) if options.redis and not redis_url else nullcontext(redis_url))
         if url:
             command += ["-D", f"redis_url={url}"]
+        if userdata.get("stack") == "external" and "gateway_url" not in userdata:
+            command += [
+                f"-D{key}={value}" for key, value in stack.enter_context(own_external_stack(project, env)).items()
+            ]
         command += [f"features/{name}.feature" for name in features]
         try:
             run = subprocess.run(

@@ -95,9 +95,8 @@ def same_order(context):
 @then("product {product:ProductId} has {units:d} units in stock")
 @then("product {product:ProductId} still has {units:d} units in stock")
 def stock_is(context, product, units):
-    now = context.world.inventory.stock_levels(product)
     assert_that(
-        now["available"],
+        context.world.available_units(product),
         equal_to(units),
         f"units of product {product} in stock (was {context.world.stock_before.get(product)})",
     )

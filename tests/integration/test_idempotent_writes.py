@@ -1,6 +1,7 @@
 """The Idempotency-Key header on the gateway's two writes, over HTTP against the real stack: a retry
 gets the first answer and takes the stock once, another body under the same key is refused, and
-concurrent requests with one key make one order."""
+concurrent requests with one key make one order (one report job): every answer is that order (job) or
+409 IDEMPOTENCY_KEY_IN_USE."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from hello_dd.harness.clients import at_once
+
 pytestmark = pytest.mark.integration
 
 PRODUCT = "1004"
 ORDER = {"items": [{"productId": PRODUCT, "quantity": 2}], "customerId": "cust-idem"}
 REPORT = {"reportType": "inventory_summary", "startDate": "2026-01-01", "endDate": "2026-01-31"}
+AT_ONCE = 24  # requests with one key released together
 
 
 def _stock(stack) -> tuple[int, int]:
@@ -62,6 +66,38 @@ def test_concurrent_checkouts_with_one_key_make_one_order(stack, gateway):
     assert {a.status_code for a in answers} == {201}, [a.text for a in answers]
     assert len({a.json()["orderId"] for a in answers}) == 1
     assert _stock(stack) == (available - 2, reserved + 2)
+
+
+def _one_made(answers: list[requests.Response], created: int, id_field: str) -> str:
+    """Every answer is ``created`` with one and the same id, or 409 IDEMPOTENCY_KEY_IN_USE; the id."""
+    made = [a for a in answers if a.status_code == created]
+    for answer in (a for a in answers if a.status_code != created):
+        _refused(answer, 409, "IDEMPOTENCY_KEY_IN_USE")
+        assert answer.headers["Retry-After"].isdigit()
+    assert made, [a.text for a in answers]
+    ids = {a.json()[id_field] for a in made}
+    assert len(ids) == 1, ids
+    return ids.pop()
+
+
+def test_checkouts_released_together_with_one_key_make_one_order(stack, gateway):
+    available, reserved = _stock(stack)
+    key = str(uuid.uuid4())
+    order_id = _one_made(at_once(AT_ONCE, lambda _: _order(gateway, key)), 201, "orderId")
+    assert requests.get(f"{gateway}/api/v1/orders/{order_id}", timeout=10).json()["items"][0]["quantity"] == 2
+    assert _stock(stack) == (available - 2, reserved + 2)
+
+
+def test_report_requests_released_together_with_one_key_start_one_job(gateway):
+    key = str(uuid.uuid4())
+
+    def post(_: int) -> requests.Response:
+        return requests.post(
+            f"{gateway}/api/v1/reports/generate", json=REPORT, headers={"Idempotency-Key": key}, timeout=30
+        )
+
+    job_id = _one_made(at_once(AT_ONCE, post), 202, "jobId")
+    assert requests.get(f"{gateway}/api/v1/reports/status/{job_id}", timeout=10).status_code == 200
 
 
 def test_a_failed_checkout_can_be_retried_with_its_key(stack, gateway):

@@ -7,19 +7,34 @@ docs/services-api.md), so the suite works against any implementation of it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.polling import poll
 
 FINISHED_JOB_STATES = ("completed", "failed")
+T = TypeVar("T")
 
 
 class StockLevels(TypedDict):
     available: int
     reserved: int
+
+
+def at_once(count: int, send: Callable[[int], T]) -> list[T]:
+    """``send(0)`` .. ``send(count - 1)``, each in a thread of its own, released together by a barrier so
+    the requests arrive at the same moment; the answers in that order."""
+    start = threading.Barrier(count)
+
+    def one(i: int) -> T:
+        start.wait(timeout=30)
+        return send(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(one, range(count)))
 
 
 def order_lines(*lines: tuple[Any, str]) -> list[dict[str, Any]]:
@@ -39,6 +54,13 @@ class Gateway:
     ) -> Exchange:
         params = {"currency": currency} if currency else None
         return self.http.get(f"/api/v1/products/{product_id}", headers=headers, params=params)
+
+    def available_units(self, product_id: str) -> int:
+        """The units in stock, as the product query shows them (the contract's way to read stock)."""
+        exchange = self.product(product_id)
+        if exchange.status != 200 or not isinstance(exchange.body, dict):
+            raise AssertionError(f"could not read the stock of product {product_id}:\n{exchange.describe()}")
+        return int(exchange.body["inventory"]["available"])
 
     def place_order(
         self,
@@ -101,14 +123,7 @@ class Gateway:
     def race_orders(self, product_id: str, quantity: int, customers: int) -> list[Exchange]:
         """``customers`` orders of ``quantity`` units of one product, sent at the same moment (a barrier
         releases them together), each by its own customer; the answers in customer order."""
-        start = threading.Barrier(customers)
-
-        def order(i: int) -> Exchange:
-            start.wait(timeout=30)
-            return self.place_order(order_lines((quantity, product_id)), f"cust-race-{i}")
-
-        with ThreadPoolExecutor(max_workers=customers) as pool:
-            return list(pool.map(order, range(customers)))
+        return at_once(customers, lambda i: self.place_order(order_lines((quantity, product_id)), f"cust-race-{i}"))
 
     def cascade(self, failure_mode: str | None = None, *, headers: dict[str, str] | None = None) -> Exchange:
         params = {"failure_mode": failure_mode} if failure_mode else None

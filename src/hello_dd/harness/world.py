@@ -11,6 +11,7 @@ from hello_dd.harness.checkout_crash import StormResult
 from hello_dd.harness.clients import Gateway, Inventory, Pricing, StockLevels
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.faults.chaos import Chaos
+from hello_dd.harness.hooks import READ_STOCK, HookProbe
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.load.profile import LoadProfile
 from hello_dd.harness.load.runner import LoadResult
@@ -26,8 +27,16 @@ from hello_dd.topology import INVENTORY, NAMES, PRICING, TEST_AGENT
 
 
 class World:
-    def __init__(self, provider: StackProvider, userdata: Mapping[str, str], evidence: Evidence, policy: Policy):
+    def __init__(
+        self,
+        provider: StackProvider,
+        userdata: Mapping[str, str],
+        evidence: Evidence,
+        policy: Policy,
+        hooks: HookProbe | None = None,
+    ):
         self.provider = provider
+        self.hooks = hooks or HookProbe(provider)  # the test hooks the stack has
         self.userdata = userdata
         self.evidence = evidence
         self.policy = policy
@@ -41,6 +50,7 @@ class World:
 
         # What earlier steps established.
         self.stock_before: dict[str, StockLevels] = {}  # product -> its stock when the scenario set or noted it
+        self.available_before: dict[str, int] = {}  # product -> its units in stock, as the product query showed them
         self.order: dict[str, Any] | None = None  # the confirmed order
         self.job_id: str | None = None  # the report job being followed
         self.requested: list[str] = []  # the product ids a bulk check asked for
@@ -102,6 +112,13 @@ class World:
             settle=self.provider.trace_settle_seconds,
         )
         return ScenarioTraces(reader)
+
+    def available_units(self, product_id: str) -> int:
+        """A product's units in stock: read from inventory-service when it has the read-stock hook, else as
+        the gateway's product query shows them (which the contract requires)."""
+        if self.hooks.has(READ_STOCK.tag):
+            return self.inventory.stock_levels(product_id)["available"]
+        return self.gateway.available_units(product_id)
 
     def service_client(self, name: str) -> HttpClient:
         return self._client(self.provider.urls.service(name))
