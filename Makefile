@@ -7,6 +7,8 @@ AGENT_VENV := .venv-agent
 TEST_AGENT_VERSION := 1.69.1
 # The test agent's exact versions and hashes, compiled from TEST_AGENT_VERSION by `make lock`.
 AGENT_REQUIREMENTS := requirements/test-agent.txt
+# The services' own dependencies from uv.lock (no extras), exact and hashed, for an image built with pip.
+SERVICE_REQUIREMENTS := requirements/services.txt
 # Stamp files make `setup` idempotent: each step re-runs only when its input changed.
 PROJECT_STAMP := $(VENV)/.hello-dd-installed
 AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
@@ -54,8 +56,9 @@ $(UV_VENV)/bin/uv:
 	$(PYTHON) -m venv $(UV_VENV)
 	$(UV_VENV)/bin/pip install --quiet uv==$(UV_VERSION)
 
-lock: $(UV_BOOTSTRAP) ## Update uv.lock from pyproject.toml and the test agent's requirements; ARGS="--upgrade" for the newest releases the ranges allow
+lock: $(UV_BOOTSTRAP) ## Update uv.lock from pyproject.toml, and requirements/ from it and TEST_AGENT_VERSION; ARGS="--upgrade" for the newest releases the ranges allow
 	$(UV) lock $(ARGS)
+	$(UV) export --quiet --locked --no-dev --no-emit-project --format requirements-txt --output-file $(SERVICE_REQUIREMENTS)
 	echo "ddapm-test-agent==$(TEST_AGENT_VERSION)" | $(UV) pip compile - --quiet --universal --python-version 3.11 \
 		--generate-hashes --custom-compile-command "make lock" --output-file $(AGENT_REQUIREMENTS) $(ARGS)
 

@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, seed, settings
 from schemathesis import checks
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # HELLO_DD_FUZZ_EXAMPLES and HELLO_DD_FUZZ_SEED widen a run by hand (say 300 examples, another seed);
 # make test uses these defaults (about a minute and a half). What a run finds is kept in
