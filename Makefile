@@ -35,7 +35,7 @@ help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(PROJECT_STAMP) $(AGENT_STAMP) $(NPM_STAMP) ## Install the project (.venv), the test agent (.venv-agent) and the Allure CLI (node_modules)
+setup: $(PROJECT_STAMP) $(AGENT_STAMP) $(NPM_STAMP) ## Install the project (.venv) and the test agent (.venv-agent) from their locks, and the Allure CLI (node_modules)
 
 # The exact versions of uv.lock, the project itself editable (src/), with both extras. --locked refuses a
 # uv.lock that no longer matches pyproject.toml: `make lock` updates it.
