@@ -5,32 +5,62 @@ PYTHON ?= python3
 VENV := .venv
 AGENT_VENV := .venv-agent
 TEST_AGENT_VERSION := 1.69.1
+# The test agent's exact versions and hashes, compiled from TEST_AGENT_VERSION by `make lock`.
+AGENT_REQUIREMENTS := requirements/test-agent.txt
+# The services' own dependencies from uv.lock (no extras), exact and hashed, for an image built with pip.
+SERVICE_REQUIREMENTS := requirements/services.txt
 # Stamp files make `setup` idempotent: each step re-runs only when its input changed.
 PROJECT_STAMP := $(VENV)/.hello-dd-installed
 AGENT_STAMP := $(AGENT_VENV)/.ddapm-test-agent-$(TEST_AGENT_VERSION)
 
+# uv installs both environments from their locks: the uv on the PATH when it is this release, else a copy
+# of its own that `make` installs with pip into .venv-uv (or: make setup UV=/path/to/uv).
+UV_VERSION := 0.13.8
+UV_VENV := .venv-uv
+ifeq ($(word 2,$(shell uv --version 2>/dev/null)),$(UV_VERSION))
+UV ?= uv
+else
+UV ?= $(UV_VENV)/bin/uv
+endif
+# uv's own copy is a prerequisite only when it is the one used.
+UV_BOOTSTRAP := $(filter $(UV_VENV)/%,$(UV))
+# make unit: pytest on every core (pytest-xdist); tests marked xdist_group share one worker.
+PYTEST_WORKERS ?= auto
+
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup system-packages up spec rerun report lint openapi test unit test-containers test-compose clean-containers compose-up compose-down mutants fuzz bench clean distclean
+.PHONY: help setup lock system-packages up spec rerun report lint openapi test unit test-containers test-compose clean-containers compose-up compose-down mutants fuzz bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(PROJECT_STAMP) $(AGENT_STAMP) $(NPM_STAMP) ## Install the project (.venv), the test agent (.venv-agent) and the Allure CLI (node_modules)
+setup: $(PROJECT_STAMP) $(AGENT_STAMP) $(NPM_STAMP) ## Install the project (.venv) and the test agent (.venv-agent) from their locks, and the Allure CLI (node_modules)
 
-$(PROJECT_STAMP): pyproject.toml
+# The exact versions of uv.lock, the project itself editable (src/), with both extras. --locked refuses a
+# uv.lock that no longer matches pyproject.toml: `make lock` updates it.
+$(PROJECT_STAMP): pyproject.toml uv.lock | $(UV_BOOTSTRAP)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed; try: make setup PYTHON=python3.11" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet -e '.[spec,dev]'
+	$(UV) sync --quiet --locked --all-extras --python $(PYTHON)
 	@touch $@
 
-# The agent pins OpenTelemetry 1.36: it gets a virtual environment of its own.
-$(AGENT_STAMP):
-	$(PYTHON) -m venv $(AGENT_VENV)
-	$(AGENT_VENV)/bin/pip install --quiet ddapm-test-agent==$(TEST_AGENT_VERSION)
+# The agent pins OpenTelemetry 1.36: it gets a virtual environment of its own, with exactly the versions
+# (and hashes) of its requirements file.
+$(AGENT_STAMP): $(AGENT_REQUIREMENTS) | $(UV_BOOTSTRAP)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(AGENT_VENV)
+	$(UV) pip sync --quiet --require-hashes --python $(AGENT_VENV) $(AGENT_REQUIREMENTS)
 	@rm -f $(AGENT_VENV)/.ddapm-test-agent-* && touch $@
+
+$(UV_VENV)/bin/uv:
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+
+lock: $(UV_BOOTSTRAP) ## Update uv.lock from pyproject.toml, and requirements/ from it and TEST_AGENT_VERSION; ARGS="--upgrade" for the newest releases the ranges allow
+	$(UV) lock $(ARGS)
+	$(UV) export --quiet --locked --no-dev --no-emit-project --format requirements-txt --output-file $(SERVICE_REQUIREMENTS)
+	echo "ddapm-test-agent==$(TEST_AGENT_VERSION)" | $(UV) pip compile - --quiet --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" --output-file $(AGENT_REQUIREMENTS) $(ARGS)
 
 # The Allure 3 report CLI, pinned in package-lock.json.
 $(NPM_STAMP): package-lock.json
@@ -64,8 +94,8 @@ lint: setup ## Check the code: ruff's lint rules, ruff's formatting (changes not
 openapi: setup ## Write each service's OpenAPI document to docs/openapi/ (a test fails when one is out of date)
 	$(VENV)/bin/python scripts/export-openapi.py
 
-unit: setup ## Run the pytest tests only; options: ARGS="-k stack -x"
-	@$(VENV)/bin/pytest $(ARGS); status=$$?; \
+unit: setup ## Run the pytest tests only, on every core, and list the slowest; options: ARGS="-k stack -x"
+	@$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 $(ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make unit: pytest collected no tests, which counts as a failure" >&2; exit 1; fi; \
 	exit $$status
 
@@ -100,7 +130,7 @@ mutants: setup ## Break the stack on purpose in each way scripts/mutants.toml li
 
 clean: ## Remove the run state (.hello-dd/), reports and caches; keep the installed environments
 	rm -rf .hello-dd .pytest_cache reports/allure-results reports/allure-report reports/junit reports/logs reports/test_report.md reports/screenshots
-	find . \( -path ./$(VENV) -o -path ./$(AGENT_VENV) -o -path ./.git \) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find . \( -path ./$(VENV) -o -path ./$(AGENT_VENV) -o -path ./$(UV_VENV) -o -path ./.git \) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-distclean: clean ## Like clean, and remove .venv, .venv-agent, node_modules and the report history too
-	rm -rf $(VENV) $(AGENT_VENV) node_modules reports/allure-history.jsonl
+distclean: clean ## Like clean, and remove .venv, .venv-agent, .venv-uv, node_modules and the report history too
+	rm -rf $(VENV) $(AGENT_VENV) $(UV_VENV) node_modules reports/allure-history.jsonl

@@ -1,5 +1,5 @@
 """Helpers shared by the tests: fake executables, process bookkeeping, a throwaway PostgreSQL cluster and
-throwaway Redis servers."""
+throwaway Redis servers; and the grouping that keeps a shared stack on one worker under pytest-xdist."""
 
 from __future__ import annotations
 
@@ -19,6 +19,28 @@ import pytest
 import redis
 
 from hello_dd.stack import free_port
+
+# --- pytest-xdist (make unit: pytest -n auto --dist loadgroup) ------------------------------------------
+
+#: The fixture scopes that tie tests together: every worker makes its own session-scoped fixtures (a
+#: PostgreSQL cluster, a Redis server: cheap, on free ports and in the worker's own temporary directory),
+#: but a package- or module-scoped one (a running stack) is made once only if its tests share a worker.
+_SHARED_SCOPES = ("package", "module")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Puts the tests that use a package- or module-scoped fixture in one xdist group per package or
+    module (tests/fuzz shares one stack), so that ``--dist loadgroup`` starts that fixture once. Tests
+    that share nothing are spread one by one; a test that names its own ``xdist_group`` keeps it."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None or item.get_closest_marker("xdist_group"):
+            continue
+        scopes = {definitions[-1].scope for definitions in info.name2fixturedefs.values() if definitions}
+        widest = next((scope for scope in _SHARED_SCOPES if scope in scopes), None)
+        if widest is not None:
+            shared = item.path.parent if widest == "package" else item.path
+            item.add_marker(pytest.mark.xdist_group(shared.relative_to(config.rootpath).as_posix()))
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from hello_dd.stack import StackPorts
 
 from .test_up_integration import READY_LINE, START_TIMEOUT, UpProcess, launch_up
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _up(state_dir: Path, ports: StackPorts, *options: str) -> UpProcess:

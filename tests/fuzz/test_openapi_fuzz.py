@@ -18,7 +18,7 @@ from schemathesis import checks
 
 from .support import REQUESTS_SENT
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # HELLO_DD_FUZZ_EXAMPLES (per operation), HELLO_DD_FUZZ_STATEFUL_EXAMPLES (call sequences per service)
 # and HELLO_DD_FUZZ_SEED widen a run (scripts/fuzz.py sets them); make test uses these defaults. What a

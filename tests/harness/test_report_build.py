@@ -157,6 +157,7 @@ def _history_of(report: Path) -> dict[str, list[str]]:
     return {tr["name"]: [item["status"] for item in tr.get("history", [])] for tr in report_test_results(report)}
 
 
+@pytest.mark.slow
 def test_the_history_keeps_every_run_once_and_marks_flaky_scenarios(tmp_path):
     history = tmp_path / "allure-history.jsonl"
     flaky = "The shop greets a shopper at the checkout"
@@ -181,6 +182,7 @@ def test_the_history_keeps_every_run_once_and_marks_flaky_scenarios(tmp_path):
     assert rebuilt.history.earlier_runs == 2 and _history_of(rebuilt.index.parent)[flaky] == ["passed", "failed"]
 
 
+@pytest.mark.slow
 def test_the_history_keeps_the_last_runs_up_to_its_limit(tmp_path):
     history = tmp_path / "allure-history.jsonl"
     for number in range(3):

@@ -17,6 +17,7 @@ SERVICES = ["api-gateway", "inventory-service", "pricing-service"]
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 @pytest.mark.parametrize("tracer", ["otel", "ddtrace"])
 def test_a_product_query_is_read_back_as_one_complete_trace(tracer, tmp_path):
     with LocalStack(StackPorts.free(), workdir=tmp_path, tracer=tracer) as stack:

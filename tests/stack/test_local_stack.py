@@ -167,6 +167,7 @@ def _status(url: str) -> int | None:
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_the_real_stack_starts_restarts_a_service_and_stops_without_leftovers(ports, tmp_path, pid_alive):
     with LocalStack(ports, workdir=tmp_path) as stack:
         pids = stack.pids

@@ -43,6 +43,7 @@ def second_agent(tmp_path):
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_the_otlp_endpoint_variable_alone_moves_the_traces(second_agent, tmp_path):
     api, otlp = second_agent
     elsewhere = TraceReader(api, otlp)
