@@ -33,6 +33,10 @@ OPENTELEMETRY = "otel"
 UNTRACED_PATHS = ("/health", "/metrics")
 # ddtrace's span types of database and cache work.
 DATASTORE_SPAN_TYPES = ("sql", "redis", "cache")
+# Spans ddtrace's integrations make with no setting to turn them off, which OpenTelemetry's do not
+# make: FastAPI's response serialisation, and the aiohttp connector taking (or opening) a connection.
+# They are leaves (or a leaf's parent, both dropped), so no span loses its parent.
+UNWANTED_SPANS = frozenset({"fastapi.serialize_response", "TCPConnector.connect", "TCPConnector._create_connection"})
 
 
 def configured_tracer(env: Mapping[str, str] = os.environ) -> str:
@@ -84,7 +88,8 @@ def start(service: str) -> None:
     class _DropNoise(TraceFilter):
         """Health checks and metric scrapes are polled constantly: tracing them would only add noise.
         Nor is a statement with no request or job above it a trace (a background job's look for work,
-        which runs ``telemetry.quietly()``: ddtrace's integrations do not read OpenTelemetry's switch)."""
+        which runs ``telemetry.quietly()``: ddtrace's integrations do not read OpenTelemetry's switch).
+        Spans of no interest (``UNWANTED_SPANS``) are taken out."""
 
         def process_trace(self, trace):
             ids = {span.span_id for span in trace}
@@ -95,7 +100,7 @@ def start(service: str) -> None:
                     return None
                 if _path(span.get_tag("http.url")).endswith(UNTRACED_PATHS):
                     return None
-            return trace
+            return [span for span in trace if span.name not in UNWANTED_SPANS]
 
     tracer.configure(trace_processors=[_DropNoise()])
 
