@@ -1,21 +1,14 @@
 """Steps that hold a request's trace to its span budget (hello_dd.harness.traces.budget) and check
 that nothing but requests and named background jobs starts a trace."""
 
-import re
 import time
 
 from behave import given, then, when
 from hamcrest import assert_that, empty
 
-from hello_dd.harness.traces.budget import BUDGET, total
+from hello_dd.harness.traces.budget import BUDGET, JOBS, names_a_file, total
 from hello_dd.harness.traces.budget import overspent as budget_overspent
 from hello_dd.harness.traces.model import SERVER, Trace, group_by_trace
-
-# The spans a background job starts a trace with when it found work (telemetry.job in the services).
-JOBS = frozenset({"reservation.sweep", "checkout.recovery", "report.resume", "housekeeping", "report.generate"})
-# A file's path in a span's name: a slash-separated path ending in a file name with an extension,
-# or anything under the system's usual directories.
-FILE_PATH = re.compile(r"(^|\s)(/[\w.-]+)+\.(db|sqlite3?)\b|/(tmp|home|var|work)/")
 
 
 @given("the services have had nothing to do for {seconds:d} seconds")
@@ -65,4 +58,4 @@ def traces_start_at_requests_or_jobs(context):
 @then("no span is named after a file")
 def no_file_names(context):
     spans = [span for trace in _received(context) for span in trace.spans]
-    assert_that([str(s) for s in spans if FILE_PATH.search(s.name)], empty(), "spans named after a file")
+    assert_that([str(s) for s in spans if names_a_file(s.name)], empty(), "spans named after a file")

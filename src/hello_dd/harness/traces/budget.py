@@ -17,6 +17,7 @@ A cache in Redis adds pricing's cache commands, which are budgeted only as ``cac
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -140,6 +141,19 @@ REQUESTS = {
     "report": "`POST /api/v1/reports/generate`, `inventory_summary`, the request and its job",
     "cascade": "`GET /api/v1/health/cascade`, no failure asked",
 }
+
+
+# The spans a background job starts its trace with, when a pass found work (telemetry.job in the
+# services; report.generate when a resumed report job runs on its own).
+JOBS = frozenset({"reservation.sweep", "checkout.recovery", "report.resume", "housekeeping", "report.generate"})
+
+# A file's path in a span's name: a database file, or anything under the usual top directories.
+_FILE_PATH = re.compile(r"(^|\s)/([^\s/]+/)*[^\s/]+\.(db|sqlite3?)\b|(^|\s)/(tmp|home|var|work|root|srv|data)/")
+
+
+def names_a_file(name: str) -> bool:
+    """Whether a span's name holds a file's path (as a SQLite span named for its database file would)."""
+    return _FILE_PATH.search(name) is not None
 
 
 def label(trace: Trace, span: Span) -> str:
