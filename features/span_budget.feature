@@ -28,6 +28,12 @@ Feature: Each request makes the spans of its budget, and an idle stack makes non
       When customer cust-789 orders 1 of product 456
       Then the trace holds exactly the spans of the checkout budget
 
+    @contract:trace-budget @needs-stack-control @fixture.stack-recovered
+    Scenario: A checkout that gives its stock back holds exactly its budget
+      Given pricing-service cannot be reached to finalize prices
+      When customer cust-789 orders 1 of product 456
+      Then the trace holds exactly the spans of the checkout compensated budget
+
     @contract:trace-budget
     Scenario: A bulk check's trace holds exactly its budget
       When a buyer checks the stock and prices of 45 catalogue products

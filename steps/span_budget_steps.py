@@ -6,7 +6,7 @@ import time
 from behave import given, then, when
 from hamcrest import assert_that, empty
 
-from hello_dd.harness.traces.budget import BUDGET, JOBS, names_a_file, total
+from hello_dd.harness.traces.budget import BUDGET, JOBS, RETRY_ATTEMPTS, names_a_file, total
 from hello_dd.harness.traces.budget import overspent as budget_overspent
 from hello_dd.harness.traces.model import SERVER, Trace, group_by_trace
 
@@ -32,7 +32,8 @@ def _request_of(context, pattern):
 def holds_budget(context, pattern):
     services = sorted({row.service for row in BUDGET[pattern]})
     request = _request_of(context, pattern)
-    budget = total(pattern)
+    policy = {RETRY_ATTEMPTS: context.world.policy.retry_attempts}
+    budget = total(pattern, policy)
 
     def complete(found):
         return sum(len(t) for t in found.traces) >= budget
@@ -40,7 +41,7 @@ def holds_budget(context, pattern):
     context.world.traces.of(request, services, until=complete)
     time.sleep(1)  # a span beyond the budget, exported a moment later, is seen too
     trace = context.world.traces.of(request, services).only()
-    assert_that(budget_overspent(trace, pattern), empty(), f"the {pattern} budget, {budget} spans:\n{trace}")
+    assert_that(budget_overspent(trace, pattern, policy), empty(), f"the {pattern} budget, {budget} spans:\n{trace}")
 
 
 def _received(context) -> list[Trace]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hello_dd.harness.traces import Trace, TraceReader, spans_from_datadog, spans_from_otlp
-from hello_dd.harness.traces.budget import BUDGET, ROOT, label, markdown, overspent, shape, total
+from hello_dd.harness.traces.budget import BUDGET, RETRY_ATTEMPTS, ROOT, label, markdown, overspent, shape, total
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCS = Path(__file__).parents[2] / "docs" / "tracing.md"
@@ -47,11 +47,15 @@ def test_a_span_the_budget_does_not_know_is_named():
     assert "api-gateway: 1 x 'TCPConnector.connect' under 'call GET /prices/{productId}', budget 0" in found
 
 
-def test_a_call_that_reached_no_traced_service_is_named_by_its_path():
+def test_a_call_that_reached_no_traced_service_is_named_by_the_route_it_was_for():
     trace = _product_query("otlp")
     call = next(s for s in trace.spans if s.url and "/prices/" in s.url)
     lone = Trace([s for s in trace.spans if s.service != "pricing-service"])
-    assert label(lone, call) == "call GET /prices/123"
+    assert label(lone, call) == "call GET /prices/{productId}"  # from its path, /prices/123
+
+
+def test_a_count_can_be_the_stacks_retry_policy():
+    assert total("checkout compensated", {RETRY_ATTEMPTS: 2}) == total("checkout compensated") - 1
 
 
 def test_the_budget_counts_the_product_querys_six_spans():

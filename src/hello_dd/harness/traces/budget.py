@@ -29,12 +29,20 @@ ROOT = "(root)"
 GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
 
 
+# A count that is the stack's policy: the gateway's tries of a failing call (its /api/v1/policy).
+RETRY_ATTEMPTS = "retry_attempts"
+DEFAULT_POLICY = {RETRY_ATTEMPTS: 3}
+
+
 @dataclass(frozen=True)
 class Row:
     service: str
     span: str
     parent: str
-    count: int
+    count: int | str  # a number, or the name of a policy value (RETRY_ATTEMPTS)
+
+    def expected(self, policy: dict[str, int]) -> int:
+        return self.count if isinstance(self.count, int) else policy[self.count]
 
     @property
     def kind(self) -> str:
@@ -50,7 +58,7 @@ class Row:
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
-def _rows(service: str, parent: str, *spans: tuple[str, int]) -> list[Row]:
+def _rows(service: str, parent: str, *spans: tuple[str, int | str]) -> list[Row]:
     return [Row(service, span, parent, count) for span, count in spans]
 
 
@@ -105,6 +113,41 @@ BUDGET: dict[str, list[Row]] = {
         *_rows(PRICING, "call POST /quotes", ("POST /quotes", 1)),
         *_rows(PRICING, "call POST /quotes/{quoteId}/finalize", ("POST /quotes/{quoteId}/finalize", 1)),
     ],
+    # The same order when pricing-service cannot be reached to finalize the price: the finalize call
+    # fails as many times as the gateway tries (the policy's retry_attempts, 3 by default), and the
+    # reservation is released. Nothing reached pricing's finalize, so those calls have no child.
+    "checkout compensated": [
+        *_rows(GATEWAY, ROOT, (_ORDER, 1)),
+        *_rows(
+            GATEWAY,
+            _ORDER,
+            ("SQL INSERT", 1),
+            ("SQL UPDATE", 1),
+            ("checkout.check_stock", 1),
+            ("checkout.price", 1),
+            ("checkout.reserve", 1),
+            ("checkout.finalize", 1),
+            ("checkout.compensate", 1),
+        ),
+        *_rows(GATEWAY, "checkout.check_stock", ("call POST /inventory/check", 1)),
+        *_rows(GATEWAY, "checkout.price", ("call POST /quotes", 1)),
+        *_rows(GATEWAY, "checkout.reserve", ("call POST /reservations", 1)),
+        *_rows(GATEWAY, "checkout.finalize", ("call POST /quotes/{quoteId}/finalize", RETRY_ATTEMPTS)),
+        *_rows(
+            GATEWAY, "checkout.compensate", ("call POST /reservations/{reservationId}/release", 1), ("SQL UPDATE", 2)
+        ),
+        *_rows(INVENTORY, "call POST /inventory/check", ("POST /inventory/check", 1)),
+        *_rows(INVENTORY, "POST /inventory/check", ("SQL SELECT", 1)),
+        *_rows(INVENTORY, "call POST /reservations", ("POST /reservations", 1)),
+        *_rows(INVENTORY, "POST /reservations", ("SQL INSERT", 2), ("SQL UPDATE", 1)),
+        *_rows(
+            INVENTORY,
+            "call POST /reservations/{reservationId}/release",
+            ("POST /reservations/{reservationId}/release", 1),
+        ),
+        *_rows(INVENTORY, "POST /reservations/{reservationId}/release", ("SQL SELECT", 2), ("SQL UPDATE", 2)),
+        *_rows(PRICING, "call POST /quotes", ("POST /quotes", 1)),
+    ],
     "bulk check": [
         *_rows(GATEWAY, ROOT, (_BULK, 1)),
         *_rows(GATEWAY, _BULK, ("call POST /inventory/bulk", 3), ("call POST /prices/bulk", 3)),
@@ -132,10 +175,17 @@ BUDGET: dict[str, list[Row]] = {
     ],
 }
 
+# The routes the budget names, to name a call by the route it was for.
+_ROUTES = sorted(
+    {row.span.split(" ", 2)[2] for rows in BUDGET.values() for row in rows if row.span.startswith("call ")}
+)
+
 # How each pattern is asked for, in the budget's table.
 REQUESTS = {
     "product query": "`GET /api/v1/products/123`",
     "checkout": "`POST /api/v1/orders`, one product, succeeds",
+    "checkout compensated": "`POST /api/v1/orders`, one product, pricing-service unreachable to finalize: "
+    "the stock is given back",
     "bulk check": "`POST /api/v1/products/bulk-check`, 45 catalogue products with prices: 3 chunks of at most 20, "
     "each checked with inventory, then priced",
     "report": "`POST /api/v1/reports/generate`, `inventory_summary`, the request and its job",
@@ -160,7 +210,7 @@ def label(trace: Trace, span: Span) -> str:
     """The span's name in the budget (see the module's description)."""
     if span.db_system is not None:
         kind = "cache" if span.db_system in CACHE_SYSTEMS else "SQL"
-        return f"{kind} {span.db_operation or '?'}"
+        return f"{kind} {span.db_operation or span.name}"
     if span.kind == SERVER:
         return span.name
     if span.url is not None:
@@ -168,13 +218,22 @@ def label(trace: Trace, span: Span) -> str:
         if reached is not None:
             return f"call {reached.name}"
         method = span.attribute("http.request.method", span.attribute("http.method", ""))
-        return f"call {method} {_path(span.url)}"
+        return f"call {method} {_route(_path(span.url))}"
     return span.name
 
 
 def _path(url: str) -> str:
     rest = url.split("://", 1)[-1]
     return "/" + rest.split("/", 1)[1].split("?", 1)[0] if "/" in rest else "/"
+
+
+def _route(path: str) -> str:
+    """The budget's route a path matches (``/quotes/q-1/finalize``: ``/quotes/{quoteId}/finalize``),
+    for a call that reached no traced service (the fault proxy cut it); else the path itself."""
+    for route in _ROUTES:
+        if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", route), path):
+            return route
+    return path
 
 
 def shape(trace: Trace) -> Counter[tuple[str, str, str]]:
@@ -186,10 +245,12 @@ def shape(trace: Trace) -> Counter[tuple[str, str, str]]:
     return counts
 
 
-def overspent(trace: Trace, pattern: str) -> list[str]:
+def overspent(trace: Trace, pattern: str, policy: dict[str, int] | None = None) -> list[str]:
     """Where the trace differs from the pattern's budget: a span it lacks, one too many, or one the
-    budget does not know; empty when it holds exactly the budgeted spans."""
-    expected = {row.key: row.count for row in BUDGET[pattern]}
+    budget does not know; empty when it holds exactly the budgeted spans. ``policy``: the stack's
+    values for counts that depend on it (default: the reference stack's, ``DEFAULT_POLICY``)."""
+    policy = policy or DEFAULT_POLICY
+    expected = {row.key: row.expected(policy) for row in BUDGET[pattern]}
     found = shape(trace)
     problems = []
     for key in sorted(set(expected) | set(found)):
@@ -200,8 +261,8 @@ def overspent(trace: Trace, pattern: str) -> list[str]:
     return problems
 
 
-def total(pattern: str) -> int:
-    return sum(row.count for row in BUDGET[pattern])
+def total(pattern: str, policy: dict[str, int] | None = None) -> int:
+    return sum(row.expected(policy or DEFAULT_POLICY) for row in BUDGET[pattern])
 
 
 def markdown() -> str:
@@ -209,6 +270,10 @@ def markdown() -> str:
     parts = []
     for pattern, rows in BUDGET.items():
         parts.append(f"### {pattern}: {total(pattern)} spans\n\n{REQUESTS[pattern]}\n")
+        if any(isinstance(row.count, str) for row in rows):
+            parts.append(
+                f"(`{RETRY_ATTEMPTS}`: the gateway's tries of a failing call, {DEFAULT_POLICY[RETRY_ATTEMPTS]} by default)\n"
+            )
         parts.append("| service | span | kind | parent | count |\n|---|---|---|---|---|")
         parts.extend(f"| {r.service} | `{r.span}` | {r.kind} | `{r.parent}` | {r.count} |" for r in rows)
         parts.append("")
