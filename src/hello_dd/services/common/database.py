@@ -10,10 +10,16 @@ in WAL mode keeps every committed transaction across a crash of the process (SIG
 a power cut may lose the last ones.
 
 PostgreSQL is used when the URL says ``postgresql://``; the installed driver is psycopg 3.
+
+What the tracers see: one span per statement, named for the database (``SELECT inventory``), never for
+a file. A SQLite engine's URL therefore carries the database's *name* (the file's stem) and connects to
+the file through ``creator``; the tracers read the name from the URL (``db.namespace``). The
+``BEGIN`` that opens a SQLite transaction goes straight to the driver, so it is no statement span.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,8 +66,15 @@ def _sqlite_engine(url: URL) -> Engine:
     if url.database in (None, "", ":memory:"):
         # Every pooled connection would open its own empty in-memory database.
         raise ValueError("DATABASE_URL must name a SQLite file; in-memory SQLite is not supported")
-    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    path = Path(url.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def connect() -> sqlite3.Connection:
+        # As SQLAlchemy's pysqlite dialect would for a file: pooled connections move between threads.
+        return sqlite3.connect(path, check_same_thread=False)
+
+    # The name, not the path, is what the tracers report (db.namespace and the span name).
+    engine = create_engine(url.set(database=path.stem), creator=connect)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
@@ -85,7 +98,9 @@ def _begin_sqlite_transaction(conn: Connection) -> None:
         # The hot read path (see inventory's StockRepository.read): each statement is its own snapshot
         # of the latest commit. A BEGIN here would pin one snapshot for the connection's whole life.
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITES, False) else "BEGIN")
+    # Straight to the driver: a transaction's start is no statement of its own in a trace.
+    driver: sqlite3.Connection = conn.connection.dbapi_connection  # type: ignore[assignment]
+    driver.execute("BEGIN IMMEDIATE" if options.get(_WRITES, False) else "BEGIN")
 
 
 @contextmanager

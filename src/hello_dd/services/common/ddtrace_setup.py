@@ -17,7 +17,8 @@ What it sets up (a variable the caller already set wins, except the service name
 - traces to the agent's Datadog intake (``DD_TRACE_AGENT_URL``), flushed as often as the standard
   ``OTEL_BSP_SCHEDULE_DELAY`` says (milliseconds; ddtrace reads ``OTEL_SERVICE_NAME``,
   ``OTEL_RESOURCE_ATTRIBUTES`` and ``OTEL_TRACES_SAMPLER`` itself);
-- ``/health`` and ``/metrics`` untraced, as under OpenTelemetry.
+- ``/health`` and ``/metrics`` untraced, as under OpenTelemetry, and no trace that starts at a
+  database statement (see ``telemetry.quietly``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ from hello_dd import __version__
 DDTRACE = "ddtrace"
 OPENTELEMETRY = "otel"
 UNTRACED_PATHS = ("/health", "/metrics")
+# ddtrace's span types of database and cache work.
+DATASTORE_SPAN_TYPES = ("sql", "redis", "cache")
+# Spans ddtrace's integrations make with no setting to turn them off, which OpenTelemetry's do not
+# make: FastAPI's response serialisation, and the aiohttp connector taking (or opening) a connection.
+# They are leaves (or a leaf's parent, both dropped), so no span loses its parent.
+UNWANTED_SPANS = frozenset({"fastapi.serialize_response", "TCPConnector.connect", "TCPConnector._create_connection"})
 
 
 def configured_tracer(env: Mapping[str, str] = os.environ) -> str:
@@ -78,18 +85,24 @@ def start(service: str) -> None:
     import ddtrace.auto  # noqa: F401 - imported for its effect: patches fastapi, starlette, aiohttp, the OpenTelemetry API
     from ddtrace.trace import TraceFilter, tracer
 
-    class _DropOperationalRequests(TraceFilter):
-        """Health checks and metric scrapes are polled constantly: tracing them would only add noise."""
+    class _DropNoise(TraceFilter):
+        """Health checks and metric scrapes are polled constantly: tracing them would only add noise.
+        Nor is a statement with no request or job above it a trace (a background job's look for work,
+        which runs ``telemetry.quietly()``: ddtrace's integrations do not read OpenTelemetry's switch).
+        Spans of no interest (``UNWANTED_SPANS``) are taken out."""
 
         def process_trace(self, trace):
             ids = {span.span_id for span in trace}
             for span in trace:
-                local_root = span.parent_id not in ids
-                if local_root and _path(span.get_tag("http.url")).endswith(UNTRACED_PATHS):
+                if span.parent_id in ids:
+                    continue
+                if span.span_type in DATASTORE_SPAN_TYPES and span.parent_id in (None, 0):
                     return None
-            return trace
+                if _path(span.get_tag("http.url")).endswith(UNTRACED_PATHS):
+                    return None
+            return [span for span in trace if span.name not in UNWANTED_SPANS]
 
-    tracer.configure(trace_processors=[_DropOperationalRequests()])
+    tracer.configure(trace_processors=[_DropNoise()])
 
 
 def _path(url: object) -> str:

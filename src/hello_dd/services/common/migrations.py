@@ -15,6 +15,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine
 
+from hello_dd.services.common import telemetry
+
 #: Given a connection to a database without revision history, the revision its tables match (None:
 #: the database is empty, every migration runs).
 LegacyRevision = Callable[[Connection], str | None]
@@ -25,7 +27,8 @@ def migrate(engine: Engine, migrations_package: str, legacy_revision: LegacyRevi
     (e.g. ``hello_dd.services.inventory:migrations``)."""
     config = Config()
     config.set_main_option("script_location", migrations_package)
-    with engine.begin() as connection:
+    # Start-up work, no request's: its statements make no spans (telemetry.quietly).
+    with telemetry.quietly(), engine.begin() as connection:
         config.attributes["connection"] = connection
         if MigrationContext.configure(connection).get_current_revision() is None and (
             revision := legacy_revision(connection)

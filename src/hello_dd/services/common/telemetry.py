@@ -5,9 +5,15 @@ span by hand; the spans come from:
 - FastAPI's own OpenTelemetry support: one server span per request (:func:`fastapi_telemetry`);
 - ``opentelemetry-instrumentation-aiohttp-client``: one client span per call the gateway makes, whose
   W3C trace context and baggage go out in the call's headers;
-- ``opentelemetry-instrumentation-sqlalchemy``: one span per SQL statement (SQLite and PostgreSQL);
+- ``opentelemetry-instrumentation-sqlalchemy``: one span per SQL statement (SQLite and PostgreSQL),
+  and none for taking a connection from the pool (its ``connect`` span is unwrapped, see :func:`start`);
 - ``opentelemetry-instrumentation-redis``: one span per Redis command of pricing's cache;
-- the OpenTelemetry API, for the few spans the code starts itself (checkout steps, report work).
+- the OpenTelemetry API, for the few spans the code starts itself (checkout steps, report work, and
+  the background jobs, :func:`job` and :func:`quietly`).
+
+Every trace starts at a request or at a named background job: a job's look for work runs
+:func:`quietly` (no span), and only a pass that found work makes the job's span, its statements and
+calls under it. An idle service sends no spans.
 
 They leave through the SDK's ``BatchSpanProcessor`` and the stock OTLP/HTTP exporter, so the usual
 variables decide where they go and how: ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``_TRACES_ENDPOINT``),
@@ -25,7 +31,8 @@ services import by name.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -33,6 +40,7 @@ from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
@@ -128,11 +136,22 @@ def start(service: str) -> TracerProvider:
         # refuse 2.1 silently; it relies only on SQLAlchemy's engine events, which 2.1 keeps, and the
         # tests read its spans back from the real services (tests/tracing).
         SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
+        _no_connect_spans()
     if "redis" not in disabled:
         from opentelemetry.instrumentation.redis import RedisInstrumentor
 
         RedisInstrumentor().instrument(tracer_provider=provider)
     return provider
+
+
+def _no_connect_spans() -> None:
+    """The SQLAlchemy instrumentation wraps ``Engine.connect`` in a ``connect`` span, with no option to
+    turn it off: a span per connection taken from the pool, beside every statement, says nothing a
+    trace reader needs. The wrapper is taken off again (the statement spans come from engine events)."""
+    from opentelemetry.instrumentation.utils import unwrap
+    from sqlalchemy.engine.base import Engine
+
+    unwrap(Engine, "connect")
 
 
 def _request_url(scope: MutableMapping[str, Any]) -> str:
@@ -211,3 +230,21 @@ def current_context() -> Context:
 
 def tracer(name: str) -> trace.Tracer:
     return trace.get_tracer(name)
+
+
+@contextmanager
+def quietly() -> Iterator[None]:
+    """No span for what runs in the block (the instrumentations' standard switch): a background job's
+    look for work, which would otherwise send a trace of database spans every few seconds. Under
+    ddtrace, whose integrations do not read it, ``ddtrace_setup`` drops such traces instead."""
+    with suppress_instrumentation():
+        yield
+
+
+def job(name: str, start_time: int | None = None, **attributes: str | int | float | bool) -> Any:
+    """The span of one pass of a background job that found work (``reservation.sweep``,
+    ``checkout.recovery`` ...): a trace of its own, its statements and calls under it. ``start_time``
+    (``time.time_ns()``) when the pass began before the span, as a pass run :func:`quietly` does."""
+    return trace.get_tracer(__name__).start_as_current_span(
+        name, context=Context(), kind=trace.SpanKind.INTERNAL, attributes=attributes, start_time=start_time
+    )

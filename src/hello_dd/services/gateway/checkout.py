@@ -22,6 +22,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from hello_dd.services.common import telemetry
 from hello_dd.services.common.correlation import acting_for
 from hello_dd.services.common.errors import ApiError
 from hello_dd.services.common.telemetry import tracer
@@ -241,9 +242,16 @@ class CheckoutSaga:
     async def recover(self) -> int:
         """Settles every unfinished checkout no request of this process is running (those of a gateway
         that stopped, and releases that had to wait). Returns how many were looked at."""
-        records = [r for r in await self.db.run(self.book.unsettled) if r.checkout_id not in self.in_flight]
+        with telemetry.quietly():  # an empty look leaves no trace
+            unsettled = await self.db.run(self.book.unsettled)
+        records = [r for r in unsettled if r.checkout_id not in self.in_flight]
         if not records:
             return 0
+        with telemetry.job("checkout.recovery", **{"hello_dd.checkouts.unsettled": len(records)}):
+            await self._settle_all(records)
+        return len(records)
+
+    async def _settle_all(self, records: list[CheckoutRecord]) -> None:
         limit = asyncio.Semaphore(RECOVERY_CONCURRENCY)
 
         async def settle(record: CheckoutRecord) -> None:
@@ -264,7 +272,6 @@ class CheckoutSaga:
                     )
 
         await asyncio.gather(*(settle(record) for record in records))
-        return len(records)
 
     async def _settle(self, record: CheckoutRecord) -> str:
         if record.state == STARTED:

@@ -12,11 +12,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from hello_dd.services.common import telemetry
 from hello_dd.services.common.periodic import repeat
 from hello_dd.services.common.settings import GatewaySettings
 from hello_dd.services.gateway.checkout import CheckoutSaga
@@ -52,6 +54,17 @@ class Maintenance:
         ]
 
     async def housekeeping(self) -> dict[str, int]:
+        """Deletes what is past its retention. The pass runs without spans (it runs every few minutes and
+        mostly finds nothing); one that deleted something is one ``housekeeping`` span, with the counts."""
+        began = time.time_ns()
+        with telemetry.quietly():
+            deleted = await self._forget_expired()
+        if any(deleted.values()):
+            with telemetry.job("housekeeping", began, **{f"hello_dd.deleted.{k}": n for k, n in deleted.items()}):
+                log.info("housekeeping deleted records past their retention", extra={"deleted": deleted})
+        return deleted
+
+    async def _forget_expired(self) -> dict[str, int]:
         s, now = self.settings, utc_now()
         keys_before = now - timedelta(hours=s.idempotency_key_retention_hours)
         orders_before = now - timedelta(days=s.order_retention_days) if s.order_retention_days else None
@@ -64,6 +77,4 @@ class Maintenance:
             "checkouts": checkouts,
             "orders": orders,
         }
-        if any(deleted.values()):
-            log.info("housekeeping deleted records past their retention", extra={"deleted": deleted})
         return deleted

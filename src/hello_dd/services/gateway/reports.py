@@ -17,6 +17,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from hello_dd.services.common import telemetry
 from hello_dd.services.common.correlation import acting_for, current_correlation_id
 from hello_dd.services.common.telemetry import Context, current_context, tracer
 from hello_dd.services.gateway.bulk import gather_chunks, product_sort_key
@@ -138,7 +139,15 @@ class ReportRunner:
     async def resume_orphans(self) -> int:
         """Runs again the jobs a stopped gateway left queued or running, or fails those already
         started ``max_attempts`` times. Returns how many were found."""
-        orphans = await self.db.run(self.store.orphans)
+        with telemetry.quietly():  # an empty look leaves no trace
+            orphans = await self.db.run(self.store.orphans)
+        if orphans:
+            # Each resumed job's report.generate is a child of this span (its task starts under it).
+            with telemetry.job("report.resume", **{"hello_dd.report_jobs.unfinished": len(orphans)}):
+                await self._resume(orphans)
+        return len(orphans)
+
+    async def _resume(self, orphans: list[Job]) -> None:
         for job in orphans:
             if job.attempts >= self.max_attempts:
                 error = {
@@ -153,7 +162,6 @@ class ReportRunner:
                 log.warning(
                     "report job resumed after a restart", extra={"job_id": job.job_id, "report_type": job.report_type}
                 )
-        return len(orphans)
 
     def _launch(self, job: Job, parent: Context | None) -> None:
         task = asyncio.get_running_loop().create_task(self._run(job, parent))

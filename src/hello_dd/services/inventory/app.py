@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from hello_dd.services.common import simulate
+from hello_dd.services.common import simulate, telemetry
 from hello_dd.services.common.app import create_service_app
 from hello_dd.services.common.periodic import repeat, running
 from hello_dd.services.common.settings import InventorySettings
@@ -36,8 +36,9 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_db_engine(settings.database_url)
         try:
-            create_schema(engine)
-            added = seed_catalogue(engine)
+            with telemetry.quietly():  # start-up work, no request's: no spans
+                create_schema(engine)
+                added = seed_catalogue(engine)
             log.info("inventory database ready", extra={"database": database, "products_added": added})
             stock = app.state.stock = StockRepository(engine, hold_seconds=settings.reservation_hold_seconds)
 

@@ -1,0 +1,71 @@
+"""The span budget (hello_dd.harness.traces.budget): how it names spans under either tracer, how it
+tells a trace that differs from its budget, and docs/tracing.md's tables, which are made from it.
+The traces are the recorded payloads of tests/harness/fixtures (a product query recorded before its
+inventory statement was traced, and, under ddtrace, before the spans ddtrace makes unasked were
+taken out): each differs from the budget in a known way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hello_dd.harness.traces import Trace, TraceReader, spans_from_datadog, spans_from_otlp
+from hello_dd.harness.traces.budget import BUDGET, RETRY_ATTEMPTS, ROOT, label, markdown, overspent, shape, total
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOCS = Path(__file__).parents[2] / "docs" / "tracing.md"
+PRODUCT = "GET /api/v1/products/{product_id}"
+
+
+def _product_query(fmt: str) -> Trace:
+    parse = spans_from_otlp if fmt == "otlp" else spans_from_datadog
+    spans = parse(json.loads((FIXTURES / f"traces_{fmt}.json").read_text()))
+    reader = TraceReader("http://agent", "http://otlp", fmt)
+    return reader.request_traces(spans, correlation_id="fixture-product").only()
+
+
+@pytest.mark.parametrize("fmt", ["otlp", "datadog"])
+def test_spans_are_named_alike_under_both_tracers(fmt):
+    counts = shape(_product_query(fmt))
+    assert counts["api-gateway", PRODUCT, ROOT] == 1  # under the caller's span, which is not in the trace
+    assert counts["api-gateway", "call GET /inventory/{productId}", PRODUCT] == 1
+    assert counts["inventory-service", "GET /inventory/{productId}", "call GET /inventory/{productId}"] == 1
+    assert counts["pricing-service", "GET /prices/{productId}", "call GET /prices/{productId}"] == 1
+
+
+def test_a_missing_span_is_named():
+    assert overspent(_product_query("otlp"), "product query") == [
+        "inventory-service: 0 x 'SQL SELECT' under 'GET /inventory/{productId}', budget 1"
+    ]
+
+
+def test_a_span_the_budget_does_not_know_is_named():
+    found = overspent(_product_query("datadog"), "product query")
+    assert "api-gateway: 1 x 'fastapi.serialize_response' under 'GET /api/v1/products/{product_id}', budget 0" in found
+    assert "api-gateway: 1 x 'TCPConnector.connect' under 'call GET /prices/{productId}', budget 0" in found
+
+
+def test_a_call_that_reached_no_traced_service_is_named_by_the_route_it_was_for():
+    trace = _product_query("otlp")
+    call = next(s for s in trace.spans if s.url and "/prices/" in s.url)
+    lone = Trace([s for s in trace.spans if s.service != "pricing-service"])
+    assert label(lone, call) == "call GET /prices/{productId}"  # from its path, /prices/123
+
+
+def test_a_count_can_be_the_stacks_retry_policy():
+    assert total("checkout compensated", {RETRY_ATTEMPTS: 2}) == total("checkout compensated") - 1
+
+
+def test_the_budget_counts_the_product_querys_six_spans():
+    assert total("product query") == 6
+    assert sum(row.count for row in BUDGET["product query"] if row.kind == "server") == 3
+    assert {row.kind for row in BUDGET["checkout"]} == {"server", "client", "internal"}
+
+
+def test_the_tracing_page_shows_the_budget_as_the_harness_holds_it():
+    page = DOCS.read_text()
+    start = page.index("-->\n", page.index("<!-- budget:")) + len("-->\n")
+    end = page.index("<!-- end of budget -->")
+    assert page[start:end] == markdown(), "docs/tracing.md: paste `python -m hello_dd.harness.traces.budget`"
