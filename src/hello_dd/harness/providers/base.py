@@ -58,6 +58,8 @@ class StackProvider(ABC):
     reads_logs: bool = False
     #: True when the provider can cut a service off the network while it keeps running.
     cuts_network: bool = False
+    #: True when the provider runs the reference stack built from this repository (its span budgets hold).
+    builds_reference_stack: bool = False
 
     @abstractmethod
     def start(self) -> None: ...

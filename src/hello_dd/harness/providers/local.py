@@ -18,6 +18,7 @@ from hello_dd.topology import PROXIED, SERVICES, TEST_AGENT, service
 
 class LocalProcesses(ProxiedFaults[FaultProxy]):
     name = "local"
+    builds_reference_stack = True
     controls_stack = True
     reads_logs = True
 
