@@ -322,6 +322,7 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
         self._urls: StackUrls | None = None
         self._wired = False
         self._cut_off: dict[str, list[str]] = {}  # service -> the networks it was disconnected from
+        self._container_ids: dict[str, str] = {}
 
     # -- Compose -----------------------------------------------------------------------------------
 
@@ -439,6 +440,7 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
                 self._compose("down", "-v", "--remove-orphans")
         self._wired = False
         self.proxies.clear()
+        self._container_ids.clear()
 
     # -- what the suite reads ----------------------------------------------------------------------
 
@@ -464,19 +466,23 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
 
     # -- control -----------------------------------------------------------------------------------
 
+    # Stop, kill and start go to the service's container (``docker-compose ps -q``) through the Docker API,
+    # which is what Compose's commands do too: ``docker-compose stop`` itself needs seconds to start, longer
+    # than a scenario holds a request back to stop the service meanwhile.
+
     def stop_service(self, name: str) -> None:
         """``docker-compose stop``: SIGTERM, then SIGKILL after 5 s."""
         self._note_interrupted(name)
-        self._compose("stop", "-t", "5", self.mapping.role(name).compose_name)
+        self._container(name).stop(timeout=5)
 
     def kill_service(self, name: str) -> None:
         """``docker-compose kill``: SIGKILL, no shutdown code runs."""
         self._note_interrupted(name)
-        self._compose("kill", "-s", "SIGKILL", self.mapping.role(name).compose_name)
+        self._container(name).kill()
 
     def start_service(self, name: str) -> None:
         """``docker-compose start``, then wait until ``/health`` answers again."""
-        self._compose("start", self.mapping.role(name).compose_name)
+        self._container(name).start()
         self._wait_until_healthy(name)
         self._note_back(name)
 
@@ -486,12 +492,15 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
         self._wait_until_healthy(name)
 
     def _container(self, name: str) -> Any:
+        """The service's container (its state read now); its id is asked of Compose once."""
         import docker
 
-        ids = self._compose("ps", "-a", "-q", self.mapping.role(name).compose_name).split()
-        if not ids:
-            raise StackControlUnavailable(f"Compose has no container of {name} in project {self.project}")
-        return docker.from_env().containers.get(ids[0])
+        if name not in self._container_ids:
+            ids = self._compose("ps", "-a", "-q", self.mapping.role(name).compose_name).split()
+            if not ids:
+                raise StackControlUnavailable(f"Compose has no container of {name} in project {self.project}")
+            self._container_ids[name] = ids[0]
+        return docker.from_env().containers.get(self._container_ids[name])
 
     def disconnect_service(self, name: str) -> None:
         """``docker network disconnect`` from each network the service is on: its name no longer resolves
