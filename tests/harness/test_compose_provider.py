@@ -16,6 +16,7 @@ from hello_dd.harness.providers.compose import (
     container_ports,
     load_mapping,
     override_document,
+    published_url,
     read_mapping_file,
     strip_log_prefixes,
 )
@@ -176,6 +177,18 @@ def test_published_ports_are_read_in_both_syntaxes():
         9000,
         81,
     ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "url"),
+    [
+        ("0.0.0.0:8000\n", "http://127.0.0.1:8000"),
+        ("127.0.0.1:49153", "http://127.0.0.1:49153"),
+        ("[::]:81", "http://127.0.0.1:81"),
+    ],
+)
+def test_a_published_port_is_reached_on_this_machine(answer, url):
+    assert published_url(answer) == url
 
 
 def test_compose_log_prefixes_are_removed():

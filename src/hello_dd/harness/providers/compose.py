@@ -278,7 +278,7 @@ def override_document(
     return document
 
 
-def _host_url(address: str) -> str:
+def published_url(address: str) -> str:
     """``docker-compose port``'s answer (``0.0.0.0:8000``, ``[::]:8000``) as a URL on this machine."""
     host, _, port = address.strip().rpartition(":")
     if host in ("0.0.0.0", "[::]", "::", ""):
@@ -353,7 +353,7 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
         address = self._compose("port", compose_name, str(port)).strip()
         if not address:
             raise ContainersUnavailable(f"Compose service {compose_name} publishes no port {port} on this machine")
-        return _host_url(address)
+        return published_url(address)
 
     # -- start and stop ----------------------------------------------------------------------------
 
