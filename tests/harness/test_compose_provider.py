@@ -4,10 +4,14 @@ the whole specification in `make test-compose`."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hello_dd.harness.providers import ComposeProject, ConfigurationError, provider_from_userdata
 from hello_dd.harness.providers.compose import (
@@ -224,3 +228,25 @@ def test_bad_compose_options_are_refused(tmp_path):
         provider_from_userdata({"stack": "compose", "compose_attach": "yes"}, tmp_path)
     with pytest.raises(ConfigurationError, match="cannot be read"):
         provider_from_userdata({"stack": "compose", "compose_mapping": str(tmp_path / "none.toml")}, tmp_path)
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose") and not shutil.which("docker"), reason="no Compose installed")
+@pytest.mark.parametrize(
+    ("compose_file", "mapping_file", "gateway"),
+    [
+        ("docker-compose.yml", "containers/compose/hello-dd.toml", "api-gateway"),
+        ("containers/compose/renamed.yml", "containers/compose/renamed.toml", "shop-gateway"),
+    ],
+)
+def test_compose_accepts_the_override_of_the_repositorys_projects(tmp_path, compose_file, mapping_file, gateway):
+    """Compose itself (v1 or v2, no engine needed) merges the user's file and the override."""
+    compose = [str(ROOT / "scripts/compose.sh"), "-f", str(ROOT / compose_file)]
+    config = yaml.safe_load(subprocess.run([*compose, "config"], capture_output=True, text=True, check=True).stdout)
+    mapping = read_mapping_file(ROOT / mapping_file)
+    override = tmp_path / "override.yml"
+    override.write_text(json.dumps(_override(mapping, config)), encoding="utf-8")
+    merged = subprocess.run([*compose, "-f", str(override), "config"], capture_output=True, text=True, check=True)
+    services = yaml.safe_load(merged.stdout)["services"]
+    assert services[gateway]["environment"]["INVENTORY_URL"] == "http://spec-inventory-proxy:9000"
+    assert services[gateway]["environment"]["OTEL_SERVICE_NAME"] == "api-gateway"  # the user's own is kept
+    assert {"spec-inventory-proxy", "spec-pricing-proxy", AGENT_SERVICE} <= set(services)
