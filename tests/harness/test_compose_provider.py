@@ -22,7 +22,6 @@ from hello_dd.harness.providers.compose import (
     override_document,
     published_url,
     read_mapping_file,
-    strip_log_prefixes,
 )
 from hello_dd.topology import GATEWAY, INVENTORY, PRICING
 
@@ -193,11 +192,6 @@ def test_published_ports_are_read_in_both_syntaxes():
 )
 def test_a_published_port_is_reached_on_this_machine(answer, url):
     assert published_url(answer) == url
-
-
-def test_compose_log_prefixes_are_removed():
-    text = 'shop-gateway_1  | {"level": "info"}\nshop-gateway_1  | plain | text\n'
-    assert strip_log_prefixes(text) == '{"level": "info"}\nplain | text\n'
 
 
 def test_stack_compose_is_chosen_with_its_options(tmp_path):

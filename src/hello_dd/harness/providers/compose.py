@@ -12,8 +12,9 @@ directory (:func:`override_document`) and runs ``docker-compose -f USER.yml -f O
 - the extra environment the mapping file gives a service, if any.
 
 The services are found by their Compose service names and reached at the ports Compose published
-(``docker-compose port``). Stop, start and kill are Compose's own commands; a service is cut off the
-network with ``docker network disconnect``; its log is ``docker-compose logs``. The names, variables and
+(``docker-compose port``). Stop, start and kill act on the service's Compose container as Compose's own
+commands do; a service is cut off the network with ``docker network disconnect``; its log lines are its
+container's (saved with ``docker-compose logs`` at the end). The names, variables and
 ports are a :class:`ComposeMapping`: hello-dd's by default, changed with ``-D`` options or a TOML
 mapping file (``-D compose_mapping=FILE``; docs/your-own-stack.md).
 """
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import shlex
 import subprocess
 import time
@@ -461,8 +461,10 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
         return f"Compose project {self.project} ({files}; {names}), gateway {self.urls.gateway}"
 
     def logs(self, name: str) -> list[LogLine]:
-        text = self._compose("logs", "--no-color", self.mapping.role(name).compose_name)
-        return parse_lines(name, strip_log_prefixes(text))
+        """What the service's container wrote, through the Docker API (``docker-compose logs`` adds a
+        prefix and an "Attaching to" line, and needs seconds to start: the scenarios read logs often)."""
+        text = self._container(name).logs(stdout=True, stderr=True).decode("utf-8", errors="replace")
+        return parse_lines(name, text)
 
     # -- control -----------------------------------------------------------------------------------
 
@@ -530,11 +532,3 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
 
     def _is_connected(self, name: str) -> bool:
         return name not in self._cut_off
-
-
-_PREFIX = re.compile(r"^[^|\n]*\| ?", re.M)
-
-
-def strip_log_prefixes(text: str) -> str:
-    """``docker-compose logs`` output without the ``service_1  | `` Compose puts before every line."""
-    return _PREFIX.sub("", text)
