@@ -19,6 +19,7 @@ from hello_dd.harness.providers.compose import (
 from hello_dd.harness.providers.containers import IMAGE, DockerContainers
 from hello_dd.harness.providers.external import ExternalStack
 from hello_dd.harness.providers.local import LocalProcesses
+from hello_dd.harness.providers.tools import REPO_ROOT
 from hello_dd.topology import GATEWAY, SERVICES, TEST_AGENT
 
 PROVIDERS = {
@@ -43,7 +44,7 @@ def _flag(userdata: Mapping[str, str], option: str, default: str) -> bool:
 def _compose_project(userdata: Mapping[str, str], reports_dir: Path) -> ComposeProject:
     """-D compose_file (the repository's docker-compose.yml by default; several separated by commas),
     compose_project, compose_attach, compose_mapping (a TOML file) and compose_PREFIX_service/variable."""
-    files = [Path(f) for f in userdata.get("compose_file", "docker-compose.yml").split(",")]
+    files = [Path(f) for f in userdata.get("compose_file", str(REPO_ROOT / "docker-compose.yml")).split(",")]
     try:
         if path := userdata.get("compose_mapping"):
             mapping = read_mapping_file(Path(path), userdata)
