@@ -1,5 +1,5 @@
-# One image for the three hello-dd services (and the fault-injecting proxy the containers provider
-# puts in front of inventory and pricing). Which service runs is the command's argument:
+# One image for the three hello-dd services, and only them: the suite's fault-injecting proxy has an image
+# of its own (containers/spec-tools/Dockerfile). Which service runs is the command's argument:
 #   docker run hello-dd:dev hello-dd serve inventory-service
 # Settings come from the environment (PORT, DATABASE_URL, REDIS_URL, INVENTORY_URL, ...; see
 # docs/operations.md). It holds the services' own dependencies only: none of the suite's (behave, Allure,
@@ -24,7 +24,9 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY README.md ./
 COPY src ./src
-RUN pip install --no-cache-dir --quiet --no-deps . && rm -rf /app/src /app/build
+# The package without its harness (the suite's code: stack providers, fault proxy, reports).
+RUN pip install --no-cache-dir --quiet --no-deps . && rm -rf /app/src /app/build \
+ && rm -rf /opt/hello-dd/lib/python3.11/site-packages/hello_dd/harness
 
 RUN useradd --system --uid 10001 --home-dir /app hello-dd && chown hello-dd /app
 USER hello-dd

@@ -29,7 +29,7 @@ PYTEST_WORKERS ?= auto
 
 NPM_STAMP := node_modules/.hello-dd-npm-installed
 
-.PHONY: help setup lock system-packages up spec rerun report lint openapi test unit test-containers clean-containers compose-up compose-down mutants fuzz bench clean distclean
+.PHONY: help setup lock system-packages up spec rerun report lint openapi test unit test-containers test-compose clean-containers compose-up compose-down mutants fuzz bench clean distclean
 
 help: ## List the targets (the default goal)
 	@echo "Usage: make TARGET [ARGS=...]"
@@ -105,6 +105,9 @@ test: unit ## Run all the tests: pytest, then the whole specification on the emb
 
 test-containers: setup ## Run the specification on the stack in Docker containers, then check docker-compose.yml (needs Docker, or root to install it)
 	scripts/test-containers.sh $(ARGS)
+
+test-compose: setup ## Run the specification with -D stack=compose on docker-compose.yml and on a renamed copy (needs Docker)
+	scripts/test-compose.sh $(ARGS)
 
 clean-containers: setup ## Remove containers and networks left by stack=containers runs that were killed (SIGKILL)
 	$(VENV)/bin/python -c 'from hello_dd.harness.providers.containers import remove_leftovers; print(f"removed {remove_leftovers(print)} leftovers")'

@@ -33,51 +33,19 @@ say() { echo "test-containers: $*"; }
 lane_started=$(date +%s)
 step_started=$lane_started
 step() { local now; now=$(date +%s); say "[$((now - lane_started))s] $*"; step_started=$now; }
-started_dockerd=""
 compose_up=0
+# shellcheck source=scripts/lib/docker-engine.sh
+. scripts/lib/docker-engine.sh
 
 cleanup() {
     if [ "$compose_up" = 1 ]; then
         say "removing the compose stack"
         scripts/compose.sh down -v --remove-orphans >/dev/null 2>&1 || true
     fi
-    if [ -n "$started_dockerd" ]; then
-        say "stopping the Docker engine this lane started"
-        kill "$started_dockerd" 2>/dev/null || true
-        for _ in $(seq 20); do kill -0 "$started_dockerd" 2>/dev/null || break; sleep 1; done
-    fi
+    stop_engine
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-ensure_engine() {
-    docker info >/dev/null 2>&1 && { say "using the running Docker engine"; return 0; }
-    local missing=()
-    command -v dockerd >/dev/null || missing+=(docker.io)
-    command -v docker-compose >/dev/null || missing+=(docker-compose)
-    command -v debootstrap >/dev/null || missing+=(debootstrap)
-    if [ ${#missing[@]} -gt 0 ]; then
-        if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-            say "no Docker engine answers and ${missing[*]} cannot be installed here (needs root and apt-get)" >&2
-            return 1
-        fi
-        say "installing ${missing[*]} from Debian"
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/tmp/hello-dd-apt.log 2>&1 \
-            || { say "apt-get install ${missing[*]} failed; last lines:" >&2; tail -5 /tmp/hello-dd-apt.log >&2; return 1; }
-    fi
-    say "starting dockerd (log: /tmp/hello-dd-dockerd.log)"
-    dockerd >/tmp/hello-dd-dockerd.log 2>&1 &
-    started_dockerd=$!
-    for _ in $(seq 60); do
-        docker info >/dev/null 2>&1 && { say "the Docker engine answers"; return 0; }
-        kill -0 "$started_dockerd" 2>/dev/null || break
-        sleep 1
-    done
-    say "THE DOCKER ENGINE COULD NOT START: the containers lane cannot run on this machine. dockerd's last lines:" >&2
-    tail -10 /tmp/hello-dd-dockerd.log >&2
-    started_dockerd=""
-    return 1
-}
 
 failed=()
 step "1/4 Docker engine"
@@ -85,10 +53,16 @@ ensure_engine || exit 1
 
 step "2/4 images"
 containers/stand-ins/build.sh || exit 1
-# The service image (the one -D stack=containers runs) holds the services and the fault proxy, no suite library.
-if ! docker build --quiet --tag hello-dd:spec . >/dev/null || ! docker run --rm hello-dd:spec python -c \
-    "import hello_dd.cli, hello_dd.harness.faults.server" || docker run --rm hello-dd:spec python -c "import behave" 2>/dev/null; then
-    failed+=("the service image: it must run the services and the fault proxy, and have no behave in it")
+# The service image (the one -D stack=containers runs) holds the services only: no fault proxy, no suite
+# library; the suite's tools image holds the fault proxy.
+if ! docker build --quiet --tag hello-dd:spec . >/dev/null || ! docker run --rm hello-dd:spec python -c "import hello_dd.cli" \
+    || docker run --rm hello-dd:spec python -c "import hello_dd.harness" 2>/dev/null \
+    || docker run --rm hello-dd:spec python -c "import behave" 2>/dev/null; then
+    failed+=("the service image: it must run the services, and hold neither the harness nor behave")
+fi
+if ! docker build --quiet --tag hello-dd-spec-tools:latest --file containers/spec-tools/Dockerfile . >/dev/null \
+    || ! docker run --rm hello-dd-spec-tools:latest python -c "import hello_dd.harness.faults.server"; then
+    failed+=("the tools image: it must run the fault proxy")
 fi
 
 if [ "$run_suite" = 1 ]; then

@@ -1,7 +1,8 @@
 """The stack in Docker containers, run with Testcontainers: the image built from this repository, the
 three services, PostgreSQL for inventory and the gateway (a database each), Redis for pricing and
 Datadog's test agent, on a Docker network of the run's own, with a fault-injecting proxy container
-between the gateway and each of its dependencies. Every port the suite uses is published on 127.0.0.1
+(the suite's tools image, ``containers/spec-tools/Dockerfile``) between the gateway and each of its
+dependencies. Every port the suite uses is published on 127.0.0.1
 only. Everything the run created (containers, network) is removed at the end, also after a failure or
 Ctrl-C; the image is kept as a build cache.
 
@@ -17,7 +18,6 @@ import contextlib
 import logging
 import shutil
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +26,14 @@ from typing import TYPE_CHECKING, TypeVar
 from hello_dd.harness.logs import LogLine, parse_lines
 from hello_dd.harness.providers.base import SPEC_STACK_SETTINGS, StackUrls
 from hello_dd.harness.providers.proxied import ControllableProxy, ProxiedFaults
+from hello_dd.harness.providers.tools import (
+    TOOLS_DOCKERFILE,
+    TOOLS_IMAGE,
+    ContainersUnavailable,  # the provider's failures, importable from here
+    build_image,
+    check_engine,
+    test_agent_image,
+)
 from hello_dd.stack import free_ports
 from hello_dd.topology import GATEWAY, INVENTORY, PRICING, PROXIED, SERVICES, TEST_AGENT, Service, service, start_order
 
@@ -37,11 +45,9 @@ if TYPE_CHECKING:
 
     Started = TypeVar("Started", bound=DockerContainer)
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
 IMAGE = "hello-dd:spec"
 POSTGRES_IMAGE = "postgres:15"
 REDIS_IMAGE = "redis:7"
-AGENT_IMAGE_REPOSITORY = "ghcr.io/datadog/dd-apm-test-agent/ddapm-test-agent"
 POSTGRES_PORT, REDIS_PORT = 5432, 6379
 POSTGRES_USER = POSTGRES_PASSWORD = "hello"
 INVENTORY_DATABASE, GATEWAY_DATABASE = "inventory", "gateway"
@@ -49,22 +55,8 @@ INVENTORY_DATABASE, GATEWAY_DATABASE = "inventory", "gateway"
 OTHER_HOST_PORTS = 4
 
 
-class ContainersUnavailable(RuntimeError):
-    """No Docker engine answers, or the stack's images cannot be had; the message says what to do."""
-
-
 def _say(message: str) -> None:
     print(f"hello-dd spec: containers: {message}", file=sys.stderr, flush=True)
-
-
-def _test_agent_version() -> str:
-    """The test agent release the project pins (the Makefile's TEST_AGENT_VERSION, as build.sh reads it)."""
-    for line in (REPO_ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
-        if line.startswith("TEST_AGENT_VERSION :="):
-            return line.split(":=", 1)[1].strip()
-    raise ContainersUnavailable(
-        f"{REPO_ROOT / 'Makefile'} names no TEST_AGENT_VERSION, so the test agent image is unknown"
-    )
 
 
 def _database_url(name: str) -> str:
@@ -78,10 +70,18 @@ class DockerContainers(ProxiedFaults[ControllableProxy]):
     reads_logs = True
     cuts_network = True
 
-    def __init__(self, reports_dir: Path, tracer: str = "otel", image: str = IMAGE, build: bool = True):
+    def __init__(
+        self,
+        reports_dir: Path,
+        tracer: str = "otel",
+        image: str = IMAGE,
+        build: bool = True,
+        tools_image: str = TOOLS_IMAGE,
+    ):
         self.reports_dir = Path(reports_dir)
         self.tracer = tracer
         self.image = image
+        self.tools_image = tools_image
         self.build = build
         self.run_id = uuid.uuid4().hex[:8]
         self.proxies: dict[str, ControllableProxy] = {}
@@ -95,7 +95,7 @@ class DockerContainers(ProxiedFaults[ControllableProxy]):
     # -- start and stop ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._check_engine()
+        check_engine(self.name)
         from testcontainers.core.config import ConnectionMode, testcontainers_config
 
         from hello_dd.harness.providers.stack_containers import LOOPBACK, RunNetwork
@@ -106,7 +106,8 @@ class DockerContainers(ProxiedFaults[ControllableProxy]):
         testcontainers_config.tc_host_override = LOOPBACK
         testcontainers_config.connection_mode_override = ConnectionMode.docker_host
         if self.build:
-            self._build_image()
+            build_image(self.name, self.image)
+            build_image(self.name, self.tools_image, TOOLS_DOCKERFILE)
         network = self._network = RunNetwork(self.run_id).create()
         # All distinct, published on 127.0.0.1; a service keeps its port when it is started again.
         host_ports = iter(free_ports(OTHER_HOST_PORTS + len(SERVICES) + len(PROXIED)))
@@ -134,9 +135,8 @@ class DockerContainers(ProxiedFaults[ControllableProxy]):
             container.ports.clear()  # testcontainers' modules publish on every interface: on loopback only instead
             self._start(alias, publish_on_loopback(network.join(container, alias), port, next(host_ports)))
         self._create_database(GATEWAY_DATABASE)
-        agent_image = f"{AGENT_IMAGE_REPOSITORY}:v{_test_agent_version()}"
         self._agent = self._start(
-            TEST_AGENT.name, AgentContainer(agent_image, network, next(host_ports), next(host_ports))
+            TEST_AGENT.name, AgentContainer(test_agent_image(), network, next(host_ports), next(host_ports))
         )
 
     def _start_services(self, network: RunNetwork, host_ports: Iterator[int]) -> list[RemoteFaultProxy]:
@@ -150,7 +150,7 @@ class DockerContainers(ProxiedFaults[ControllableProxy]):
             container = ServiceContainer(self.image, network, each, next(host_ports), self.tracer)
             self._services[each.name] = self._start(each.name, self._configure(container, routes))
             if each.proxied:
-                proxy = FaultProxyContainer(self.image, network, each, next(host_ports))
+                proxy = FaultProxyContainer(self.tools_image, network, each, next(host_ports))
                 self._start(proxy.alias, proxy)
                 routes[each] = proxy.url
                 controls.append(proxy.control())
@@ -267,36 +267,7 @@ class DockerContainers(ProxiedFaults[ControllableProxy]):
             raise RuntimeError("the containers have not been started")
         return self._network
 
-    # -- the engine and the image ------------------------------------------------------------------
-
-    @staticmethod
-    def _check_engine() -> None:
-        from docker.errors import DockerException
-
-        try:
-            import docker
-
-            docker.from_env(timeout=10).ping()
-        except DockerException as exc:
-            raise ContainersUnavailable(
-                f"stack=containers needs a running Docker engine, and none answers ({exc}); start dockerd "
-                "(or Docker Desktop), or use the embedded stack (-D stack=local)"
-            ) from exc
-
-    def _build_image(self) -> None:
-        """The repository's Dockerfile built with testcontainers' DockerImage (the layers are cached: a
-        rebuild after a code change takes seconds)."""
-        from docker.errors import BuildError
-        from testcontainers.core.image import DockerImage
-
-        _say(f"building image {self.image} from {REPO_ROOT} (the first build takes a few minutes)")
-        started = time.monotonic()
-        try:
-            DockerImage(path=REPO_ROOT, tag=self.image, clean_up=False).build()
-        except BuildError as exc:
-            output = "".join(str(part.get("stream") or part.get("error") or "") for part in exc.build_log)
-            raise ContainersUnavailable(f"the build of {self.image} failed ({exc.msg}):\n{output[-3000:]}") from exc
-        _say(f"image {self.image} built in {time.monotonic() - started:.0f} s")
+    # -- the stack's database and the kernel's netem ----------------------------------------------------
 
     def _create_database(self, name: str) -> None:
         """A second database on the stack's PostgreSQL (the image makes only POSTGRES_DB)."""

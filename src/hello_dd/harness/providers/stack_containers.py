@@ -17,6 +17,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
 from hello_dd.harness.faults import RemoteFaultProxy
+from hello_dd.harness.providers.tools import PROXY_CONTROL_PORT, PROXY_LISTEN_PORT, fault_proxy_command, proxy_route
 from hello_dd.stack import StackPorts, http_ok
 from hello_dd.stack.trace_agent import EXECUTABLE, TEST_AGENT_OTLP_PROTOCOL, agent_arguments, agent_environment
 from hello_dd.topology import TEST_AGENT, Service
@@ -125,27 +126,23 @@ class ServiceContainer(StackContainer):
 
 
 class FaultProxyContainer(StackContainer):
-    """The fault-injecting proxy (:mod:`hello_dd.harness.faults.server`, from the project's image) in
+    """The fault-injecting proxy (:mod:`hello_dd.harness.faults.server`, from the suite's tools image) in
     front of ``target``: callers on the network reach the target through :attr:`url`; its faults are set
     through the control API, published on 127.0.0.1 (:meth:`control`)."""
 
-    LISTEN_PORT = 9000
-    CONTROL_PORT = 9100
+    LISTEN_PORT = PROXY_LISTEN_PORT
+    CONTROL_PORT = PROXY_CONTROL_PORT
 
     def __init__(self, image: str, network: RunNetwork, target: Service, control_host_port: int):
         super().__init__(image, network, f"{target.prefix}-proxy")
         self.target = target
         self.control_url = f"http://{LOOPBACK}:{control_host_port}"
-        self.with_command(
-            ["python", "-m", "hello_dd.harness.faults.server",
-             "--listen", f"0.0.0.0:{self.LISTEN_PORT}", "--target", f"{target.name}:{target.port}",
-             "--control", f"0.0.0.0:{self.CONTROL_PORT}", "--allow-private-target", "--name", self.route]
-        )  # fmt: skip  # each option beside its value
+        self.with_command(fault_proxy_command(f"{target.name}:{target.port}", self.route))
         self.with_loopback_port(self.CONTROL_PORT, control_host_port)
 
     @property
     def route(self) -> str:
-        return f"gateway -> {self.target.name}"
+        return proxy_route(self.target)
 
     @property
     def url(self) -> str:
