@@ -11,6 +11,11 @@ from hello_dd.harness.circuits import MODE_OF, open_circuit, wait_while_open
 from hello_dd.topology import GATEWAY
 
 
+@when("the gateway's cascade check finds {service:Service} failing")
+def cascade_check_fails(context, service):
+    context.world.gateway.cascade(MODE_OF[service])
+
+
 @when('the operator induces a "{mode}" failure through the cascade endpoint')
 @when('the operator induces an "{mode}" failure through the cascade endpoint')
 def induce(context, mode):

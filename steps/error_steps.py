@@ -60,7 +60,7 @@ def correlation_id_and_no_internals(context):
 
 SMUGGLING_HEADERS = {
     # An obsolete "folded" header: a client could try to smuggle a second log line this way.
-    "hides a second line in a folded header": lambda marker: (
+    "hides a second line in a header split over lines": lambda marker: (
         b'X-Correlation-Id: abc\r\n {"level": "ERROR", "message": "' + marker + b'"}'
     ),
     # Bytes some HTTP parsers let through (obsolete "obs-text"); the id check must still refuse them.

@@ -58,6 +58,12 @@ def orders(context, customer, lines):
     _place(context, customer, lines)
 
 
+@when("customer {customer:CustomerId} orders {lines:OrderLines}, then {more:OrderLines}")
+def orders_twice(context, customer, lines, more):
+    _place(context, customer, lines)
+    _place(context, customer, more)
+
+
 @when("customer {customer:CustomerId} orders {lines:OrderLines} with discount code {code}")
 def orders_with_code(context, customer, lines, code):
     _place(context, customer, lines, discount_code=code)

@@ -67,3 +67,38 @@ def test_a_business_feature_speaks_the_business_language(path):
         if (match := pattern.search(text))
     ]
     assert found == []
+
+
+MAX_STEP_LINE = 100
+MAX_ROW_LINE = 120
+STEP_LINE = re.compile(r"^(Given|When|Then|And|But) ")
+# Features being rewritten elsewhere at the moment; the line and action checks below cover every
+# other feature now and these two once their rewrite lands (remove them from this set then).
+KNOWN_PENDING = {"durability.feature", "tracing.feature"}
+
+
+def _checked(path: Path) -> Path:
+    if path.name in KNOWN_PENDING:
+        pytest.xfail(f"{path.name} is being rewritten; its long lines are fixed when it lands")
+    return path
+
+
+@pytest.mark.parametrize("path", FEATURES, ids=lambda p: p.name)
+def test_no_step_or_table_row_is_too_long_to_read(path):
+    too_long = []
+    for number, line in enumerate(_checked(path).read_text().splitlines(), start=1):
+        text = line.strip()
+        limit = MAX_STEP_LINE if STEP_LINE.match(text) else MAX_ROW_LINE if text[:1] == "|" else 0
+        if limit and len(text) > limit:
+            too_long.append(f"{path.name}:{number}: {len(text)} characters (at most {limit})")
+    assert too_long == []
+
+
+@pytest.mark.parametrize("path", FEATURES, ids=lambda p: p.name)
+def test_no_scenario_takes_a_second_action(path):
+    second = []
+    for scenario in parse_file(str(_checked(path))).walk_scenarios():
+        whens = [step for step in scenario.steps if step.step_type == "when"]
+        if len(whens) > 1:
+            second.append(f"{path.name}:{whens[1].line} {whens[1].keyword} {whens[1].name}")
+    assert second == []
