@@ -5,6 +5,7 @@ from hamcrest import assert_that, contains_inanyorder, equal_to, greater_than, h
 
 from hello_dd.harness import expect
 from hello_dd.harness.bulk_order import chunk_holding, product_order
+from hello_dd.harness.policy import check_stated
 from hello_dd.topology import INVENTORY
 
 BULK_CHECK = "POST /inventory/bulk"
@@ -40,20 +41,15 @@ def check_catalogue_with_prices(context, count):
     _check(context, context.world.inventory.catalogue_ids(count), include_pricing=True)
 
 
-def _stated(context, name, number):
-    why = context.world.policy.mismatch(name, number)
-    expect.precondition(context, why is None, why or "")
-
-
 @when("a buyer checks {count:d} products at once, against a limit of {limit:d}")
 def check_too_many(context, count, limit):
-    _stated(context, "bulk_max_ids", limit)
+    check_stated(context, "bulk_max_ids", limit)
     _check(context, [f"p{i}" for i in range(count)])
 
 
 @when("a buyer checks the first {count:d} catalogue products, in chunks of {size:d}")
 def check_catalogue_in_chunks(context, count, size):
-    _stated(context, "bulk_chunk_size", size)
+    check_stated(context, "bulk_chunk_size", size)
     _check(context, context.world.inventory.catalogue_ids(count))
 
 

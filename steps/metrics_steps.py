@@ -17,6 +17,7 @@ from hello_dd.harness.metrics import (
     request_problems,
     settled_diffs,
 )
+from hello_dd.harness.policy import check_stated
 from hello_dd.harness.polling import poll
 from hello_dd.topology import GATEWAY, INVENTORY, NAMES, PRICING
 
@@ -100,8 +101,7 @@ def look_up_many(context, product, count):
 
 @when("the gateway's cascade check finds {service:Service} failing on each of its {attempts:d} attempts")
 def cascade_fails_every_attempt(context, service, attempts):
-    why = context.world.policy.mismatch("retry_attempts", attempts)
-    expect.precondition(context, why is None, why or "")
+    check_stated(context, "retry_attempts", attempts)
     context.world.gateway.cascade(MODE_OF[service])
 
 

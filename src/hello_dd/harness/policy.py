@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from hello_dd.harness import expect
 from hello_dd.harness.http import HttpClient
 
 POLICY_PATH = "/api/v1/policy"
@@ -89,3 +90,10 @@ def read_policy(gateway: HttpClient, userdata: Mapping[str, str]) -> Policy:
         return fallback.with_published(answer.body)
     except (KeyError, TypeError, ValueError, AttributeError):
         return fallback
+
+
+def check_stated(context: Any, name: str, stated: float) -> None:
+    """A number a scenario states ("3 attempts") is the running stack's ``name``: on a stack the suite
+    runs a difference fails; on another deployment the scenario is skipped with the reason."""
+    why = context.world.policy.mismatch(name, stated)
+    expect.precondition(context, why is None, why or "")
