@@ -9,7 +9,7 @@ Feature: Cascading failures are contained
   those of the stacks the suite starts; each step checks its number against the running gateway's
   policy, and a deployment configured otherwise skips the scenario with the reason.
 
-  Rule: Each failure is answered within the time budget and names the failing service
+  Rule: Each failure is answered within the 3 s time budget and names the failing service
 
     @retry @contract:p5-failure-reported
     Scenario Outline: A failing <service> is tried 3 times, then reported within 3 s

@@ -22,7 +22,7 @@ Feature: Order checkout
     Scenario: The discount code SAVE10 takes 10 % off the goods, before tax
       Given product 123 sells at $29.99
       When customer cust-789 orders 2 of product 123 with discount code SAVE10
-      Then the order is confirmed at $58.43: $59.98 of goods, less $6.00 discount, plus $4.45 tax at 8.25 %
+      Then the order is confirmed at $58.43: $59.98 of goods, less $6.00 off, plus $4.45 tax at 8.25 %
 
     @critical @contract:p2-lookup
     Scenario: A confirmed order reads back unchanged

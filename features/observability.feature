@@ -98,6 +98,8 @@ Feature: Operators can see what the stack is doing
 
   Rule: A hostile correlation id cannot forge or split a log line
 
+    What the caller gets back for such an id (a new one, never its own) is in error_handling.feature.
+
     @critical @logs @needs-logs @contract:obs-logs-whole
     Scenario Outline: A correlation id that <trick> leaves every log line whole
       When a shopper sends a correlation id that <trick>

@@ -189,6 +189,7 @@ def circuits_closed(context, first, second):
         expect.circuit_state(health, service, "closed")
 
 
-@then("the shopper was answered within the time budget")
-def answered_within_budget(context):
+@then("the shopper was answered within {budget:g} s")
+def answered_within_budget(context, budget):
+    check_stated(context, "time_budget_seconds", budget)
     expect.within_budget(context.world.answer, context.world.policy)

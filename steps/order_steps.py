@@ -85,7 +85,7 @@ def race(context, count, quantity, product):
 
 @then("the order is confirmed at {total:Money}: {goods:Money} of goods plus {tax:Money} tax at {rate:Percent}")
 @then(
-    "the order is confirmed at {total:Money}: {goods:Money} of goods, less {discount:Money} discount,"
+    "the order is confirmed at {total:Money}: {goods:Money} of goods, less {discount:Money} off,"
     " plus {tax:Money} tax at {rate:Percent}"
 )
 def confirmed_at(context, total, goods, tax, rate, discount=0):
