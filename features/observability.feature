@@ -15,7 +15,7 @@ Feature: Operators can see what the stack is doing
     Scenario Outline: The <service> publishes how many requests it served, how fast, and its own counts
       When the operator reads the metrics of the <service>
       Then the monitoring system can read them, every request counted and timed by route and outcome
-      And they include the <service>'s own counters listed in the contract
+      And they include the <service>'s own metrics listed in the contract
 
       Examples:
         | service           |
@@ -49,6 +49,9 @@ Feature: Operators can see what the stack is doing
         | price quotes finalized           | 1      |
 
   Rule: The gateway's metrics show whether a dependency is down
+
+    The retries and the circuit themselves are proved in cascade.feature; here, what the operator
+    sees of them.
 
     @minor @metrics @retry @fixture.stack-recovered @contract:obs-dependencies
     Scenario: Each failed call to pricing-service and each retry is counted on the gateway

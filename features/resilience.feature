@@ -49,6 +49,9 @@ Feature: The shop stays usable when a service is lost, slow or flaky
 
   Rule: Reads are retried, so a dropped connection goes unnoticed
 
+    How many attempts a read gets, and what a caller is told once they are used up, is proved in
+    cascade.feature; here a real dropped connection goes unnoticed by the shopper.
+
     @retry @contract:res-retries
     Scenario Outline: A read from <service> that is dropped on 2 of its 3 attempts goes unnoticed
       Given the next read from <service> loses its connection on 2 of its 3 attempts

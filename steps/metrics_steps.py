@@ -128,7 +128,7 @@ def parsed_with_request_metrics(context):
     assert_that(request_metric_problems(context.world.metrics_read), equal_to([]), "the request metrics")
 
 
-@then("they include the {service:Service}'s own counters listed in the contract")
+@then("they include the {service:Service}'s own metrics listed in the contract")
 def include_metrics(context, service):
     snapshot = context.world.metrics_read
     names = OWN_METRICS[service]
