@@ -2,7 +2,7 @@
 Feature: Asynchronous reports
   For analysts. Reports gather data from inventory and pricing and can take a while, so they run in
   the background: the analyst gets a job to follow at once and follows it until it has finished, with
-  a result or a reason it failed. A report finishes within the report deadline (features/README.md).
+  a result or a reason it failed. A report finishes within the report deadline of 60 s.
 
   Rule: A report request is accepted at once and completes in the background
 
@@ -10,7 +10,7 @@ Feature: Asynchronous reports
     Scenario Outline: An analyst gets a <report type> report
       When an analyst requests a <report type> report for 2024-01-01 to 2024-12-31
       Then the request is accepted with a job to follow
-      And the job completes with a result within the report deadline
+      And the job completes with a result within the report deadline of 60 s
 
       Examples:
         | report type       |

@@ -2,8 +2,8 @@
 Feature: Bulk stock check
   For buyers and storefront pages, which check many products at once. The gateway splits a large
   check into chunks, checks the chunks in parallel and puts the answers back together: one result per
-  product, in product order, whatever the order and repetitions of the request. The bulk limit is in
-  features/README.md and is read from the running gateway.
+  product, in product order, whatever the order and repetitions of the request. The bulk limit
+  (200 products) and the chunk size (20 products) are checked against the running gateway's policy.
 
   Rule: Every requested product gets exactly one result
 
@@ -33,20 +33,20 @@ Feature: Bulk stock check
   Rule: Large checks are bounded and paged
 
     @contract:p3-limit
-    Scenario: A check of more products than the bulk limit is refused
-      When a buyer checks one product more than the bulk limit
-      Then the check is refused as too large, stating the limit
+    Scenario: A check of 201 products, one more than the limit of 200, is refused
+      When a buyer checks 201 products at once, against a limit of 200
+      Then the check is refused as too large, stating the limit of 200
 
     @hook.list-stock @contract:p3-paging
-    Scenario: A large check comes back page by page
-      When a buyer checks 45 catalogue products, 20 per page, asking for page 3
+    Scenario: A check of 45 products comes back in 3 pages of up to 20
+      When a buyer checks the first 45 catalogue products, 20 per page, asking for page 3
       Then page 3 of 3 holds the last 5 products
 
   Rule: A failure for some products is reported for those products only
 
     @needs-stack-control @fixture.stack-recovered @hook.list-stock @contract:p3-partial
-    Scenario: When the stock of some products cannot be read, the others are still answered
+    Scenario: When one chunk of 20 products cannot be read, the other 25 products are still answered
       Given inventory-service fails whenever it is asked about product 1020
-      When a buyer checks the stock of 45 catalogue products
+      When a buyer checks the first 45 catalogue products, in chunks of 20
       Then the check is answered as partial
-      And the products checked together with product 1020 are flagged as not checked, the others have their stock
+      And the 20 products checked with product 1020 are flagged as not checked; the 25 others are answered

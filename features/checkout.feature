@@ -2,9 +2,10 @@
 Feature: Order checkout
   For shoppers and the product owner. A checkout checks the stock, prices the order with its
   discounts, reserves the stock and finalizes the price with tax, in that order. A customer pays
-  exactly the goods at their list price, less discounts, plus tax at the shop's rate, and stock is only
-  taken for orders that are confirmed. Prices and the tax rate are in features/README.md; the stock
-  each scenario starts from is set by its first step and put back afterwards.
+  exactly the goods at their list price, less discounts, plus tax at the shop's rate (8.25 % on the
+  stacks the suite starts; every order states the rate it was taxed at), and stock is only taken for
+  orders that are confirmed. The stock each scenario starts from is set by its first step and put
+  back afterwards.
 
   Rule: A confirmed order is priced correctly and takes its stock
 
@@ -14,14 +15,14 @@ Feature: Order checkout
       Given product 123 sells at $29.99 and has 50 units in stock
       And product 456 sells at $49.99 and has 20 units in stock
       When customer cust-789 orders 2 of product 123 and 1 of product 456
-      Then the order is confirmed: $109.97 for the goods, plus tax at the shop's rate
+      Then the order is confirmed at $119.04: $109.97 of goods plus $9.07 tax at 8.25 %
       And product 123 has 48 units in stock and product 456 has 19
 
     @hook.read-price @contract:p2-discount @contract:p2-total
-    Scenario: The discount code SAVE10 takes 10 % off the goods
+    Scenario: The discount code SAVE10 takes 10 % off the goods, before tax
       Given product 123 sells at $29.99
       When customer cust-789 orders 2 of product 123 with discount code SAVE10
-      Then the order is confirmed: $59.98 for the goods, less $6.00 discount, plus tax at the shop's rate
+      Then the order is confirmed at $58.43: $59.98 of goods, less $6.00 off, plus $4.45 tax at 8.25 %
 
     @critical @contract:p2-lookup
     Scenario: A confirmed order reads back unchanged

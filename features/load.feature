@@ -1,24 +1,26 @@
 @load
 Feature: The stack keeps its promises under load
   For operations and the product owner. Shoppers arrive in waves. Under load the stack must answer
-  95 % of requests within 500 ms and fail fewer than 10 % of them. Every answer is also checked as it
-  comes back (did it succeed, did it come within 500 ms), and nearly all must pass: a few slow or failed
-  answers are a warning even when the percentiles look fine. Users ramp from one number to the next over
-  each stage's duration ("30s→10" is 30 seconds ramping to 10 users). Each run measures average, p50,
-  p95, p99 and maximum latency, error rate and throughput, per kind of request and overall.
+  95 % of requests in under 500 ms (p95 < 500 ms) and fail fewer than 10 % of them. Every answer is
+  also checked as it comes back (did it succeed, did it come within 500 ms), and at least 98 % must
+  pass each check: a few slow or failed answers are a warning even when the percentiles look fine.
+  Users ramp from one number to the next over each stage's duration ("30s→10" is 30 seconds ramping
+  to 10 users). Each run measures average, p50, p95, p99 and maximum latency, error rate and
+  throughput, per kind of request and overall.
 
-  The short profile runs every time; the others are chosen with -D load_profile=contract, spike or soak.
+  The short profile runs every time; the contract, spike and soak profiles run when chosen
+  (features/README.md, Running it).
 
   @contract:load-thresholds @contract:load-checks
   Scenario Outline: <profile> load: shoppers <traffic>
     Given shoppers arrive in stages <stages>
     When they <traffic>
     Then the load run meets these thresholds:
-      | measure                         | limit  |
-      | p95 latency                     | 500 ms |
-      | error rate                      | 10 %   |
-      | answers that succeeded          | 98 %   |
-      | answers that came within 500 ms | 98 %   |
+      | measure                         | limit         |
+      | p95 latency                     | under 500 ms  |
+      | error rate                      | under 10 %    |
+      | answers that succeeded          | at least 98 % |
+      | answers that came within 500 ms | at least 98 % |
 
     @load-short
     Examples: a short run, every time

@@ -22,13 +22,14 @@ Feature: Product query
 
     @contract:p1-out-of-stock
     Scenario: A product that has run out is shown as out of stock
-      When a shopper looks up product 404
+      When a shopper looks up the Notebook Stand (product 404)
       Then the product is shown as out of stock
 
     @minor @hook.read-price @contract:p1-currency
-    Scenario: A shopper sees prices in euros
+    Scenario: A shopper sees prices in euros, converted at the published rate
+      Given product 123 sells at $29.99 and pricing-service converts dollars at 0.92 euros each
       When a shopper looks up product 123 priced in EUR
-      Then the price is shown in EUR, converted from the dollar price at the published rate
+      Then the price is shown as 27.59 EUR
 
   Rule: An unknown product is reported as not found
 

@@ -5,6 +5,7 @@ from hamcrest import assert_that, contains_inanyorder, equal_to, greater_than, h
 
 from hello_dd.harness import expect
 from hello_dd.harness.bulk_order import chunk_holding, product_order
+from hello_dd.harness.policy import check_stated
 from hello_dd.topology import INVENTORY
 
 BULK_CHECK = "POST /inventory/bulk"
@@ -35,22 +36,24 @@ def check_stock_and_prices(context, products):
     _check(context, products, include_pricing=True)
 
 
-@when("a buyer checks the stock of {count:d} catalogue products")
-def check_catalogue(context, count):
-    _check(context, context.world.inventory.catalogue_ids(count))
-
-
 @when("a buyer checks the stock and prices of {count:d} catalogue products")
 def check_catalogue_with_prices(context, count):
     _check(context, context.world.inventory.catalogue_ids(count), include_pricing=True)
 
 
-@when("a buyer checks one product more than the bulk limit")
-def check_too_many(context):
-    _check(context, [f"p{i}" for i in range(context.world.policy.bulk_max_ids + 1)])
+@when("a buyer checks {count:d} products at once, against a limit of {limit:d}")
+def check_too_many(context, count, limit):
+    check_stated(context, "bulk_max_ids", limit)
+    _check(context, [f"p{i}" for i in range(count)])
 
 
-@when("a buyer checks {count:d} catalogue products, {size:d} per page, asking for page {page:d}")
+@when("a buyer checks the first {count:d} catalogue products, in chunks of {size:d}")
+def check_catalogue_in_chunks(context, count, size):
+    check_stated(context, "bulk_chunk_size", size)
+    _check(context, context.world.inventory.catalogue_ids(count))
+
+
+@when("a buyer checks the first {count:d} catalogue products, {size:d} per page, asking for page {page:d}")
 def check_paged(context, count, size, page):
     _check(context, context.world.inventory.catalogue_ids(count), page=page, page_size=size)
 
@@ -101,10 +104,9 @@ def without_price(context, product):
     assert_that(_results(context)[product].get("pricing"), none())
 
 
-@then("the check is refused as too large, stating the limit")
-def refused_too_large(context):
+@then("the check is refused as too large, stating the limit of {limit:d}")
+def refused_too_large(context, limit):
     error = expect.error(context.world.answer, 400, "BATCH_TOO_LARGE")
-    limit = context.world.policy.bulk_max_ids
     assert_that(str(limit) in error["message"], equal_to(True), f"the message states the limit of {limit}: {error}")
 
 
@@ -124,12 +126,14 @@ def answered_partial(context):
 
 
 @then(
-    "the products checked together with product {product:ProductId} are flagged as not checked, the others have their stock"
+    "the {size:d} products checked with product {product:ProductId} are flagged as not checked;"
+    " the {others:d} others are answered"
 )
-def chunk_flagged(context, product):
+def chunk_flagged(context, size, product, others):
     results = _results(context)
     failing = chunk_holding(context.world.requested, product, context.world.policy.bulk_chunk_size)
     context.world.evidence.note(f"the chunk {INVENTORY.name} failed for", ", ".join(failing))
+    assert_that((len(failing), len(results) - len(failing)), equal_to((size, others)), "products failed and answered")
     for pid, result in results.items():
         if pid in failing:
             assert_that(

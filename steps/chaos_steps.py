@@ -7,6 +7,7 @@ from hamcrest import assert_that, equal_to, greater_than_or_equal_to, has_entrie
 
 from hello_dd.harness import expect
 from hello_dd.harness.clients import order_lines
+from hello_dd.harness.policy import check_stated
 from hello_dd.harness.polling import poll
 from hello_dd.topology import INVENTORY, PRICING
 
@@ -50,10 +51,12 @@ def refuses(context, service):
     context.world.chaos.refuse(service)
 
 
-@given("the connections carrying the next reads from {service:Service} are reset, on every attempt but the last")
-def reads_reset(context, service):
+@given("the next read from {service:Service} loses its connection on {resets:d} of its {attempts:d} attempts")
+def reads_reset(context, service, resets, attempts):
     world = context.world
-    world.injected_resets = world.policy.retries
+    check_stated(context, "retry_attempts", attempts)
+    check_stated(context, "retries", resets)
+    world.injected_resets = resets
     world.traffic_before[service] = world.provider.fault_report(service)
     world.chaos.reset(service, count=world.injected_resets, request_prefix=READ)
 
@@ -104,41 +107,45 @@ def shown_without_price(context, service):
     expect.degraded_without_price(context.world.answer, "DEPENDENCY_UNAVAILABLE")
 
 
-@then("the product is shown with its stock but without a price, because {service:Service} cannot be reached")
+@then("the product is shown with its stock, without a price: {service:Service} cannot be reached")
 def shown_without_price_unreachable(context, service):
     """Unreachable: refused or reset at once (unavailable), or no answer within the timeout."""
     context.world.chaos.saw("the shopper", context.world.answer)
     expect.degraded_without_price(context.world.answer, "DEPENDENCY_UNAVAILABLE", "DEPENDENCY_TIMEOUT")
 
 
-@then("the product is shown at once with its stock but without a price, because the circuit is open")
-def shown_at_once_without_price(context):
+@then("the product is shown in under {ms:d} ms with its stock, without a price: the circuit is open")
+def shown_at_once_without_price(context, ms):
     context.world.chaos.saw("the shopper", context.world.answer)
     expect.degraded_without_price(context.world.answer, "CIRCUIT_OPEN")
+    assert_that(ms, equal_to(expect.AT_ONCE_MS), "the scenario's 'at once', in ms")
     expect.at_once(context.world.answer)
 
 
-@then("a shopper looking up product {product:ProductId} is soon shown its stock and its price")
-def soon_served(context, product):
+@then("within {seconds:d} s a shopper looking up product {product:ProductId} is shown its stock and its price again")
+def soon_served(context, seconds, product):
     policy = context.world.policy
-    served = context.world.gateway.wait_until_fully_served(
-        product, timeout=policy.breaker_reset_seconds + 2 * policy.time_budget_seconds + 10
+    needed = policy.breaker_reset_seconds + 2 * policy.time_budget_seconds
+    expect.precondition(
+        context, seconds >= needed, f"{seconds} s is less than a cool-down and two time budgets ({needed:g} s)"
     )
+    served = context.world.gateway.wait_until_fully_served(product, timeout=seconds)
     context.world.chaos.saw("the shopper once it was back", served)
 
 
-@then("the answer came after at least {least:d} ms, within {service:Service}'s timeout")
-def came_within_timeout(context, least, service):
+@then("the answer came after at least {least:d} ms, within {service:Service}'s {timeout:g} s timeout")
+def came_within_timeout(context, least, service, timeout):
+    check_stated(context, "timeout_seconds", timeout)
     exchange = context.world.answer
     context.world.chaos.saw("the shopper", exchange)
     assert_that(exchange.elapsed_ms, greater_than_or_equal_to(least), "the delay was really there (ms)")
     assert_that(exchange.elapsed_ms, less_than(context.world.policy.timeout_seconds * 1000), "answer time in ms")
 
 
-@then("the dropped reads were made again, and {service:Service} answered the last attempt")
-def reads_retried(context, service):
+@then("the {resets:d} dropped reads were made again, and {service:Service} answered the {attempt:d}rd attempt")
+def reads_retried(context, resets, service, attempt):
     before = context.world.traffic_before[service]
-    resets = context.world.injected_resets
+    assert_that((resets, attempt), equal_to((context.world.injected_resets, resets + 1)), "resets and attempts")
     report = context.world.chaos.traffic(service)
     assert_that(report["resets"] - before["resets"], equal_to(resets), f"every injected reset was hit: {report}")
     assert_that(

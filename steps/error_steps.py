@@ -10,17 +10,27 @@ from hello_dd.harness.logs import containing
 from hello_dd.harness.raw_http import send_raw
 
 JSON = {"Content-Type": "application/json"}
+# The contract's limits: a request body of at most 1 MiB, a correlation id of at most 128 characters.
+BODY_LIMIT = 1024 * 1024
+ID_LIMIT = 128
+
+
+def _order_of_size(size: int) -> bytes:
+    """A well-formed order body of exactly ``size`` bytes."""
+    head, tail = b'{"items": [], "customerId": "', b'"}'
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
 
 BAD_ORDER_BODIES = {
     "malformed JSON": b'{"items": [{"productId": "123", "quantity": 1}',
     "wrong types": b'{"items": "lots", "customerId": 789}',
     "an empty body": b"",
-    "a 2 MB payload": b'{"items": [], "customerId": "' + b"x" * (2 * 1024 * 1024) + b'"}',
+    "a body 1 byte over the 1 MiB limit": _order_of_size(BODY_LIMIT + 1),
     "a list instead of an object": b'[{"productId": "123", "quantity": 1}]',
 }
 
 HOSTILE_IDS = {
-    "is 200 characters long": "a" * 200,
+    "is 129 characters long (the limit is 128)": "a" * (ID_LIMIT + 1),
     "is 10 kilobytes long": "b" * 10 * 1024,
     "tries to close a JSON log line": 'x"}, {"level": "ERROR", "message": "forged',
 }
@@ -41,7 +51,7 @@ def send_bad_order(context, bad_input):
     context.world.gateway.http.post("/api/v1/orders", data=BAD_ORDER_BODIES[bad_input], headers=JSON)
 
 
-@then("the caller gets a {status:d} answer with error code {code}, revealing nothing of the server's internals")
+@then("the caller is refused with {status:d} {code}, and sees nothing of the server's internals")
 def answer_with_code(context, status, code):
     expect.error(context.world.answer, status, code)
     expect.no_internals(context.world.answer)
@@ -60,7 +70,7 @@ def correlation_id_and_no_internals(context):
 
 SMUGGLING_HEADERS = {
     # An obsolete "folded" header: a client could try to smuggle a second log line this way.
-    "hides a second line in a folded header": lambda marker: (
+    "hides a second line in a header split over lines": lambda marker: (
         b'X-Correlation-Id: abc\r\n {"level": "ERROR", "message": "' + marker + b'"}'
     ),
     # Bytes some HTTP parsers let through (obsolete "obs-text"); the id check must still refuse them.

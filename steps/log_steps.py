@@ -6,7 +6,6 @@ from behave import then, when
 from hamcrest import assert_that, empty, equal_to, greater_than, is_not
 
 from hello_dd.harness import expect
-from hello_dd.harness.gherkin_types import parse_product_ids
 from hello_dd.harness.logs import (
     DOCUMENTED_FIELDS,
     REQUEST_LINE_FIELDS,
@@ -39,10 +38,9 @@ def crash(context, service):
     context.world.service_client(service).get("/simulate/crash")
 
 
-@then("every line each service has logged so far is one JSON object with {fields}")
-def every_line_structured(context, fields):
-    wanted = parse_product_ids(fields)
-    assert_that(sorted(wanted), equal_to(sorted(DOCUMENTED_FIELDS)), "the documented fields (harness/logs.py)")
+@then("every line each service has logged is a record with the fields listed in the contract")
+def every_line_structured(context):
+    wanted = DOCUMENTED_FIELDS
     logs = context.world.log_lines()
     assert_that([name for name, lines in logs.items() if not lines], empty(), "services that logged nothing")
     context.world.evidence.note("log lines checked", "\n".join(f"{s}: {len(lines)} lines" for s, lines in logs.items()))
@@ -51,10 +49,9 @@ def every_line_structured(context, fields):
     assert_that(problems[:20], equal_to([]), f"{len(problems)} log lines are not structured as documented")
 
 
-@then("every request line also says {fields}")
-def request_lines_complete(context, fields):
-    wanted = parse_product_ids(fields)
-    assert_that(sorted(wanted), equal_to(sorted(REQUEST_LINE_FIELDS)), "the documented request line fields")
+@then("every line about a request also says its route, outcome and how long it took")
+def request_lines_complete(context):
+    wanted = REQUEST_LINE_FIELDS
     count, problems = request_line_problems(context.world.log_lines(), wanted)
     assert_that(count, greater_than(0), "request lines logged")
     assert_that(problems[:20], equal_to([]), f"{len(problems)} of {count} request lines lack {wanted} or their ids")
@@ -70,12 +67,12 @@ def one_trace_id(context):
     )
 
 
-@then("{services:Services} logged the failure at error level with the answer's correlation id")
+@then("{services:Services} logged it as an error under the answer's correlation id")
 def logged_error(context, services):
     _logged_at(context, services, "ERROR", context.world.last.correlation_id)
 
 
-@then("{service:Service} logged the failure at error level with the answer's correlation id and its stack trace")
+@then("{service:Service} logged the failure as an error with its stack trace, under its correlation id")
 def logged_crash(context, service):
     _logged_at(context, [service], "ERROR", context.world.last.correlation_id, with_stack_trace=True)
 
@@ -124,7 +121,7 @@ def told_only(context):
     )
 
 
-@then("every line each service has logged so far is still one JSON object, and each line about a request names its ids")
+@then("every line each service has logged is still a whole record tied to its request")
 def every_line_still_json(context):
     answer = context.world.raw_answer
     if answer is not None and answer.status == 200 and answer.header("X-Correlation-Id"):

@@ -1,5 +1,7 @@
 """Checkout (pattern 2): what an order costs, what it takes from the stock, and why one is refused."""
 
+from decimal import Decimal
+
 from behave import given, then, when
 from hamcrest import assert_that, equal_to, has_entries, matches_regexp
 
@@ -58,6 +60,12 @@ def orders(context, customer, lines):
     _place(context, customer, lines)
 
 
+@when("customer {customer:CustomerId} orders {lines:OrderLines}, then {more:OrderLines}")
+def orders_twice(context, customer, lines, more):
+    _place(context, customer, lines)
+    _place(context, customer, more)
+
+
 @when("customer {customer:CustomerId} orders {lines:OrderLines} with discount code {code}")
 def orders_with_code(context, customer, lines, code):
     _place(context, customer, lines, discount_code=code)
@@ -75,15 +83,23 @@ def race(context, count, quantity, product):
     context.world.evidence.note("what the customers were told", f"{count} concurrent orders answered: {statuses}")
 
 
-@then("the order is confirmed: {goods:Money} for the goods, plus tax at the shop's rate")
+@then("the order is confirmed at {total:Money}: {goods:Money} of goods plus {tax:Money} tax at {rate:Percent}")
 @then(
-    "the order is confirmed: {goods:Money} for the goods, less {discount:Money} discount, plus tax at the shop's rate"
+    "the order is confirmed at {total:Money}: {goods:Money} of goods, less {discount:Money} off,"
+    " plus {tax:Money} tax at {rate:Percent}"
 )
-def confirmed_at(context, goods, discount=0):
+def confirmed_at(context, total, goods, tax, rate, discount=0):
     order = expect.confirmed_order(context.world.answer)
+    taxed_at = Decimal(str(order["taxRate"]))
+    expect.precondition(
+        context,
+        taxed_at == rate,
+        f"this example is taxed at {rate * 100:.2f} %; the stack taxed at {taxed_at * 100:.2f} %",
+    )
     bill = check_order_bill(order, goods, discount)
-    expect.lines_at_list_price(order, context.world.pricing)
     context.world.evidence.note("the bill", bill.describe())
+    assert_that((bill.tax, bill.total), equal_to((tax, total)), f"the example's tax and total ({bill.describe()})")
+    expect.lines_at_list_price(order, context.world.pricing)
 
 
 @then("the customer sees the same order, with the same total")

@@ -1,13 +1,16 @@
 """Product pages (pattern 1): what a shopper sees, compared with what the services hold."""
 
-from behave import then, when
+from decimal import Decimal
+
+from behave import given, then, when
 from hamcrest import assert_that, equal_to
 
 from hello_dd.harness import expect
 
 
 @when("a shopper looks up product {product:ProductId}")
-def look_up(context, product):
+@when("a shopper looks up the {name} (product {product:ProductId})")
+def look_up(context, product, name=None):
     context.world.gateway.product(product, headers=context.world.caller_headers)
 
 
@@ -41,9 +44,28 @@ def out_of_stock(context):
     assert_that((inventory["available"], inventory["inStock"]), equal_to((0, False)), f"the stock shown: {inventory}")
 
 
-@then("the price is shown in {currency}, converted from the dollar price at the published rate")
-def price_in_currency(context, currency):
+@given("product {product:ProductId} sells at {price:Money} and pricing-service converts dollars at {rate} euros each")
+def converts_at(context, product, price, rate):
+    listed = context.world.pricing.price(product)
+    expect.status(listed, 200)
+    published = context.world.pricing.http.get("/currencies")
+    expect.status(published, 200)
+    held = (Decimal(str(listed.body["finalPrice"])), Decimal(str(published.body["rates"]["EUR"])))
+    expect.precondition(
+        context,
+        held == (price, Decimal(rate)),
+        f"this example needs ${price} at {rate} EUR per dollar; the stack has ${held[0]} at {held[1]}",
+    )
+
+
+@then("the price is shown as {amount} {currency}")
+def price_shown_as(context, amount, currency):
     shown = expect.served_in_full(context.world.answer)
+    assert_that(
+        (shown["pricing"].get("currency"), Decimal(str(shown["pricing"]["finalPrice"]))),
+        equal_to((currency, Decimal(amount))),
+        f"the price shown: {shown['pricing']}",
+    )
     expect.converted_price(shown["pricing"], context.world.pricing, shown["productId"], currency)
 
 

@@ -4,6 +4,7 @@ from behave import then, when
 from hamcrest import assert_that, equal_to, has_entries, has_item, instance_of, matches_regexp, none
 
 from hello_dd.harness import expect
+from hello_dd.harness.policy import check_stated
 
 
 def _report_type(words: str) -> str:
@@ -48,6 +49,12 @@ def accepted(context):
 @then("the job completes with a result within the report deadline")
 def completes(context):
     assert_that(_finished(context), has_entries({"result": instance_of(dict)}))
+
+
+@then("the job completes with a result within the report deadline of {seconds:d} s")
+def completes_within(context, seconds):
+    check_stated(context, "report_deadline_seconds", seconds)
+    completes(context)
 
 
 @then("the finished report counts every product inventory-service holds")

@@ -67,3 +67,57 @@ def test_a_business_feature_speaks_the_business_language(path):
         if (match := pattern.search(text))
     ]
     assert found == []
+
+
+MAX_STEP_LINE = 100
+MAX_ROW_LINE = 120
+STEP_LINE = re.compile(r"^(Given|When|Then|And|But) ")
+# Features being rewritten elsewhere at the moment: their offending lines are reported as expected
+# failures until the rewrite lands (then take them out of this set); every other feature is checked now.
+KNOWN_PENDING = {"durability.feature", "tracing.feature"}
+
+
+def _assert_none(path: Path, problems: list[str]) -> None:
+    if problems and path.name in KNOWN_PENDING:
+        pytest.xfail(f"{path.name} is being rewritten: {problems}")
+    assert problems == []
+
+
+def _too_long(path: Path) -> list[str]:
+    found = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        text = line.strip()
+        limit = MAX_STEP_LINE if STEP_LINE.match(text) else MAX_ROW_LINE if text[:1] == "|" else 0
+        if limit and len(text) > limit:
+            found.append(f"{path.name}:{number}: {len(text)} characters (at most {limit})")
+    return found
+
+
+def _second_actions(path: Path) -> list[str]:
+    """A When after the first (an And/But after a When takes its type): a scenario does one thing."""
+    found = []
+    for scenario in parse_file(str(path)).walk_scenarios():
+        whens = [step for step in scenario.steps if step.step_type == "when"]
+        found += [f"{path.name}:{step.line} {step.keyword} {step.name}" for step in whens[1:]]
+    return found
+
+
+@pytest.mark.parametrize("path", FEATURES, ids=lambda p: p.name)
+def test_no_step_or_table_row_is_too_long_to_read(path):
+    _assert_none(path, _too_long(path))
+
+
+@pytest.mark.parametrize("path", FEATURES, ids=lambda p: p.name)
+def test_no_scenario_takes_a_second_action(path):
+    _assert_none(path, _second_actions(path))
+
+
+def test_the_checks_find_what_they_look_for(tmp_path):
+    feature = tmp_path / "sample.feature"
+    feature.write_text(
+        "Feature: sample\n  For testing.\n\n  Scenario: two actions\n"
+        f"    When a shopper looks up product 123\n    And {'x' * 100}\n    Then it is shown\n"
+        f"      | {'y' * 120} |\n"
+    )
+    assert [line.split(":")[1] for line in _too_long(feature)] == ["6", "8"]
+    assert len(_second_actions(feature)) == 1

@@ -116,3 +116,16 @@ def test_an_unknown_profile_name_is_refused_naming_the_choices():
     check_profile_name(None)
     with pytest.raises(ValueError, match="short, contract, spike, soak"):
         check_profile_name("nosuch")
+
+
+def test_thresholds_read_as_worded_and_p95_must_be_under_its_limit():
+    limits = thresholds_from_table(
+        [
+            {"measure": "p95 latency", "limit": "under 500 ms"},
+            {"measure": "error rate", "limit": "under 10 %"},
+            {"measure": "answers that succeeded", "limit": "at least 98 %"},
+        ]
+    )
+    assert limits == Thresholds(500, 0.10, (("answers that succeeded", 0.98),))
+    assert limits.breaches(500, 0.0, {"answers that succeeded": 1.0}) == ["p95 latency 500.0 ms is not below 500 ms"]
+    assert limits.breaches(499.9, 0.0, {"answers that succeeded": 1.0}) == []

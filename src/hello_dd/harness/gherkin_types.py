@@ -89,6 +89,12 @@ def _money(text: str) -> Decimal:
     return Decimal(text.removeprefix("$"))
 
 
+@_typed(r"\d+(?:\.\d+)? %")
+def _percent(text: str) -> Decimal:
+    """``8.25 %`` as the rate 0.0825."""
+    return Decimal(text.removesuffix(" %")) / 100
+
+
 def register() -> None:
     register_type(
         ProductId=_product_id,
@@ -98,5 +104,6 @@ def register() -> None:
         Services=_services,
         OrderLines=_order_lines,
         CustomerId=_customer_id,
+        Percent=_percent,
         Money=_money,
     )

@@ -2,8 +2,9 @@
 
 The gateway publishes its policy (``GET /api/v1/policy``: timeouts, attempts, circuit breaker, bulk
 limits); a deployment that does not falls back to the defaults below, each of which ``behave -D``
-overrides (``-D breaker_reset_seconds=30``). features/README.md lists them for the reader; the
-scenarios never write them down, so they hold however a deployment is configured."""
+overrides (``-D breaker_reset_seconds=30``). features/README.md lists them for the reader. A scenario
+that states one of them ("3 attempts") checks it against this policy with ``mismatch``: on a stack the
+suite runs a difference fails, on another deployment the scenario is skipped with the reason."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from hello_dd.harness import expect
 from hello_dd.harness.http import HttpClient
 
 POLICY_PATH = "/api/v1/policy"
@@ -38,6 +40,13 @@ class Policy:
     @property
     def retries(self) -> int:
         return self.retry_attempts - 1
+
+    def mismatch(self, name: str, stated: float) -> str | None:
+        """Why a number a scenario states differs from this policy's ``name`` (None when they agree)."""
+        actual = getattr(self, name)
+        if float(stated) == float(actual):
+            return None
+        return f"the scenario states {name} = {stated:g}; the stack's policy ({self.source}) has {actual:g}"
 
     def describe(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self) if f.name != "source")
@@ -81,3 +90,10 @@ def read_policy(gateway: HttpClient, userdata: Mapping[str, str]) -> Policy:
         return fallback.with_published(answer.body)
     except (KeyError, TypeError, ValueError, AttributeError):
         return fallback
+
+
+def check_stated(context: Any, name: str, stated: float) -> None:
+    """A number a scenario states ("3 attempts") is the running stack's ``name``: on a stack the suite
+    runs a difference fails; on another deployment the scenario is skipped with the reason."""
+    why = context.world.policy.mismatch(name, stated)
+    expect.precondition(context, why is None, why or "")

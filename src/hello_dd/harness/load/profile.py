@@ -45,8 +45,8 @@ class Thresholds:
     def breaches(self, p95_ms: float, error_rate: float, check_shares: dict[str, float]) -> list[str]:
         """The thresholds these figures break, in words (empty: all met)."""
         found = []
-        if p95_ms > self.p95_ms:
-            found.append(f"p95 latency {p95_ms:.1f} ms is over {self.p95_ms:g} ms")
+        if p95_ms >= self.p95_ms:
+            found.append(f"p95 latency {p95_ms:.1f} ms is not below {self.p95_ms:g} ms")
         if error_rate >= self.error_rate:
             found.append(f"error rate {error_rate:.2%} is not below {self.error_rate:.0%}")
         for name, least in self.checks:
@@ -56,7 +56,7 @@ class Thresholds:
         return found
 
     def describe(self) -> str:
-        parts = [f"p95 latency ≤ {self.p95_ms:g} ms", f"error rate < {self.error_rate:.0%}"]
+        parts = [f"p95 latency < {self.p95_ms:g} ms", f"error rate < {self.error_rate:.0%}"]
         return ", ".join(parts + [f"{name} ≥ {least:.0%}" for name, least in self.checks])
 
 
@@ -104,8 +104,13 @@ def parse_stages(name: str, text: str) -> LoadProfile:
     return LoadProfile(name, tuple(stages))
 
 
+def _limit(text: str) -> str:
+    """A limit as the table words it (``under 500 ms``, ``at least 98 %``), without its wording."""
+    return text.strip().removeprefix("under ").removeprefix("at least ").strip()
+
+
 def _percent(text: str) -> float:
-    return float(text.strip().removesuffix("%").strip()) / 100
+    return float(_limit(text).removesuffix("%").strip()) / 100
 
 
 def thresholds_from_table(rows: list[dict[str, str]]) -> Thresholds:
@@ -118,7 +123,7 @@ def thresholds_from_table(rows: list[dict[str, str]]) -> Thresholds:
             f"unknown measure(s) {sorted(unknown)}: known are p95 latency, error rate, {', '.join(CHECKS)}"
         )
     try:
-        p95 = float(limits["p95 latency"].removesuffix("ms").strip())
+        p95 = float(_limit(limits["p95 latency"]).removesuffix("ms").strip())
         errors = _percent(limits["error rate"])
     except KeyError as exc:
         raise ValueError(f"the thresholds table needs a {exc.args[0]!r} row") from exc
