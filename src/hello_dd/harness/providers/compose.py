@@ -341,7 +341,7 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
 
     def _config(self) -> tuple[dict[str, Any], str | None]:
         """``docker-compose config`` of the user's files, and the ``version`` their first one states."""
-        import yaml  # type: ignore[import-untyped]  # PyYAML (uvicorn[standard]) ships no types
+        import yaml
 
         config = yaml.safe_load(self._compose("config", with_override=False))
         if not isinstance(config, dict) or not isinstance(config.get("services"), dict):
