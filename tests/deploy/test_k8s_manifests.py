@@ -10,6 +10,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from hello_dd.topology import GATEWAY
+from hello_dd.topology import SERVICES as TOPOLOGY_SERVICES
+
 from .manifests import K8S_DIR, differences, k8s_components, load_compose, load_manifests
 
 #: The oldest Kubernetes the manifests are meant for, and the newest the validator knows.
@@ -116,3 +119,101 @@ def test_a_value_may_differ_only_where_the_manifests_say_so():
     assert "api-gateway: DD_ENV='staging' in docker-compose.yml, 'kubernetes' in deploy/k8s" in differences(
         compose, docs
     )
+
+
+# -- restricted: who runs as what, and who may reach whom ------------------------------------------
+
+OUTSIDE = "outside the namespace"
+
+
+def _pod(workload):
+    return workload["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=_id)
+def test_every_pod_meets_the_restricted_pod_security_standard(workload):
+    pod = _pod(workload)
+    context = pod.get("securityContext", {})
+    assert context.get("runAsNonRoot") is True and context.get("runAsUser", 0) != 0, context
+    assert context.get("seccompProfile") == {"type": "RuntimeDefault"}, context
+    for container in pod["containers"]:
+        own = container.get("securityContext", {})
+        assert own.get("allowPrivilegeEscalation") is False, (container["name"], own)
+        assert own.get("readOnlyRootFilesystem") is True, (container["name"], own)
+        assert own.get("capabilities", {}).get("drop") == ["ALL"], (container["name"], own)
+        writable = {mount["name"] for mount in container.get("volumeMounts", []) if not mount.get("readOnly")}
+        assert writable, f"{container['name']}: a writable volume where it keeps state or temporary files"
+
+
+def test_the_namespace_enforces_the_restricted_standard():
+    namespace = next(doc for doc in DOCS if doc["kind"] == "Namespace")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def _labels(workload):
+    return workload["spec"]["template"]["metadata"]["labels"]
+
+
+def _selects(selector, labels) -> bool:
+    return selector.get("matchLabels", {}).items() <= labels.items()
+
+
+def allowed_edges(docs) -> set[tuple[str, str, int]]:
+    """(from, to, port) for every pair the NetworkPolicies let through; a pod no policy selects takes
+    anything (Kubernetes' rule), one that some policy selects only what those policies allow."""
+    workloads = {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] in ("Deployment", "StatefulSet")}
+    policies = [doc for doc in docs if doc["kind"] == "NetworkPolicy"]
+    sources = [OUTSIDE, *workloads]
+    edges = set()
+    for target, workload in workloads.items():
+        ports = {p["containerPort"] for c in _pod(workload)["containers"] for p in c.get("ports", [])}
+        selecting = [p for p in policies if _selects(p["spec"]["podSelector"], _labels(workload))]
+        for source in sources:
+            for port in ports:
+                if not selecting or any(
+                    _rule_allows(rule, source, port, workloads)
+                    for policy in selecting
+                    for rule in policy["spec"].get("ingress", [])
+                ):
+                    edges.add((source, target, port))
+    return edges
+
+
+def _rule_allows(rule, source, port, workloads) -> bool:
+    if "ports" in rule and port not in {p["port"] for p in rule["ports"]}:
+        return False
+    if "from" not in rule:
+        return True
+    return source != OUTSIDE and any(
+        _selects(peer.get("podSelector", {}), _labels(workloads[source])) for peer in rule["from"]
+    )
+
+
+def needed_edges() -> set[tuple[str, str, int]]:
+    """The stack's own edges: the gateway from anywhere (outside the namespace and in it), each call in
+    the topology, the databases and the cache their users reach, and every service's traces to the
+    test agent."""
+    workloads = [doc["metadata"]["name"] for doc in WORKLOADS]
+    edges = {(source, GATEWAY.name, GATEWAY.port) for source in (OUTSIDE, *workloads)}
+    edges |= {(GATEWAY.name, dependency.name, dependency.port) for dependency in GATEWAY.calls}
+    edges |= {
+        (GATEWAY.name, "postgres", 5432),
+        ("inventory-service", "postgres", 5432),
+        ("pricing-service", "redis", 6379),
+    }
+    edges |= {(s.name, "test-agent", port) for s in TOPOLOGY_SERVICES for port in (8126, 4318)}
+    return edges
+
+
+def test_the_network_policies_let_through_exactly_the_stacks_own_edges():
+    assert allowed_edges(DOCS) == needed_edges()
+
+
+def test_a_pod_without_a_policy_would_take_anything():
+    docs = [
+        doc
+        for doc in DOCS
+        if not (doc["kind"] == "NetworkPolicy" and doc["metadata"]["name"] == "default-deny-ingress")
+    ]
+    docs = [doc for doc in docs if not (doc["kind"] == "NetworkPolicy" and "redis" in doc["metadata"]["name"])]
+    assert (OUTSIDE, "redis", 6379) in allowed_edges(docs) - needed_edges()
