@@ -64,7 +64,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
     @contract:dur-crash-safe @contract:dur-idempotent
     Scenario: The shop crashes in the middle of 60 checkouts and every held unit belongs to a confirmed order
       Given product 505 has 100 units in stock
-      When the shop crashes while 60 customers each order 1 of product 505, and they all try again once it is back
+      When the shop crashes while 60 customers order 1 of product 505, and each tries again
       Then every customer has exactly one order
       And within 60 seconds the only units held for product 505 are those of the 60 orders
 

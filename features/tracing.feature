@@ -103,4 +103,4 @@ Feature: Every request is one trace across the services it touched
     @critical @contract:trace-datastores
     Scenario: A checkout's reservation is a database write in the same trace
       When customer cust-789 orders 1 of product 456
-      Then the trace shows the reservation written to inventory-service's database while it handled the reservation
+      Then the trace shows inventory-service's reservation request writing to its database

@@ -40,7 +40,7 @@ def induce(context, mode):
 
 @when("the gateway's cascade check finds {service:Service} slower than its {timeout:g} s timeout")
 def cascade_too_slow(context, service, timeout):
-    assert_that(service, equal_to(INVENTORY.name), "the cascade check slows inventory-service only")
+    assert_that(service, equal_to(INVENTORY.name), f"the cascade check slows {INVENTORY.name} only")
     check_stated(context, "timeout_seconds", timeout)
     context.world.gateway.cascade("timeout")
 

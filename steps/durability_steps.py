@@ -200,8 +200,8 @@ def taken_once(context, units, product):
 
 
 @when(
-    "the shop crashes while {customers:d} customers each order {quantity:d} of product {product:ProductId},"
-    " and they all try again once it is back"
+    "the shop crashes while {customers:d} customers order {quantity:d} of product {product:ProductId},"
+    " and each tries again"
 )
 def crash_mid_checkouts(context, customers, quantity, product):
     chaos = context.world.chaos

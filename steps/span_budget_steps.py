@@ -9,6 +9,7 @@ from hamcrest import assert_that, empty
 from hello_dd.harness.traces.budget import BUDGET, JOBS, RETRY_ATTEMPTS, names_a_file, total
 from hello_dd.harness.traces.budget import overspent as budget_overspent
 from hello_dd.harness.traces.model import SERVER, Trace, group_by_trace
+from hello_dd.topology import GATEWAY
 
 
 @given("the services have had nothing to do for {seconds:d} seconds")
@@ -50,7 +51,7 @@ def _received(context) -> list[Trace]:
 
 @then("every trace the collector received starts at a request or a named background job")
 def traces_start_at_requests_or_jobs(context):
-    context.world.traces.of(context.world.answer, ["api-gateway"])  # the query's trace has arrived
+    context.world.traces.of(context.world.answer, [GATEWAY.name])  # the query's trace has arrived
     roots = [root for trace in _received(context) for root in trace.roots]
     stray = [str(root) for root in roots if root.kind != SERVER and root.name not in JOBS]
     assert_that(stray, empty(), f"traces that start elsewhere, of {len(roots)}")

@@ -51,7 +51,7 @@ def cache_lookup_under_request(context, service):
     _work_in_own_request(context, service, cache_work, "GET", "cache commands")
 
 
-@then("the trace shows the reservation written to {service:Service}'s database while it handled the reservation")
+@then("the trace shows {service:Service}'s reservation request writing to its database")
 def reservation_written(context, service):
     trace = _trace_with(context, lambda t: database_work(t, service))
     reservations = requests_to(trace, service, "POST", "/reservations")

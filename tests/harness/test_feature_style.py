@@ -72,15 +72,10 @@ def test_a_business_feature_speaks_the_business_language(path):
 MAX_STEP_LINE = 100
 MAX_ROW_LINE = 120
 STEP_LINE = re.compile(r"^(Given|When|Then|And|But) ")
-# Features being rewritten elsewhere at the moment: their offending lines are reported as expected
-# failures until the rewrite lands (then take them out of this set); every other feature is checked now.
-KNOWN_PENDING = {"durability.feature", "tracing.feature"}
 
 
 def _assert_none(path: Path, problems: list[str]) -> None:
-    if problems and path.name in KNOWN_PENDING:
-        pytest.xfail(f"{path.name} is being rewritten: {problems}")
-    assert problems == []
+    assert problems == [], path.name
 
 
 def _too_long(path: Path) -> list[str]:

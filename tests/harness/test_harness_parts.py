@@ -126,7 +126,7 @@ def test_external_needs_a_gateway_url(tmp_path):
 
 
 def test_an_unknown_stack_is_refused_naming_the_choices(tmp_path):
-    with pytest.raises(ConfigurationError, match="local, containers, external"):
+    with pytest.raises(ConfigurationError, match="local, containers, compose, external"):
         provider_from_userdata({"stack": "kubernetes"}, tmp_path)
 
 

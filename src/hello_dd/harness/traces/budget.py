@@ -22,11 +22,12 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 
+from hello_dd import topology
 from hello_dd.harness.traces.datastores import CACHE_SYSTEMS
 from hello_dd.harness.traces.model import CLIENT, SERVER, Span, Trace
 
 ROOT = "(root)"
-GATEWAY, INVENTORY, PRICING = "api-gateway", "inventory-service", "pricing-service"
+GATEWAY, INVENTORY, PRICING = topology.GATEWAY.name, topology.INVENTORY.name, topology.PRICING.name
 
 
 # A count that is the stack's policy: the gateway's tries of a failing call (its /api/v1/policy).
@@ -184,7 +185,7 @@ _ROUTES = sorted(
 REQUESTS = {
     "product query": "`GET /api/v1/products/123`",
     "checkout": "`POST /api/v1/orders`, one product, succeeds",
-    "checkout compensated": "`POST /api/v1/orders`, one product, pricing-service unreachable to finalize: "
+    "checkout compensated": f"`POST /api/v1/orders`, one product, {PRICING} unreachable to finalize: "
     "the stock is given back",
     "bulk check": "`POST /api/v1/products/bulk-check`, 45 catalogue products with prices: 3 chunks of at most 20, "
     "each checked with inventory, then priced",
