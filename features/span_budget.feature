@@ -6,8 +6,9 @@ Feature: Each request makes the spans of its budget, and an idle stack makes non
   opened, a background job's empty look for work: none of these is a span. The budget of each
   request pattern lists its spans, their parents and how many (docs/tracing.md); these scenarios
   hold a real trace to it, under whichever tracer the services run. The budgets are the reference
-  stack's own design: another hello-dd may make other spans and still keep the contract, so they hold
-  the stacks the suite builds from this repository, and any other only when asked to.
+  stack's own design for its default configuration (SQLite, pricing's cache in process): another
+  hello-dd, or this one on PostgreSQL and Redis, may make other spans and still keep the contract, so
+  they hold the embedded stack in that configuration, and any other only when asked to.
 
   Rule: A trace starts at a request or at a named background job
 

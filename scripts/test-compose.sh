@@ -39,9 +39,8 @@ trap 'exit 130' INT TERM
 failed=()
 run_spec() {  # NAME COMPOSE_FILE MAPPING
     step "the specification on $2 (Compose $(scripts/compose.sh version --short 2>/dev/null || echo "(unknown version)"))"
-    # Both projects run the reference stack, so its span budgets hold there too (-D span_budget=true).
     if .venv/bin/behave -D stack=compose -D compose_file="$2" -D compose_mapping="$3" \
-        -D compose_project="hello-dd-spec-$1" -D span_budget=true "${behave_args[@]}"; then
+        -D compose_project="hello-dd-spec-$1" "${behave_args[@]}"; then
         .venv/bin/python -m hello_dd.harness.reporting.closing_line
     else
         .venv/bin/python -m hello_dd.harness.reporting.closing_line

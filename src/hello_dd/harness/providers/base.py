@@ -58,8 +58,12 @@ class StackProvider(ABC):
     reads_logs: bool = False
     #: True when the provider can cut a service off the network while it keeps running.
     cuts_network: bool = False
-    #: True when the provider runs the reference stack built from this repository (its span budgets hold).
-    builds_reference_stack: bool = False
+
+    #: True when the provider runs the reference stack from this repository in its default configuration
+    #: (SQLite, pricing's cache in process), the one its span budgets describe (docs/tracing.md).
+    @property
+    def runs_budgeted_configuration(self) -> bool:
+        return False
 
     @abstractmethod
     def start(self) -> None: ...

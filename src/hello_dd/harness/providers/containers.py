@@ -65,7 +65,6 @@ def _database_url(name: str) -> str:
 
 class DockerContainers(ProxiedFaults[ControllableProxy]):
     name = "containers"
-    builds_reference_stack = True
     controls_stack = True
     reads_logs = True
     cuts_network = True

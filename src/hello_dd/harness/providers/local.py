@@ -18,9 +18,13 @@ from hello_dd.topology import PROXIED, SERVICES, TEST_AGENT, service
 
 class LocalProcesses(ProxiedFaults[FaultProxy]):
     name = "local"
-    builds_reference_stack = True
     controls_stack = True
     reads_logs = True
+
+    @property
+    def runs_budgeted_configuration(self) -> bool:
+        """The span budgets describe SQLite and the in-process cache: not a run with -D redis_url."""
+        return self.redis_url is None
 
     def __init__(self, reports_dir: Path, tracer: str = "otel", redis_url: str | None = None):
         self.reports_dir = Path(reports_dir)
