@@ -5,12 +5,13 @@ stack as docker-compose.yml: images, commands, ports and variables, compared ser
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
 import yaml
 
-from hello_dd.topology import GATEWAY
+from hello_dd.topology import GATEWAY, TEST_AGENT
 from hello_dd.topology import SERVICES as TOPOLOGY_SERVICES
 
 from .manifests import K8S_DIR, differences, k8s_components, load_compose, load_manifests
@@ -130,24 +131,39 @@ def _pod(workload):
     return workload["spec"]["template"]["spec"]
 
 
+#: The pod-level settings the restricted standard asks for, and the ids that must not be root's.
+RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+}
+
+
 @pytest.mark.parametrize("workload", WORKLOADS, ids=_id)
 def test_every_pod_meets_the_restricted_pod_security_standard(workload):
     pod = _pod(workload)
     context = pod.get("securityContext", {})
-    assert context.get("runAsNonRoot") is True and context.get("runAsUser", 0) != 0, context
-    assert context.get("seccompProfile") == {"type": "RuntimeDefault"}, context
+    assert {key: context.get(key) for key in RESTRICTED_POD} == RESTRICTED_POD, context
+    for key in ("runAsUser", "runAsGroup", "fsGroup"):
+        assert context.get(key, 0) != 0, f"{_id(workload)}: {key} is a non-root id"
+    volumes = {volume["name"] for volume in pod.get("volumes", [])}
+    volumes |= {claim["metadata"]["name"] for claim in workload["spec"].get("volumeClaimTemplates", [])}
     for container in pod["containers"]:
         own = container.get("securityContext", {})
-        assert own.get("allowPrivilegeEscalation") is False, (container["name"], own)
-        assert own.get("readOnlyRootFilesystem") is True, (container["name"], own)
-        assert own.get("capabilities", {}).get("drop") == ["ALL"], (container["name"], own)
+        assert {key: own.get(key) for key in RESTRICTED_CONTAINER} == RESTRICTED_CONTAINER, (container["name"], own)
         writable = {mount["name"] for mount in container.get("volumeMounts", []) if not mount.get("readOnly")}
-        assert writable, f"{container['name']}: a writable volume where it keeps state or temporary files"
+        assert writable and writable <= volumes, (
+            f"{container['name']}: a writable volume of the pod's own where it keeps state or temporary files"
+        )
 
 
 def test_the_namespace_enforces_the_restricted_standard():
     namespace = next(doc for doc in DOCS if doc["kind"] == "Namespace")
-    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    labels = namespace["metadata"]["labels"]
+    for mode in ("enforce", "warn", "audit"):
+        assert labels.get(f"pod-security.kubernetes.io/{mode}") == "restricted", mode
+    assert labels.get("pod-security.kubernetes.io/enforce-version"), "the standard's version is pinned or latest"
 
 
 def _labels(workload):
@@ -190,19 +206,25 @@ def _rule_allows(rule, source, port, workloads) -> bool:
 
 
 def needed_edges() -> set[tuple[str, str, int]]:
-    """The stack's own edges: the gateway from anywhere (outside the namespace and in it), each call in
-    the topology, the databases and the cache their users reach, and every service's traces to the
-    test agent."""
-    workloads = [doc["metadata"]["name"] for doc in WORKLOADS]
-    edges = {(source, GATEWAY.name, GATEWAY.port) for source in (OUTSIDE, *workloads)}
-    edges |= {(GATEWAY.name, dependency.name, dependency.port) for dependency in GATEWAY.calls}
-    edges |= {
-        (GATEWAY.name, "postgres", 5432),
-        ("inventory-service", "postgres", 5432),
-        ("pricing-service", "redis", 6379),
-    }
-    edges |= {(s.name, "test-agent", port) for s in TOPOLOGY_SERVICES for port in (8126, 4318)}
+    """The stack's own edges: the gateway's port from anywhere (outside the namespace and in it), and every
+    URL a workload is configured with that names another workload (its database, its cache, the services
+    it calls, the test agent it sends traces to), read from the manifests' own variables."""
+    names = [doc["metadata"]["name"] for doc in WORKLOADS]
+    edges = {(source, GATEWAY.name, GATEWAY.port) for source in (OUTSIDE, *names)}
+    for name, component in k8s_components(DOCS).items():
+        for value in component.env.values():
+            url = urlsplit(value) if "://" in value else None
+            if url is not None and url.hostname in names and url.port is not None:
+                edges.add((name, url.hostname, url.port))
     return edges
+
+
+def test_the_edges_the_stack_needs_include_the_topologys_calls_and_traces():
+    edges = needed_edges()
+    for service in TOPOLOGY_SERVICES:
+        assert {(service.name, callee.name, callee.port) for callee in service.calls} <= edges, service.name
+        for port in (TEST_AGENT.datadog_port, TEST_AGENT.otlp_http_port):
+            assert (service.name, TEST_AGENT.name, port) in edges, (service.name, port)
 
 
 def test_the_network_policies_let_through_exactly_the_stacks_own_edges():
