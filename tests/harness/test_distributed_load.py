@@ -23,7 +23,7 @@ from hello_dd.harness.load.profile import parse_stages
 from hello_dd.harness.load.runner import run_load
 from hello_dd.stack import free_port
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
 
 GENERATOR = re.compile(r"^hello-dd-load/\S+ \((?P<id>[^)]+)\)$")
 SLOW_SECONDS = 0.6  # over the 500 ms of the "within 500 ms" check

@@ -14,7 +14,7 @@ import requests
 from hello_dd.harness.checkout_crash import CheckoutCrash
 from hello_dd.stack import LocalStack
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
 
 PRODUCT = "1003"
 SHOPPERS = 200
