@@ -149,19 +149,25 @@ class ReportRunner:
 
     async def _resume(self, orphans: list[Job]) -> None:
         for job in orphans:
-            if job.attempts >= self.max_attempts:
-                error = {
-                    "code": "REPORT_INTERRUPTED",
-                    "message": f"The gateway stopped while building this report, {job.attempts} times; request it again.",
-                }
-                await self.db.run(self.store.finish, job.job_id, error=error)
-                REPORTS.labels(job.report_type, "failed").inc()
-                log.warning("report job given up after %d interrupted runs", job.attempts, extra={"job_id": job.job_id})
-            else:
-                self._launch(job, None)
-                log.warning(
-                    "report job resumed after a restart", extra={"job_id": job.job_id, "report_type": job.report_type}
-                )
+            # Logged, and run, as the request that submitted the job: a line in the resume's trace names
+            # the ids of a request, as every line about a request does.
+            with acting_for(job.correlation_id, job.request_id):
+                await self._resume_one(job)
+
+    async def _resume_one(self, job: Job) -> None:
+        if job.attempts >= self.max_attempts:
+            error = {
+                "code": "REPORT_INTERRUPTED",
+                "message": f"The gateway stopped while building this report, {job.attempts} times; request it again.",
+            }
+            await self.db.run(self.store.finish, job.job_id, error=error)
+            REPORTS.labels(job.report_type, "failed").inc()
+            log.warning("report job given up after %d interrupted runs", job.attempts, extra={"job_id": job.job_id})
+        else:
+            self._launch(job, None)
+            log.warning(
+                "report job resumed after a restart", extra={"job_id": job.job_id, "report_type": job.report_type}
+            )
 
     def _launch(self, job: Job, parent: Context | None) -> None:
         task = asyncio.get_running_loop().create_task(self._run(job, parent))
