@@ -111,7 +111,7 @@ def test_tracestate_and_baggage_are_recorded_as_attributes():
     )
     assert attributes == {
         "w3c.tracestate": "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE",
-        "baggage.customer.tier": "gold",
+        "baggage.customer.tier": "gold;prop=1",
         "baggage.shop region": "eu-west",
     }
 

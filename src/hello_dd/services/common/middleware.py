@@ -12,8 +12,9 @@ import json
 import logging
 import time
 from typing import Any
-from urllib.parse import unquote
 
+from opentelemetry import baggage
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hello_dd.services.common import correlation
@@ -47,22 +48,25 @@ def _json_response_messages(status: int, body: dict[str, Any]) -> list[Message]:
 
 _MAX_BAGGAGE_ENTRIES = 16
 _MAX_CONTEXT_CHARS = 512
+# W3C baggage is parsed by OpenTelemetry's propagator (its size limits, percent-decoding and
+# property handling), under either tracer: the header is read here, not taken from the context.
+_BAGGAGE = W3CBaggagePropagator()
 
 
 def _propagated_context(scope: Scope) -> dict[str, str]:
     """What the caller propagated besides the trace id, as span attributes: the W3C ``tracestate``
     (``w3c.tracestate``) and each ``baggage`` entry (``baggage.<key>``), so a trace shows that both
-    reached every service. Sizes are capped; values are kept as text, never interpreted."""
+    reached every service. Sizes are capped; values are kept as text, never interpreted: an entry's
+    properties stay with its value (`gold;ttl=60`), as `opentelemetry.baggage` gives it to the code."""
     attributes: dict[str, str] = {}
     tracestate = _header(scope, b"tracestate")
     if tracestate:
         attributes["w3c.tracestate"] = tracestate[:_MAX_CONTEXT_CHARS]
-    baggage = _header(scope, b"baggage")
-    if baggage:
-        for member in baggage.split(",")[:_MAX_BAGGAGE_ENTRIES]:
-            key, sep, value = member.split(";", 1)[0].partition("=")
-            if sep and key.strip():
-                attributes[f"baggage.{unquote(key.strip())[:64]}"] = unquote(value.strip())[:_MAX_CONTEXT_CHARS]
+    header = _header(scope, b"baggage")
+    if header:
+        entries = baggage.get_all(_BAGGAGE.extract({"baggage": header}))
+        for key, value in list(entries.items())[:_MAX_BAGGAGE_ENTRIES]:
+            attributes[f"baggage.{key[:64]}"] = str(value)[:_MAX_CONTEXT_CHARS]
     return attributes
 
 
