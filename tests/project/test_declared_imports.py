@@ -60,8 +60,13 @@ def imported(path: Path) -> Iterator[tuple[str, str]]:
 def third_party(path: Path, module: str) -> bool:
     top = module.split(".")[0]
     first_party = top == "hello_dd" or top in {"tests", "steps", "environment"}
-    # a module beside the importing file (scripts/mutation_check.py imports scripts/mutation_catalogue.py)
-    beside = (path.parent / f"{top}.py").is_file() or (path.parent / top / "__init__.py").is_file()
+    # a module beside the importing file or a folder above it (scripts/mutation_check.py imports
+    # scripts/mutation_catalogue.py; scripts/benchmark/soak.py imports scripts/benchmark/measure.py)
+    beside = any(
+        (folder / f"{top}.py").is_file() or (folder / top / "__init__.py").is_file()
+        for folder in path.resolve().parents
+        if folder.is_relative_to(ROOT)
+    )
     return not (top in sys.stdlib_module_names or first_party or beside)
 
 
