@@ -1,6 +1,7 @@
 """Fault injection: a TCP proxy in the gateway's path to each dependency, in process (the embedded
 stack) or as a program of its own controlled over HTTP (``python -m hello_dd.harness.faults.server``,
-e.g. in a container), driven through :class:`RemoteFaultProxy` with the same methods.
+e.g. in a container; its control API in ``control_api``), driven through :class:`RemoteFaultProxy`
+with the same methods.
 
 The proxy and its server need only the services' own dependencies (the service image runs them);
 :class:`RemoteFaultProxy`, the suite's client, uses ``requests`` from the ``spec`` extra, so it is
