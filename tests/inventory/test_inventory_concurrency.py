@@ -7,7 +7,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from hello_dd.services.inventory.stock import InsufficientStock, Line, StockRepository
+from hello_dd.services.inventory.domain import Line
+from hello_dd.services.inventory.errors import InsufficientStock
+from hello_dd.services.inventory.stock import StockRepository
 
 T = TypeVar("T")
 THREADS = 200

@@ -14,7 +14,8 @@ from hello_dd.services.inventory.database import (
     products,
     seed_catalogue,
 )
-from hello_dd.services.inventory.stock import Line, StockRepository
+from hello_dd.services.inventory.domain import Line
+from hello_dd.services.inventory.stock import StockRepository
 
 
 @pytest.mark.parametrize(

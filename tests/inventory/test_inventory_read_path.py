@@ -10,7 +10,9 @@ import threading
 import pytest
 
 from hello_dd.services.inventory.database import inline_reads
-from hello_dd.services.inventory.stock import Line, ProductNotFound, StockRepository
+from hello_dd.services.inventory.domain import Line
+from hello_dd.services.inventory.errors import ProductNotFound
+from hello_dd.services.inventory.stock import StockRepository
 
 
 def test_sqlite_reads_run_inline_and_postgresql_reads_do_not(stock, database_url):

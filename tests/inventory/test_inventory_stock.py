@@ -9,14 +9,9 @@ import pytest
 from prometheus_client import REGISTRY
 
 from hello_dd.services.catalog import BY_ID
-from hello_dd.services.inventory.stock import (
-    InsufficientStock,
-    Line,
-    LineCheck,
-    ProductNotFound,
-    ReservationNotFound,
-    StockRepository,
-)
+from hello_dd.services.inventory.domain import Line, LineCheck
+from hello_dd.services.inventory.errors import InsufficientStock, ProductNotFound, ReservationNotFound
+from hello_dd.services.inventory.stock import StockRepository
 
 
 def _sample(name: str, **labels: str) -> float:

@@ -15,7 +15,9 @@ from hello_dd.services.common.database import create_db_engine
 from hello_dd.services.common.settings import InventorySettings
 from hello_dd.services.inventory.app import create_app
 from hello_dd.services.inventory.database import create_schema, seed_catalogue
-from hello_dd.services.inventory.stock import Line, ReservationNotHeld, StockRepository
+from hello_dd.services.inventory.domain import Line
+from hello_dd.services.inventory.errors import ReservationNotHeld
+from hello_dd.services.inventory.stock import StockRepository
 
 
 def _level(stock: StockRepository, product_id: str) -> tuple[int, int]:

@@ -24,7 +24,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any, ParamSpec, TypeVar
@@ -34,8 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from hello_dd.services.common import telemetry
-from hello_dd.services.common.errors import ApiError
-from hello_dd.services.inventory import metrics
+from hello_dd.services.inventory import metrics, outcomes
 from hello_dd.services.inventory.database import (
     autocommit_connection,
     inline_reads,
@@ -44,118 +42,32 @@ from hello_dd.services.inventory.database import (
     reservations,
     write_transaction,
 )
+from hello_dd.services.inventory.domain import (
+    CONFIRMED,
+    DEFAULT_HOLD_SECONDS,
+    HELD,
+    RELEASED,
+    Line,
+    LineCheck,
+    Reservation,
+    StockLevel,
+    check_line,
+    merge_lines,
+    units,
+)
+from hello_dd.services.inventory.errors import (
+    InsufficientStock,
+    ProductNotFound,
+    ReservationNotFound,
+    ReservationNotHeld,
+)
 
 log = logging.getLogger(__name__)
-
-HELD = "held"
-CONFIRMED = "confirmed"
-RELEASED = "released"
-# How long a reservation is held when the repository is not told otherwise (the service passes
-# RESERVATION_HOLD_SECONDS).
-DEFAULT_HOLD_SECONDS = 30.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 _ONE_LEVEL = select(products).where(products.c.product_id == bindparam("product_id"))
-
-
-@dataclass(frozen=True)
-class StockLevel:
-    product_id: str
-    name: str
-    category: str
-    warehouse: str
-    available: int
-    reserved: int
-
-    @property
-    def in_stock(self) -> bool:
-        return self.available > 0
-
-
-@dataclass(frozen=True)
-class Line:
-    product_id: str
-    quantity: int
-
-
-@dataclass(frozen=True)
-class LineCheck:
-    product_id: str
-    found: bool
-    requested: int
-    available: int
-    sufficient: bool
-
-
-@dataclass(frozen=True)
-class Reservation:
-    reservation_id: str
-    status: str
-    items: tuple[Line, ...]
-    created_at: datetime
-    expires_at: datetime | None = None
-
-
-class ProductNotFound(ApiError):
-    outcome = metrics.PRODUCT_NOT_FOUND
-
-    def __init__(self, product_ids: Sequence[str]):
-        super().__init__(
-            404,
-            "PRODUCT_NOT_FOUND",
-            f"No product with id {', '.join(product_ids)}.",
-            details={"productIds": list(product_ids)},
-        )
-
-
-class InsufficientStock(ApiError):
-    outcome = metrics.INSUFFICIENT_STOCK
-
-    def __init__(self, shortages: Sequence[tuple[Line, int]]):
-        short = "; ".join(f"product {line.product_id} has {left} of {line.quantity}" for line, left in shortages)
-        super().__init__(
-            409,
-            "INSUFFICIENT_STOCK",
-            f"Not enough stock: {short}.",
-            details=[
-                {"productId": line.product_id, "requested": line.quantity, "available": available}
-                for line, available in shortages
-            ],
-        )
-
-
-class ReservationNotFound(ApiError):
-    def __init__(self, reservation_id: str):
-        super().__init__(404, "RESERVATION_NOT_FOUND", f"No reservation with id {reservation_id}.")
-
-
-class ReservationNotHeld(ApiError):
-    """A confirmation came too late: the reservation was released (by its caller or by expiry)."""
-
-    def __init__(self, reservation: Reservation):
-        super().__init__(
-            409,
-            "RESERVATION_NOT_HELD",
-            f"Reservation {reservation.reservation_id} is {reservation.status} and can no longer be confirmed.",
-            details={"reservationId": reservation.reservation_id, "status": reservation.status},
-        )
-
-
-def merge_lines(lines: Iterable[Line]) -> tuple[Line, ...]:
-    """Folds repeated products into one line (at the first one's position), so the conditional
-    update checks a product's whole quantity at once and each product row is updated once."""
-    totals: dict[str, int] = {}
-    for line in lines:
-        totals[line.product_id] = totals.get(line.product_id, 0) + line.quantity
-    return tuple(Line(product_id, quantity) for product_id, quantity in totals.items())
-
-
-def _check_line(line: Line, level: StockLevel | None) -> LineCheck:
-    available = level.available if level else 0
-    found = level is not None
-    return LineCheck(line.product_id, found, line.quantity, available, found and available >= line.quantity)
 
 
 def _level(row: Row[Any]) -> StockLevel:
@@ -165,10 +77,6 @@ def _level(row: Row[Any]) -> StockLevel:
 def _as_utc(moment: datetime) -> datetime:
     # SQLite keeps no time zone; every timestamp is written in UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _units(lines: Iterable[Line]) -> int:
-    return sum(line.quantity for line in lines)
 
 
 def _by_product(lines: Iterable[Line]) -> list[Line]:
@@ -252,7 +160,7 @@ class StockRepository:
     def check(self, lines: Sequence[Line]) -> list[LineCheck]:
         """Answers each line on its own, from the current levels; nothing is held."""
         levels = self.get_levels(line.product_id for line in lines)
-        return [_check_line(line, levels.get(line.product_id)) for line in lines]
+        return [check_line(line, levels.get(line.product_id)) for line in lines]
 
     # --- reservations -------------------------------------------------------------------------
 
@@ -270,14 +178,14 @@ class StockRepository:
             existing = self.find_reservation(reservation_id)
             if existing is None:
                 raise  # some other constraint failed: not a replay
-            _note_replay(existing)
+            outcomes.replayed(existing)
             return existing, False
         except (ProductNotFound, InsufficientStock) as refusal:
-            _note_refusal(reservation_id, refusal)
+            outcomes.refused(reservation_id, refusal)
             raise
         metrics.RESERVATIONS.labels(metrics.RESERVED).inc()
-        metrics.UNITS_RESERVED.inc(_units(reservation.items))
-        _log_movement("reserved", reservation)
+        metrics.UNITS_RESERVED.inc(units(reservation.items))
+        outcomes.moved("reserved", reservation)
         return reservation, True
 
     def find_reservation(self, reservation_id: str) -> Reservation | None:
@@ -307,7 +215,7 @@ class StockRepository:
             raise ReservationNotHeld(reservation)
         if flipped:
             metrics.RESERVATIONS_SETTLED.labels(metrics.CONFIRMED).inc()
-            _log_movement("confirmed", reservation)
+            outcomes.moved("confirmed", reservation)
         return reservation
 
     def release(self, reservation_id: str) -> Reservation:
@@ -318,7 +226,7 @@ class StockRepository:
             raise ReservationNotFound(reservation_id)
         if released:
             metrics.RESERVATIONS_SETTLED.labels(metrics.RELEASED).inc()
-            _log_movement("released", reservation)
+            outcomes.moved("released", reservation)
         return reservation
 
     def expire_due(self, now: datetime | None = None, limit: int = 500) -> int:
@@ -343,7 +251,7 @@ class StockRepository:
                 if reservation is not None and released:
                     expired += 1
                     metrics.RESERVATIONS_SETTLED.labels(metrics.EXPIRED).inc()
-                    _log_movement("expired, released", reservation)
+                    outcomes.moved("expired, released", reservation)
             span.set_attribute("hello_dd.reservations.released", expired)
         return expired
 
@@ -361,7 +269,7 @@ class StockRepository:
             if reservation is not None and flipped:
                 _return_stock(conn, reservation.items)
         if flipped and reservation is not None:
-            metrics.UNITS_RELEASED.inc(_units(reservation.items))
+            metrics.UNITS_RELEASED.inc(units(reservation.items))
         return reservation, flipped
 
 
@@ -443,43 +351,3 @@ def _load_reservation(conn: Connection, reservation_id: str) -> Reservation | No
     items = tuple(Line(row.product_id, row.quantity) for row in lines)
     expires_at = _as_utc(header.expires_at) if header.expires_at is not None else None
     return Reservation(header.reservation_id, header.status, items, _as_utc(header.created_at), expires_at)
-
-
-# --- metrics and logs ----------------------------------------------------------------------------
-
-
-def _note_replay(existing: Reservation) -> None:
-    metrics.RESERVATIONS.labels(metrics.REPLAYED).inc()
-    log.info(
-        "reservation %s already exists; returned unchanged",
-        existing.reservation_id,
-        extra={"reservation_id": existing.reservation_id, "status": existing.status},
-    )
-
-
-def _note_refusal(reservation_id: str, refusal: ProductNotFound | InsufficientStock) -> None:
-    metrics.RESERVATIONS.labels(refusal.outcome).inc()
-    # Too little stock for a reservation is worth an operator's attention; an unknown product is the caller's mistake.
-    level = logging.WARNING if isinstance(refusal, InsufficientStock) else logging.INFO
-    log.log(
-        level,
-        "reservation %s refused: %s",
-        reservation_id,
-        refusal.code,
-        extra={"reservation_id": reservation_id, "error_code": refusal.code, "details": refusal.details},
-    )
-
-
-def _log_movement(verb: str, reservation: Reservation) -> None:
-    units = _units(reservation.items)
-    log.info(
-        "%s %d units for reservation %s",
-        verb,
-        units,
-        reservation.reservation_id,
-        extra={
-            "reservation_id": reservation.reservation_id,
-            "product_ids": [line.product_id for line in reservation.items],
-            "units": units,
-        },
-    )

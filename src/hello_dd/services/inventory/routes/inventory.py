@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from hello_dd.services.common.errors import error_responses
 from hello_dd.services.inventory.dependencies import Stock
+from hello_dd.services.inventory.domain import Line
 from hello_dd.services.inventory.models import (
     PRODUCT_ID_PATTERN,
     BulkRequest,
@@ -21,7 +22,6 @@ from hello_dd.services.inventory.models import (
     StockCount,
     StockItem,
 )
-from hello_dd.services.inventory.stock import Line
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 log = logging.getLogger(__name__)

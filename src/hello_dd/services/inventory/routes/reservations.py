@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from hello_dd.services.common.errors import error_responses
-from hello_dd.services.inventory import stock as domain
+from hello_dd.services.inventory import domain
 from hello_dd.services.inventory.dependencies import Stock
 from hello_dd.services.inventory.models import RESERVATION_ID_PATTERN, Reservation, ReservationRequest
 
