@@ -133,7 +133,9 @@ def test_the_reader_fetches_and_parses_a_metrics_endpoint(monkeypatch):
         text = generate_latest(registry).decode()
 
     seen = []
-    monkeypatch.setattr("hello_dd.harness.metrics.requests.get", lambda url, timeout: seen.append(url) or Answer())
+    monkeypatch.setattr(
+        "hello_dd.harness.metrics.snapshot.requests.get", lambda url, timeout: seen.append(url) or Answer()
+    )
     snapshot = MetricsReader("pricing-service", "http://127.0.0.1:9/").snapshot()
     assert seen == ["http://127.0.0.1:9/metrics"]
     assert snapshot.value("http_requests_total", route="/prices/{productId}") == 1

@@ -23,9 +23,23 @@ from hello_dd.harness.policy import Policy
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = ROOT / "src" / "hello_dd" / "harness"
 # What the steps check with: the steps and the harness modules whose assertions they call.
+
+
+def _module_files(name: str) -> list[Path]:
+    """A harness module's file, or a package's modules (its ``__init__`` only re-exports)."""
+    module = HARNESS / f"{name}.py"
+    if module.is_file():
+        return [module]
+    return sorted(path for path in (HARNESS / name).glob("*.py") if path.name != "__init__.py")
+
+
 STEP_SOURCES = [
     *sorted((ROOT / "steps").glob("*.py")),
-    *(HARNESS / f"{name}.py" for name in ("expect", "clients", "circuits", "metrics", "logs", "money", "bulk_order")),
+    *(
+        path
+        for name in ("expect", "clients", "circuits", "metrics", "logs", "money", "bulk_order")
+        for path in _module_files(name)
+    ),
 ]
 FEATURES = sorted((ROOT / "features").glob("*.feature"))
 CONTRACT = ROOT / "docs" / "contract.md"
