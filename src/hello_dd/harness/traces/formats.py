@@ -10,6 +10,11 @@ Database and cache spans: OpenTelemetry names the system and the statement ``db.
 ``db.query.text`` (the older conventions: ``db.system``, ``db.statement``); ddtrace's SQLAlchemy spans
 are of type ``sql``, named ``<dialect>.query``, with the statement as their resource, and its Redis
 spans carry ``db.system`` and ``redis.raw_command``.
+
+The OTLP side walks the JSON as dictionaries rather than through opentelemetry-proto's messages
+(``json_format.ParseDict`` into ``ExportTraceServiceRequest``): measured on the test agent's own
+answers, the messages took about eight times as long per span (600 against 74 µs, the same machine
+and hour), and the suite reads every trace it checks, several times while it waits for one to end.
 """
 
 from __future__ import annotations
