@@ -57,13 +57,13 @@ def reads_reset(context, service, resets, attempts):
     check_stated(context, "retry_attempts", attempts)
     check_stated(context, "retries", resets)
     world.injected_resets = resets
-    world.traffic_before[service] = world.provider.fault_report(service)
+    world.proxy_counts_before[service] = world.provider.fault_report(service)
     world.chaos.reset(service, count=world.injected_resets, request_prefix=READ)
 
 
 @given("inventory-service's answer to the next reservation is lost on the way back")
 def reservation_answer_lost(context):
-    context.world.traffic_before[INVENTORY.name] = context.world.provider.fault_report(INVENTORY.name)
+    context.world.proxy_counts_before[INVENTORY.name] = context.world.provider.fault_report(INVENTORY.name)
     context.world.chaos.reset(INVENTORY.name, count=1, request_prefix=RESERVE, after_forwarding=True)
 
 
@@ -144,7 +144,7 @@ def came_within_timeout(context, least, service, timeout):
 
 @then("the {resets:d} dropped reads were made again, and {service:Service} answered the {attempt:d}rd attempt")
 def reads_retried(context, resets, service, attempt):
-    before = context.world.traffic_before[service]
+    before = context.world.proxy_counts_before[service]
     assert_that((resets, attempt), equal_to((context.world.injected_resets, resets + 1)), "resets and attempts")
     report = context.world.chaos.traffic(service)
     assert_that(report["resets"] - before["resets"], equal_to(resets), f"every injected reset was hit: {report}")
@@ -167,7 +167,7 @@ def order_failed(context, service):
 
 @then("inventory-service made exactly one reservation for it, which was given back")
 def one_reservation(context):
-    before = context.world.traffic_before[INVENTORY.name]
+    before = context.world.proxy_counts_before[INVENTORY.name]
     report = context.world.chaos.traffic(INVENTORY.name)
     new = report["recent"][-(report["requests"] - before["requests"]) :]
     reservations = [line for line in new if line == RESERVE.strip()]

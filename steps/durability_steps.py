@@ -205,10 +205,10 @@ def taken_once(context, units, product):
 )
 def crash_mid_checkouts(context, customers, quantity, product):
     chaos = context.world.chaos
-    storm = CheckoutCrash(context.world.provider.urls.gateway, product, customers, quantity=quantity)
-    result = storm.run(crash=lambda: chaos.kill(GATEWAY.name), restart=lambda: chaos.start(GATEWAY.name))
+    crash = CheckoutCrash(context.world.provider.urls.gateway, product, customers, quantity=quantity)
+    result = crash.run(crash=lambda: chaos.kill(GATEWAY.name), restart=lambda: chaos.start(GATEWAY.name))
     context.world.evidence.note("the crash", result.summary())
-    context.world.storm = result
+    context.world.crashed_checkouts = result
     assert_that(
         result.in_flight_at_crash,
         is_not(equal_to(0)),
@@ -218,23 +218,23 @@ def crash_mid_checkouts(context, customers, quantity, product):
 
 @then("every customer has exactly one order")
 def one_order_each(context):
-    assert_that(context.world.storm.problems(), empty(), context.world.storm.summary())
+    assert_that(context.world.crashed_checkouts.problems(), empty(), context.world.crashed_checkouts.summary())
 
 
 @then(
     "within {seconds:d} seconds the only units held for product {product:ProductId} are those of the {orders:d} orders"
 )
 def held_units_are_the_orders(context, seconds, product, orders):
-    storm = context.world.storm
-    assert_that(len(storm.orders), equal_to(orders), storm.summary())
+    outcome = context.world.crashed_checkouts
+    assert_that(len(outcome.orders), equal_to(orders), outcome.summary())
     before = context.world.stock_before[product]
-    units = orders * storm.quantity
+    units = orders * outcome.quantity
     expected = {"available": before["available"] - units, "reserved": before["reserved"] + units}
     inventory = context.world.inventory
     poll(
         lambda: inventory.stock_levels(product),
         lambda now: now == expected,
-        timeout=max(1.0, storm.back_at + seconds - time.monotonic()),
+        timeout=max(1.0, outcome.back_at + seconds - time.monotonic()),
         interval=0.5,
         what=f"the stock of product {product} to hold the units of the {orders} orders and no more ({expected})",
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hello_dd.harness.gherkin_types import parse_json_literal, parse_product_ids
+from hello_dd.harness.gherkin_types import parse_json_literal, parse_list
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.logs import containing, lines_with, parse_lines
 from hello_dd.harness.polling import PollTimeout, poll
@@ -93,7 +93,7 @@ def test_poll_reports_what_it_last_saw_when_time_runs_out():
     ],
 )
 def test_product_id_lists_read_as_written(text, ids):
-    assert parse_product_ids(text) == ids
+    assert parse_list(text) == ids
 
 
 @pytest.mark.parametrize(("cell", "value"), [("2", 2), ("-1", -1), ("2.5", 2.5), ('"two"', "two"), ("two", "two")])

@@ -40,8 +40,8 @@ def crash_in_the_middle_of_checkouts(stack: LocalStack) -> None:
     )
     assert put.status_code == 200, put.text
     before = put.json()
-    storm = CheckoutCrash(stack.urls["api-gateway"], PRODUCT, SHOPPERS, crash_after=20)
-    result = storm.run(crash=lambda: stack.kill_service("api-gateway"), restart=lambda: _restart_the_stack(stack))
+    crash = CheckoutCrash(stack.urls["api-gateway"], PRODUCT, SHOPPERS, crash_after=20)
+    result = crash.run(crash=lambda: stack.kill_service("api-gateway"), restart=lambda: _restart_the_stack(stack))
     print(result.summary())
     # The crash really interrupted checkouts, and some were confirmed before it.
     assert result.in_flight_at_crash > 0 and result.confirmed_before_crash >= 20, result.summary()

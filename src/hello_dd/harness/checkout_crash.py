@@ -8,7 +8,7 @@ a final answer (an order or a refusal), within ``retry_timeout`` seconds: the ga
 key with exactly one order, the one it confirmed before the crash if it did.
 
 Used by the durability scenarios (steps/durability_steps.py) and by the integration test that runs
-the same storm on SQLite and PostgreSQL (tests/integration/test_checkout_crash.py).
+the same crash on SQLite and PostgreSQL (tests/integration/test_checkout_crash.py).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class ShopperOutcome:
 
 
 @dataclass
-class StormResult:
+class CrashOutcome:
     shoppers: list[ShopperOutcome] = field(default_factory=list)
     # Units each shopper ordered.
     quantity: int = 1
@@ -115,8 +115,8 @@ class CheckoutCrash:
             self.url, json=body, headers={"Idempotency-Key": self.outcomes[index].key}, timeout=timeout
         )
 
-    def run(self, crash: Callable[[], None], restart: Callable[[], None]) -> StormResult:
-        result = StormResult(shoppers=self.outcomes, quantity=self.quantity)
+    def run(self, crash: Callable[[], None], restart: Callable[[], None]) -> CrashOutcome:
+        result = CrashOutcome(shoppers=self.outcomes, quantity=self.quantity)
         confirmed = threading.Semaphore(0)
         answered = [0]
         lock = threading.Lock()

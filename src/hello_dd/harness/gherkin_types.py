@@ -24,7 +24,9 @@ _ORDER_LINE_PARTS = re.compile(rf"({_QUANTITY}) of product ({PRODUCT_ID})")
 _SERVICE = "|".join(re.escape(name) for name in sorted(NAMES, key=len, reverse=True))
 
 
-def parse_product_ids(text: str) -> list[str]:
+def parse_list(text: str) -> list[str]:
+    """``123, 456 and 789`` -> ["123", "456", "789"]: a list written as a reader would (product ids,
+    service names, log fields)."""
     return [part for part in _SEPARATOR.split(text.strip()) if part]
 
 
@@ -56,7 +58,7 @@ def _product_id(text: str) -> str:
 
 @_typed(rf"{PRODUCT_ID}(?:(?:,\s*|\s+and\s+){PRODUCT_ID})*")
 def _product_ids(text: str) -> list[str]:
-    return parse_product_ids(text)
+    return parse_list(text)
 
 
 @_typed(r"\S+")
@@ -71,7 +73,7 @@ def _service(text: str) -> str:
 
 @_typed(rf"(?:{_SERVICE})(?:(?:,\s*|\s+and\s+)(?:{_SERVICE}))*")
 def _services(text: str) -> list[str]:
-    return parse_product_ids(text)
+    return parse_list(text)
 
 
 @_typed(rf"{_ORDER_LINE}(?:(?:,\s*|\s+and\s+){_ORDER_LINE})*")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from hello_dd.harness.checkout_crash import StormResult
+from hello_dd.harness.checkout_crash import CrashOutcome
 from hello_dd.harness.clients import Gateway, Inventory, Pricing, StockLevels
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.faults.chaos import Chaos
@@ -59,17 +59,17 @@ class World:
 
         # A checkout sent again with its idempotency key, and many checkouts a crash interrupted.
         self.retried_checkout: dict[str, Any] | None = None  # {"key", "body"} of the first try
-        self.storm: StormResult | None = None
+        self.crashed_checkouts: CrashOutcome | None = None
 
         # Faults and what they did.
-        self.traffic_before: dict[str, dict[str, Any]] = {}  # service -> its fault proxy's counts before the When
+        self.proxy_counts_before: dict[str, dict[str, Any]] = {}  # service -> its fault proxy's counts before the When
         self.injected_resets = 0
 
         # Metrics, logs, raw HTTP.
         self.metrics_before: dict[str, MetricsSnapshot] = {}
         self.metrics_read: MetricsSnapshot | None = None  # the last metrics the operator read
         self.raw_answer: RawAnswer | None = None
-        self.smuggled_marker: str | None = None
+        self.header_marker: str | None = None
 
         # Load and traces.
         self.load_profile: LoadProfile | None = None

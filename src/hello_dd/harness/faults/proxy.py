@@ -107,10 +107,10 @@ class Faults:
             count = "every one of the" if self.reset.remaining is None else f"the next {self.reset.remaining}"
             how = "answer lost after forwarding" if self.reset.after_forwarding else "reset before forwarding"
             parts.append(f"{count} {scope}: {how}")
-        lat = self.latency
-        if lat.to_service_ms or lat.to_client_ms:
-            scope = f" for requests starting {lat.request_prefix.decode()!r}" if lat.request_prefix else ""
-            parts.append(f"latency {lat.to_service_ms} ms to the service, {lat.to_client_ms} ms back{scope}")
+        latency = self.latency
+        if latency.to_service_ms or latency.to_client_ms:
+            scope = f" for requests starting {latency.request_prefix.decode()!r}" if latency.request_prefix else ""
+            parts.append(f"latency {latency.to_service_ms} ms to the service, {latency.to_client_ms} ms back{scope}")
         return "; ".join(parts) or "pass-through"
 
 
@@ -270,9 +270,9 @@ class _Connection:
         line = chunk.split(b"\r\n", 1)[0][:200].decode("latin-1")
         proxy.stats.recent.append((proxy.stats.requests, line.rsplit(" HTTP/", 1)[0]))
         proxy._notify_request()
-        lat = faults.latency
-        self.delaying = lat.request_prefix is None or chunk.startswith(lat.request_prefix)
-        if self.delaying and lat.request_prefix is not None and (lat.to_service_ms or lat.to_client_ms):
+        latency = faults.latency
+        self.delaying = latency.request_prefix is None or chunk.startswith(latency.request_prefix)
+        if self.delaying and latency.request_prefix is not None and (latency.to_service_ms or latency.to_client_ms):
             proxy.stats.delayed_requests += 1
         rule = faults.reset
         if rule is None or (rule.request_prefix is not None and not chunk.startswith(rule.request_prefix)):
@@ -312,10 +312,10 @@ class _Connection:
         return chunk
 
     def _delay(self, upstream: bool) -> float:
-        lat = self.proxy.faults.latency
+        latency = self.proxy.faults.latency
         if not self.delaying:
             return 0.0
-        return (lat.to_service_ms if upstream else lat.to_client_ms) / 1000
+        return (latency.to_service_ms if upstream else latency.to_client_ms) / 1000
 
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: bool) -> None:
         """Read chunks and deliver each at its arrival time plus the current latency, in order."""
