@@ -26,7 +26,6 @@ SLOW_FINALIZE_MS = 1000
 # A report's stock figures come from inventory's stock list (GET /inventory?limit=...&offset=...).
 STOCK_LIST = "GET /inventory?"
 SLOW_STOCK_LIST_MS = 800
-IDEMPOTENCY_KEY = "Idempotency-Key"
 # "In stock" for a scenario that sends one order many times: enough units that a gateway placing it
 # more than once is seen taking more, not refused for lack of stock.
 ENOUGH_UNITS = 10
@@ -59,11 +58,8 @@ def gave_up_waiting(context, customer, lines):
     world.retried_checkout = {"key": str(uuid.uuid4()), "body": body}
     world.chaos.slow_requests(PRICING.name, SLOW_FINALIZE_MS, request_prefix=FINALIZE)
     try:
-        exchange = world.gateway.http.post(
-            "/api/v1/orders",
-            json=body,
-            headers={"Idempotency-Key": world.retried_checkout["key"]},
-            timeout=CUSTOMER_PATIENCE,
+        exchange = world.gateway.place_order(
+            body["items"], customer, idempotency_key=world.retried_checkout["key"], timeout=CUSTOMER_PATIENCE
         )
     except requests.Timeout:
         world.evidence.note("what the customer saw", f"no answer within {CUSTOMER_PATIENCE} s: the customer gave up")
@@ -74,7 +70,7 @@ def gave_up_waiting(context, customer, lines):
 @when("the customer tries the same order again")
 def tries_again(context):
     first = context.world.retried_checkout
-    context.world.gateway.http.post("/api/v1/orders", json=first["body"], headers={"Idempotency-Key": first["key"]})
+    context.world.gateway.send_order(first["body"], idempotency_key=first["key"])
 
 
 @then("the customer has the one order the first try placed")
@@ -98,8 +94,7 @@ def _send_order(context, lines=None) -> Exchange:
     """The checkout the customer sent first (or the same customer's order of ``lines``) with its key."""
     first = context.world.retried_checkout
     items = order_lines(*lines) if lines else first["body"]["items"]
-    headers = {IDEMPOTENCY_KEY: first["key"]}
-    return context.world.gateway.place_order(items, first["body"]["customerId"], headers=headers)
+    return context.world.gateway.place_order(items, first["body"]["customerId"], idempotency_key=first["key"])
 
 
 def _one_made(answers: list[Exchange], created: int, id_field: str, what: str) -> str:
@@ -146,18 +141,20 @@ def other_order_same_key(context, lines):
 @when("customer {customer:CustomerId}'s order of {lines:OrderLines} arrives {times:d} times at once with one key")
 def order_at_once(context, customer, lines, times):
     world = context.world
-    headers = {IDEMPOTENCY_KEY: str(uuid.uuid4())}
-    world.answers = at_once(times, lambda _: world.gateway.place_order(order_lines(*lines), customer, headers=headers))
+    key = str(uuid.uuid4())
+    world.answers = at_once(
+        times, lambda _: world.gateway.place_order(order_lines(*lines), customer, idempotency_key=key)
+    )
     world.evidence.note("what the customer was told", f"{times} answers: {sorted(a.status for a in world.answers)}")
 
 
 @when("an analyst's request for an {report_type} report arrives {times:d} times at once with one key")
 def report_at_once(context, report_type, times):
     world = context.world
-    headers = {IDEMPOTENCY_KEY: str(uuid.uuid4())}
+    key = str(uuid.uuid4())
     kind = report_type.strip().replace(" ", "_")
     world.answers = at_once(
-        times, lambda _: world.gateway.request_report(kind, "2024-01-01", "2024-12-31", headers=headers)
+        times, lambda _: world.gateway.request_report(kind, "2024-01-01", "2024-12-31", idempotency_key=key)
     )
     world.evidence.note("what the analyst was told", f"{times} answers: {sorted(a.status for a in world.answers)}")
 

@@ -6,10 +6,10 @@ from behave import then, when
 from hamcrest import assert_that, equal_to, is_in, matches_regexp
 
 from hello_dd.harness import expect
+from hello_dd.harness.clients import order_lines
 from hello_dd.harness.logs import containing
 from hello_dd.harness.raw_http import send_raw
 
-JSON = {"Content-Type": "application/json"}
 # The contract's limits: a request body of at most 1 MiB, a correlation id of at most 128 characters.
 BODY_LIMIT = 1024 * 1024
 ID_LIMIT = 128
@@ -38,7 +38,7 @@ HOSTILE_IDS = {
 
 @when("a caller places an order without a customer")
 def order_without_customer(context):
-    context.world.gateway.http.post("/api/v1/orders", json={"items": [{"productId": "123", "quantity": 1}]})
+    context.world.gateway.send_order({"items": order_lines((1, "123"))})
 
 
 @then("the caller is told the request is invalid, naming the {field}")
@@ -48,7 +48,7 @@ def invalid_naming(context, field):
 
 @when("a caller sends {bad_input} as an order")
 def send_bad_order(context, bad_input):
-    context.world.gateway.http.post("/api/v1/orders", data=BAD_ORDER_BODIES[bad_input], headers=JSON)
+    context.world.gateway.send_order(BAD_ORDER_BODIES[bad_input])
 
 
 @then("the caller is refused with {status:d} {code}, and sees nothing of the server's internals")

@@ -48,7 +48,7 @@ def out_of_stock(context):
 def converts_at(context, product, price, rate):
     listed = context.world.pricing.price(product)
     expect.status(listed, 200)
-    published = context.world.pricing.http.get("/currencies")
+    published = context.world.pricing.currencies()
     expect.status(published, 200)
     held = (Decimal(str(listed.body["finalPrice"])), Decimal(str(published.body["rates"]["EUR"])))
     expect.precondition(

@@ -23,6 +23,8 @@ from typing import Any
 
 import requests
 
+from hello_dd.harness.clients import IDEMPOTENCY_KEY
+
 # An answer that may change when asked again: the gateway is down, busy with the key, or failing.
 _RETRYABLE = {409, 502, 503, 504}
 
@@ -111,9 +113,7 @@ class CheckoutCrash:
             "customerId": f"cust-crash-{index}",
         }
         self.outcomes[index].tries += 1
-        return requests.post(
-            self.url, json=body, headers={"Idempotency-Key": self.outcomes[index].key}, timeout=timeout
-        )
+        return requests.post(self.url, json=body, headers={IDEMPOTENCY_KEY: self.outcomes[index].key}, timeout=timeout)
 
     def run(self, crash: Callable[[], None], restart: Callable[[], None]) -> CrashOutcome:
         result = CrashOutcome(shoppers=self.outcomes, quantity=self.quantity)

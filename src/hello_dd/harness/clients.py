@@ -37,6 +37,10 @@ def at_once(count: int, send: Callable[[int], T]) -> list[T]:
         return list(pool.map(one, range(count)))
 
 
+ORDERS = "/api/v1/orders"
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
 def order_lines(*lines: tuple[Any, str]) -> list[dict[str, Any]]:
     """``(quantity, product)`` pairs as the order's items."""
     return [{"productId": product, "quantity": quantity} for quantity, product in lines]
@@ -68,12 +72,34 @@ class Gateway:
         customer_id: str = "cust-789",
         *,
         discount_code: str | None = None,
+        idempotency_key: str | None = None,
         headers: dict[str, str] | None = None,
+        timeout: float | None = None,
     ) -> Exchange:
+        """An order of ``items``; with ``idempotency_key`` sent as the contract's ``Idempotency-Key``, and
+        ``timeout`` how long the caller waits (``requests.Timeout`` past it, as a customer gives up)."""
         body: dict[str, Any] = {"items": items, "customerId": customer_id}
         if discount_code:
             body["discountCode"] = discount_code
-        return self.http.post("/api/v1/orders", json=body, headers=headers)
+        return self.send_order(body, idempotency_key=idempotency_key, headers=headers, timeout=timeout)
+
+    def send_order(
+        self,
+        body: Any,
+        *,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Exchange:
+        """An order request with ``body`` as given: a dictionary is sent as JSON, text as it is (as JSON
+        content), so a scenario can send what no well-behaved caller would."""
+        sent = dict(headers or {})
+        if idempotency_key is not None:
+            sent[IDEMPOTENCY_KEY] = idempotency_key
+        if isinstance(body, str | bytes):
+            sent.setdefault("Content-Type", "application/json")
+            return self.http.post(ORDERS, data=body, headers=sent or None, timeout=timeout)
+        return self.http.post(ORDERS, json=body, headers=sent or None, timeout=timeout)
 
     def bulk_check(
         self,
@@ -89,10 +115,17 @@ class Gateway:
         return self.http.post("/api/v1/products/bulk-check", json=body, params=params or None, headers=headers)
 
     def request_report(
-        self, report_type: str, start: str, end: str, *, headers: dict[str, str] | None = None
+        self,
+        report_type: str,
+        start: str,
+        end: str,
+        *,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Exchange:
         body = {"reportType": report_type, "startDate": start, "endDate": end}
-        return self.http.post("/api/v1/reports/generate", json=body, headers=headers)
+        sent = {**(headers or {}), **({IDEMPOTENCY_KEY: idempotency_key} if idempotency_key else {})}
+        return self.http.post("/api/v1/reports/generate", json=body, headers=sent or None)
 
     def report_status(self, job_id: str) -> Exchange:
         return self.http.get(f"/api/v1/reports/status/{job_id}")
@@ -118,7 +151,7 @@ class Gateway:
         )
 
     def order(self, order_id: str) -> Exchange:
-        return self.http.get(f"/api/v1/orders/{order_id}")
+        return self.http.get(f"{ORDERS}/{order_id}")
 
     def race_orders(self, product_id: str, quantity: int, customers: int) -> list[Exchange]:
         """``customers`` orders of ``quantity`` units of one product, sent at the same moment (a barrier
@@ -173,6 +206,12 @@ class Pricing:
 
     def price(self, product_id: str, currency: str = "USD") -> Exchange:
         return self.http.get(f"/prices/{product_id}", params={"currency": currency})
+
+    def currencies(self) -> Exchange:
+        return self.http.get("/currencies")
+
+    def convert(self, amount: Any, from_currency: str, to_currency: str) -> Exchange:
+        return self.http.get("/convert", params={"amount": amount, "from": from_currency, "to": to_currency})
 
 
 def put_back_stock(inventory_url: str, product_id: str, units: int) -> None:

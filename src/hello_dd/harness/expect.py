@@ -126,7 +126,7 @@ def converted_price(shown: dict, pricing: Any, product_id: str, currency: str) -
     """The price shown is in ``currency``: the dollar price converted at pricing-service's published rate."""
     assert_that(shown.get("currency"), equal_to(currency), f"the currency of the price shown: {shown}")
     usd = pricing.price(product_id, "USD").body
-    converted = pricing.http.get("/convert", params={"amount": usd["finalPrice"], "from": "USD", "to": currency})
+    converted = pricing.convert(usd["finalPrice"], "USD", currency)
     status(converted, 200)
     assert_that(
         Decimal(str(shown["finalPrice"])),
