@@ -98,6 +98,10 @@ def descendants() -> Callable[[int], set[int]]:
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
+# Started here rather than by pytest-postgresql: its process fixture runs initdb and pg_ctl as the
+# current user in a directory of that user, and PostgreSQL refuses to run as root, which is how CI and
+# the containers run the tests. Here the cluster's directory is handed to the postgres user and the
+# binaries run as it (runuser) when the tests run as root.
 
 PG_BINARIES = ("initdb", "pg_ctl", "postgres")
 # Where PostgreSQL server binaries usually live when they are not on PATH.
