@@ -1,6 +1,6 @@
 """Real faults (resilience and chaos features): services stopped, the path from the gateway to a
 dependency slowed, refused or reset through the provider's fault proxy, and what callers and the stock
-show afterwards. Every action is written down for the report by harness.faults.chaos."""
+show afterwards. Every action is written down for the report by harness.chaos."""
 
 from behave import given, then, when
 from hamcrest import assert_that, equal_to, greater_than_or_equal_to, has_entries, less_than

@@ -15,7 +15,8 @@ from typing import IO
 import pytest
 import requests
 
-from hello_dd.harness.faults import MAX_LATENCY_MS, FaultProxy, FaultProxyError, RemoteFaultProxy
+from hello_dd.harness.faults import MAX_LATENCY_MS, FaultProxy, FaultProxyError
+from hello_dd.harness.faults.remote import RemoteFaultProxy
 
 from .proxy_support import CONNECTION_LOST, TinyService, request, tiny_service
 

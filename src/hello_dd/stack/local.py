@@ -21,11 +21,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import get_args
 
-from hello_dd.services.common.settings import TracerName
 from hello_dd.stack.ports import LOOPBACK, StackPorts, ensure_free
 from hello_dd.stack.processes import STOP_TIMEOUT_SECONDS, ManagedProcess, exit_reason
 from hello_dd.stack.trace_agent import TEST_AGENT_OTLP_PROTOCOL, agent_arguments, agent_environment, find_test_agent
-from hello_dd.topology import GATEWAY, INVENTORY, PRICING, PROXIED, SERVICES, TEST_AGENT, service, start_order
+from hello_dd.topology import (
+    GATEWAY,
+    INVENTORY,
+    PRICING,
+    PROXIED,
+    SERVICES,
+    TEST_AGENT,
+    TracerName,
+    service,
+    start_order,
+)
 
 AGENT = TEST_AGENT.name
 START_ORDER = tuple(s.name for s in start_order())  # the gateway's dependencies first
@@ -33,7 +42,7 @@ START_ORDER = tuple(s.name for s in start_order())  # the gateway's dependencies
 STATE_FILES = ("inventory.db", "gateway.db")
 SQLITE_JOURNALS = ("-wal", "-shm", "-journal")
 
-Tracer = TracerName  # the services' own list of tracers
+Tracer = TracerName  # the tracers the services know (hello_dd.topology)
 TRACERS: tuple[Tracer, ...] = get_args(Tracer)
 
 

@@ -55,7 +55,7 @@ from hello_dd.stack.trace_agent import EXECUTABLE, agent_arguments, agent_enviro
 from hello_dd.topology import SERVICES, TEST_AGENT, Service, service
 
 if TYPE_CHECKING:
-    from hello_dd.harness.faults import RemoteFaultProxy
+    from hello_dd.harness.faults.remote import RemoteFaultProxy
 
 DEFAULT_PROJECT = "hello-dd-spec"
 COMPOSE_SCRIPT = REPO_ROOT / "scripts" / "compose.sh"
@@ -387,7 +387,7 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
         say(self.name, "every service is healthy")
 
     def _find_urls(self, config: Mapping[str, Any]) -> StackUrls:
-        from hello_dd.harness.faults import RemoteFaultProxy
+        from hello_dd.harness.faults.remote import RemoteFaultProxy
 
         urls: dict[str, str] = {}
         for role in self.mapping.roles.values():

@@ -16,7 +16,7 @@ from typing import Self, TypeVar
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from hello_dd.harness.faults import RemoteFaultProxy
+from hello_dd.harness.faults.remote import RemoteFaultProxy
 from hello_dd.harness.providers.tools import PROXY_CONTROL_PORT, PROXY_LISTEN_PORT, fault_proxy_command, proxy_route
 from hello_dd.stack import StackPorts, http_ok
 from hello_dd.stack.trace_agent import EXECUTABLE, TEST_AGENT_OTLP_PROTOCOL, agent_arguments, agent_environment

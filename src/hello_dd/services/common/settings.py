@@ -6,14 +6,12 @@ same variables work in a shell, in ``hello-dd up`` and in docker-compose.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hello_dd.topology import GATEWAY, INVENTORY, PRICING
-
-TracerName = Literal["otel", "ddtrace", "none"]
+from hello_dd.topology import GATEWAY, INVENTORY, PRICING, TracerName
 
 
 class ServiceSettings(BaseSettings):
