@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Self, TypeVar
 
+import docker
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
@@ -60,8 +61,10 @@ class RunNetwork(Network):
         return container.with_kwargs(labels={RUN_LABEL: self.run_id})
 
     def disconnect(self, container_id: str) -> None:
-        """``docker network disconnect``: the container's name no longer resolves and no packet reaches it."""
-        self._unwrap_network.disconnect(container_id)
+        """``docker network disconnect``: the container's name no longer resolves and no packet reaches it.
+        Testcontainers' network can connect a container but not disconnect one: the Docker SDK does it,
+        finding the network by its name."""
+        docker.from_env().networks.get(self.name).disconnect(container_id)
 
 
 class StackContainer(DockerContainer):
