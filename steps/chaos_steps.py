@@ -8,7 +8,7 @@ from hamcrest import assert_that, equal_to, greater_than_or_equal_to, has_entrie
 from hello_dd.harness import expect
 from hello_dd.harness.clients import order_lines
 from hello_dd.harness.policy import check_stated
-from hello_dd.harness.polling import poll
+from hello_dd.polling import poll
 from hello_dd.topology import INVENTORY, PRICING
 
 FINALIZE = "POST /quotes/"  # POST /quotes/{quoteId}/finalize (creating a quote is "POST /quotes ")

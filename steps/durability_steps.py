@@ -15,7 +15,7 @@ from hello_dd.harness import expect
 from hello_dd.harness.checkout_crash import CheckoutCrash
 from hello_dd.harness.clients import at_once, order_lines
 from hello_dd.harness.exchange import Exchange
-from hello_dd.harness.polling import poll
+from hello_dd.polling import poll
 from hello_dd.topology import GATEWAY, INVENTORY, PRICING
 
 FINALIZE = "POST /quotes/"  # POST /quotes/{quoteId}/finalize

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from hello_dd.harness.polling import PollTimeout, poll
+from hello_dd.polling import PollTimeout, poll
 
 Labels = tuple[tuple[str, str], ...]
 

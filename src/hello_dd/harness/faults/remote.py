@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from hello_dd.harness.faults.proxy import FaultProxyError
+from hello_dd.polling import poll
 
 #: Seconds one control call may take (a wait for a request takes its own timeout on top).
 CALL_TIMEOUT_SECONDS = 10.0
@@ -41,19 +42,18 @@ class RemoteFaultProxy:
 
     def wait_until_ready(self, timeout: float = 30.0) -> RemoteFaultProxy:
         """Poll ``GET /health`` until the server answers, or raise with what was seen last."""
-        deadline = time.monotonic() + timeout
-        last = "no answer yet"
-        while True:
-            try:
-                health = self._call("GET", "/health", timeout=min(2.0, max(timeout, 0.1)))
-                if health.get("status") == "ok":
-                    return self
-                last = f"health answered {health}"
-            except FaultProxyError as exc:
-                last = str(exc)
-            if time.monotonic() >= deadline:
-                raise FaultProxyError(f"{self.name} was not ready within {timeout:g} s: {last}")
-            time.sleep(0.1)
+        poll(
+            lambda: self._call("GET", "/health", timeout=min(2.0, max(timeout, 0.1))),
+            lambda health: health.get("status") == "ok",
+            timeout=timeout,
+            interval=0.1,
+            retry_on=(FaultProxyError,),
+            fail=lambda last, _: FaultProxyError(
+                f"{self.name} was not ready within {timeout:g} s: "
+                + (str(last) if isinstance(last, FaultProxyError) else f"health answered {last}")
+            ),
+        )
+        return self
 
     # -- faults -----------------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from hello_dd.polling import poll_async
 from hello_dd.services.common import telemetry
 from hello_dd.services.common.correlation import acting_for
 from hello_dd.services.common.errors import ApiError
@@ -148,14 +148,14 @@ class CheckoutSaga:
     ) -> Order | None:
         """Records the new checkout (claiming its key); returns the order when the key already made one.
         While another request with the key is still running, waits for it (bounded)."""
-        deadline = time.monotonic() + self.key_wait_seconds
-        while True:
-            begun = await self.db.run(self.book.begin, order_id, request, reservation_id, claim)
-            if begun.started or begun.replay is not None:
-                return begun.replay
-            if claim is None or time.monotonic() >= deadline:
-                raise KeyInUse()
-            await asyncio.sleep(KEY_POLL_SECONDS)
+        done = await poll_async(
+            lambda: self.db.run(self.book.begin, order_id, request, reservation_id, claim),
+            lambda begun: begun.started or begun.replay is not None,
+            timeout=self.key_wait_seconds if claim is not None else 0.0,  # no key: nobody to wait for
+            interval=KEY_POLL_SECONDS,
+            fail=lambda *_: KeyInUse(),
+        )
+        return done.replay
 
     async def _run(
         self, order_id: str, request: OrderRequest, lines: list[dict[str, Any]], reservation_id: str
