@@ -18,8 +18,7 @@ from tenacity import (
     retry_base,
     retry_if_exception_type,
     retry_if_result,
-    stop_after_delay,
-    wait_fixed,
+    stop_before_delay,
 )
 
 T = TypeVar("T")
@@ -32,7 +31,7 @@ class PollTimeout(AssertionError):
 def _settings(
     until: Callable[[Any], bool],
     timeout: float,
-    interval: float,
+    interval: float | Callable[[Any], float],
     what: str,
     fail: Callable[[Any, int], BaseException] | None,
     retry_on: tuple[type[BaseException], ...],
@@ -51,9 +50,17 @@ def _settings(
     retry: retry_base = retry_if_result(lambda value: not until(value))
     if retry_on:
         retry = retry | retry_if_exception_type(retry_on)
+
+    def pause(state: RetryCallState) -> float:
+        outcome = state.outcome
+        if callable(interval):  # chosen from what the last check returned (none after an error it raised)
+            return 0.0 if outcome is None or outcome.failed else float(interval(outcome.result()))
+        return interval
+
     return {
-        "stop": stop_after_delay(timeout),
-        "wait": wait_fixed(interval),
+        # never a pause that would end past the timeout: the last check comes before it
+        "stop": stop_before_delay(timeout),
+        "wait": pause,
         "retry": retry,
         "retry_error_callback": give_up,
     }
@@ -64,13 +71,13 @@ def poll(
     until: Callable[[T], bool] = bool,
     *,
     timeout: float,
-    interval: float = 0.2,
+    interval: float | Callable[[T], float] = 0.2,
     what: str = "the condition",
     fail: Callable[[T, int], BaseException] | None = None,
     retry_on: tuple[type[BaseException], ...] = (),
 ) -> T:
-    """``fetch()`` again every ``interval`` s until ``until`` holds for what it returns (returned), for
-    at most ``timeout`` s."""
+    """``fetch()`` again every ``interval`` s (or as long as ``interval(last)`` says: a Retry-After)
+    until ``until`` holds for what it returns (returned), for at most ``timeout`` s."""
     result: T = Retrying(**_settings(until, timeout, interval, what, fail, retry_on))(fetch)
     return result
 
@@ -80,7 +87,7 @@ async def poll_async(
     until: Callable[[T], bool] = bool,
     *,
     timeout: float,
-    interval: float = 0.2,
+    interval: float | Callable[[T], float] = 0.2,
     what: str = "the condition",
     fail: Callable[[T, int], BaseException] | None = None,
     retry_on: tuple[type[BaseException], ...] = (),

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from hello_dd.harness.faults.proxy import FaultProxyError
-from hello_dd.polling import poll
+from hello_dd.polling import PollTimeout, poll
 
 #: Seconds one control call may take (a wait for a request takes its own timeout on top).
 CALL_TIMEOUT_SECONDS = 10.0
@@ -100,15 +100,18 @@ class RemoteFaultProxy:
     def wait_for_request(self, request_prefix: str | bytes, timeout: float, after: int = 0) -> bool:
         """True if a request starting with ``request_prefix``, after the ``after``-th, arrived within ``timeout`` s."""
         prefix = _text(request_prefix)
-        deadline = time.monotonic() + timeout
-        while True:
-            part = min(max(deadline - time.monotonic(), 0.0), _WAIT_PART_SECONDS)
+        started = time.monotonic()
+
+        def seen() -> bool:
+            """The server waits a part of the time left for the request (a long poll)."""
+            part = min(max(timeout - (time.monotonic() - started), 0.0), _WAIT_PART_SECONDS)
             params = {"prefix": prefix, "timeout": f"{part:.3f}", "after": str(after)}
-            answer = self._call("GET", "/requests/wait", params=params, timeout=self.timeout + part)
-            if answer.get("seen") is True:
-                return True
-            if time.monotonic() >= deadline:
-                return False
+            return self._call("GET", "/requests/wait", params=params, timeout=self.timeout + part).get("seen") is True
+
+        try:
+            return poll(seen, timeout=timeout, interval=0.0)
+        except PollTimeout:
+            return False
 
     # -- the wire ---------------------------------------------------------------------------------
 
