@@ -86,10 +86,11 @@ rerun: setup ## Run again only the scenarios that failed in the last run (listed
 report: setup ## Build the Allure report of the last run into reports/allure-report, keeping history; fails on a failed quality gate; options: ARGS="--warn-only --single-file"
 	$(VENV)/bin/python -m hello_dd.harness.reporting.build $(ARGS)
 
-lint: setup ## Check the code: ruff's lint rules, ruff's formatting (changes nothing) and mypy's types
+lint: setup ## Check the code: ruff's lint rules, ruff's formatting (changes nothing), mypy's types and the import contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 openapi: setup ## Write each service's OpenAPI document to docs/openapi/ (a test fails when one is out of date)
 	$(VENV)/bin/python scripts/export-openapi.py

@@ -1,6 +1,6 @@
 """Real faults (resilience and chaos features): services stopped, the path from the gateway to a
 dependency slowed, refused or reset through the provider's fault proxy, and what callers and the stock
-show afterwards. Every action is written down for the report by harness.faults.chaos."""
+show afterwards. Every action is written down for the report by harness.chaos."""
 
 from behave import given, then, when
 from hamcrest import assert_that, equal_to, greater_than_or_equal_to, has_entries, less_than
@@ -8,7 +8,7 @@ from hamcrest import assert_that, equal_to, greater_than_or_equal_to, has_entrie
 from hello_dd.harness import expect
 from hello_dd.harness.clients import order_lines
 from hello_dd.harness.policy import check_stated
-from hello_dd.harness.polling import poll
+from hello_dd.polling import poll
 from hello_dd.topology import INVENTORY, PRICING
 
 FINALIZE = "POST /quotes/"  # POST /quotes/{quoteId}/finalize (creating a quote is "POST /quotes ")

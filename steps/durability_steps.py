@@ -1,6 +1,6 @@
 """Durability: the gateway restarted or killed while customers and analysts use the shop, and what the
 shop remembers afterwards. Restarts and crashes go through the provider (local processes or
-containers) and are written down by harness.faults.chaos; the crash in the middle of many checkouts is
+containers) and are written down by harness.chaos; the crash in the middle of many checkouts is
 harness.checkout_crash. Requests sent again with their Idempotency-Key need no control of the stack:
 the stock they take is read from the gateway's product query, so they run on any deployment."""
 
@@ -15,7 +15,7 @@ from hello_dd.harness import expect
 from hello_dd.harness.checkout_crash import CheckoutCrash
 from hello_dd.harness.clients import at_once, order_lines
 from hello_dd.harness.exchange import Exchange
-from hello_dd.harness.polling import poll
+from hello_dd.polling import poll
 from hello_dd.topology import GATEWAY, INVENTORY, PRICING
 
 FINALIZE = "POST /quotes/"  # POST /quotes/{quoteId}/finalize

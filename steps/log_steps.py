@@ -17,7 +17,7 @@ from hello_dd.harness.logs import (
     structure_problems,
     wait_for_error_lines,
 )
-from hello_dd.harness.polling import poll
+from hello_dd.polling import poll
 from hello_dd.topology import GATEWAY, INVENTORY
 
 

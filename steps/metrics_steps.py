@@ -18,7 +18,7 @@ from hello_dd.harness.metrics import (
     settled_diffs,
 )
 from hello_dd.harness.policy import check_stated
-from hello_dd.harness.polling import poll
+from hello_dd.polling import poll
 from hello_dd.topology import GATEWAY, INVENTORY, NAMES, PRICING
 
 UNKNOWN_PRODUCT = "nonexistent"

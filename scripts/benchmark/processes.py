@@ -8,7 +8,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -17,6 +16,7 @@ from pathlib import Path
 import psutil
 
 from hello_dd import topology
+from hello_dd.polling import poll
 from hello_dd.stack import LocalStack, StackPorts, Tracer, free_port, http_ok
 
 PRODUCT = "/api/v1/products/123"
@@ -120,11 +120,16 @@ def bare_endpoint(start_timeout: float = 30.0) -> Iterator[tuple[str, psutil.Pro
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + start_timeout
-        while not http_ok(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the calibration endpoint did not start: {Path(log.name).read_text()[-2000:]}")
-            time.sleep(0.1)
+        poll(
+            lambda: http_ok(url) or process.poll() is not None,
+            timeout=start_timeout,
+            interval=0.1,
+            fail=lambda _, __: RuntimeError(
+                f"the calibration endpoint did not start: {Path(log.name).read_text()[-2000:]}"
+            ),
+        )
+        if process.poll() is not None:
+            raise RuntimeError(f"the calibration endpoint exited: {Path(log.name).read_text()[-2000:]}")
         yield url, psutil.Process(process.pid)
     finally:
         process.terminate()

@@ -3,13 +3,13 @@ how far the gateway's two calls overlap."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from benchmark.processes import AGENT, GATEWAY, INVENTORY, PRICING
 from hello_dd.harness.traces import SERVER, Trace, TraceReader, group_by_trace
 from hello_dd.harness.traces.datastores import database_work
 from hello_dd.harness.traces.scenario import calls_to
+from hello_dd.polling import PollTimeout, poll
 from hello_dd.stack import LocalStack
 
 # The gateway's server span, its two calls, inventory's and pricing's server spans, inventory's SELECT.
@@ -61,12 +61,10 @@ def check_traces(stack: LocalStack, requests: int, wait: float = 30.0) -> TraceC
     """Reads the run's spans back from the test agent (through hello_dd.harness.traces, waiting for the
     last batches) and counts the product queries that are one complete trace."""
     reader = TraceReader(stack.urls[AGENT], stack.urls["otlp"], timeout=120)
-    deadline = time.monotonic() + wait
-    while True:
-        spans = reader.spans()
-        if len(spans) >= requests * SPANS_PER_QUERY or time.monotonic() > deadline:
-            break
-        time.sleep(1.0)
+    try:
+        spans = poll(reader.spans, lambda spans: len(spans) >= requests * SPANS_PER_QUERY, timeout=wait, interval=1.0)
+    except PollTimeout:
+        spans = reader.spans()  # the last batches never came: the count below says which traces are short
     traces = [Trace(members) for members in group_by_trace(spans).values()]
     complete = [trace for trace in traces if complete_product_query(trace)]
     return TraceCheck(len(traces), len(complete), len(spans), tuple(fan_out(trace) for trace in complete))

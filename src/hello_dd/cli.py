@@ -24,6 +24,7 @@ from hello_dd.stack import (
     StackError,
     StackPorts,
 )
+from hello_dd.stack.ports import LOCUST_MASTER_PORT, parse_address
 from hello_dd.stack.processes import exit_reason
 from hello_dd.topology import GATEWAY, INVENTORY, NAMES, PRICING, SERVICES, TEST_AGENT
 
@@ -40,6 +41,8 @@ URL_NOTES = {
     "otlp": "test agent: OTLP/HTTP; OTLP traces at /test/session/traces",
 }
 SERVICE_DEFAULT_PORTS = {service.name: service.port for service in SERVICES}
+#: What load-worker runs: the suite's worker, by its module's name.
+LOAD_WORKER_MODULE = "hello_dd.harness.load.worker"
 
 
 class UsageError(Exception):
@@ -167,21 +170,20 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _load_worker(args: argparse.Namespace) -> int:
-    from hello_dd.harness.load.distribution import parse_address, worker_command
-
-    if importlib.util.find_spec("locust") is None:
+    if importlib.util.find_spec("locust") is None or importlib.util.find_spec("hello_dd.harness") is None:
         raise UsageError(
             "load-worker runs Locust, one of the suite's dependencies: install them with pip install 'hello-dd-spec[spec]'"
         )
 
     try:
-        host, port = parse_address(args.master, default_host="")
+        host, port = parse_address(args.master, LOCUST_MASTER_PORT, default_host="")
     except ValueError as exc:
         raise UsageError(f"--master {args.master}: {exc}") from None
     if args.processes < 1:
         raise UsageError(f"--processes {args.processes}: at least 1")
-    command = worker_command(host, port, processes=args.processes)
-    os.execv(command[0], command)  # Locust in this process: Ctrl-C and SIGTERM go straight to it
+    # The suite's worker, by its module's name: this command imports nothing of the harness.
+    command = [sys.executable, "-m", LOAD_WORKER_MODULE, host, str(port), str(args.processes)]
+    os.execv(command[0], command)  # the worker becomes Locust in this process: Ctrl-C goes straight to it
 
 
 # -- parser -------------------------------------------------------------------------------------------
@@ -306,7 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
         "load and the users to run. See docs/scaling.md.",
     )
     load_worker.add_argument(
-        "--master", required=True, metavar="HOST[:PORT]", help="the master's address (port default: 5557)"
+        "--master",
+        required=True,
+        metavar="HOST[:PORT]",
+        help=f"the master's address (port default: {LOCUST_MASTER_PORT})",
     )
     load_worker.add_argument(
         "--processes",

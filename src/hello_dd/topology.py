@@ -12,6 +12,11 @@ say the same in YAML; tests/test_topology.py checks that docker-compose.yml agre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+#: The instrumentations a service can trace with (``HELLO_DD_TRACER``, ``-D tracer=``, ``hello-dd up
+#: --tracer``): OpenTelemetry, Datadog's tracer, or none. The services' settings and the stacks read it here.
+TracerName = Literal["otel", "ddtrace", "none"]
 
 
 @dataclass(frozen=True)

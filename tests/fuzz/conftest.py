@@ -21,7 +21,7 @@ import schemathesis
 from hypothesis import strategies as st
 
 from hello_dd.services.catalog import BY_ID
-from hello_dd.services.gateway.models import ID_PATTERN
+from hello_dd.services.common.models import ID_PATTERN
 from hello_dd.stack import LocalStack, StackPorts
 
 from .support import REQUESTS_SENT

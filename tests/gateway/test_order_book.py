@@ -108,10 +108,10 @@ def test_orders_are_found_by_the_day_they_were_placed(book):
     ):
         book.begin(order_id, REQUEST, f"res-{order_id}", None)
         book.confirm(order_id, confirmed_order(order_id, day))
-    assert [o.orderId for o in book.placed_between(date(2026, 3, 1), date(2026, 3, 1))] == ["ord-a"]
-    assert [o.orderId for o in book.placed_between(date(2026, 3, 1), date(2026, 3, 2))] == ["ord-a", "ord-b"]
+    assert [o.order_id for o in book.placed_between(date(2026, 3, 1), date(2026, 3, 1))] == ["ord-a"]
+    assert [o.order_id for o in book.placed_between(date(2026, 3, 1), date(2026, 3, 2))] == ["ord-a", "ord-b"]
     # The widest period a report may ask for.
-    assert [o.orderId for o in book.placed_between(date.min, date.max)] == ["ord-a", "ord-b"]
+    assert [o.order_id for o in book.placed_between(date.min, date.max)] == ["ord-a", "ord-b"]
 
 
 def test_retention_deletes_settled_records_and_keys_but_keeps_orders_unless_told(book, db):

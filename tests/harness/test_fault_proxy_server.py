@@ -9,13 +9,14 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from typing import IO
 
 import pytest
 import requests
 
-from hello_dd.harness.faults import MAX_LATENCY_MS, FaultProxy, FaultProxyError, RemoteFaultProxy
+from hello_dd.harness.faults import MAX_LATENCY_MS, FaultProxy, FaultProxyError
+from hello_dd.harness.faults.remote import RemoteFaultProxy
+from hello_dd.polling import PollTimeout, poll
 
 from .proxy_support import CONNECTION_LOST, TinyService, request, tiny_service
 
@@ -44,17 +45,21 @@ class _Program:
 
     def wait_for_line(self, pattern: re.Pattern[str] | str, timeout: float = 20.0) -> re.Match[str]:
         pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
-        deadline = time.monotonic() + timeout
-        while True:
-            for line in list(self.stdout):
-                if match := pattern.search(line):
-                    return match
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.finish()
-                pytest.fail(
-                    f"no line matching {pattern.pattern!r}; exit {self.process.returncode}; output: {self.output()}"
-                )
-            time.sleep(0.02)
+
+        def first_match() -> re.Match[str] | None:
+            return next(filter(None, (pattern.search(line) for line in list(self.stdout))), None)
+
+        ended = self.process.poll
+        try:
+            match = poll(first_match, lambda m: m is not None or ended() is not None, timeout=timeout, interval=0.02)
+        except PollTimeout:
+            match = None
+        if match is None:
+            self.finish()
+            pytest.fail(
+                f"no line matching {pattern.pattern!r}; exit {self.process.returncode}; output: {self.output()}"
+            )
+        return match
 
     def ready(self) -> tuple[int, RemoteFaultProxy]:
         match = self.wait_for_line(READY)

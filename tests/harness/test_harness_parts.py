@@ -14,11 +14,11 @@ import pytest
 from hello_dd.harness.gherkin_types import parse_json_literal, parse_list
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.logs import containing, lines_with, parse_lines
-from hello_dd.harness.polling import PollTimeout, poll
 from hello_dd.harness.providers import ConfigurationError, ExternalStack, LocalProcesses, provider_from_userdata
 from hello_dd.harness.providers.base import StackControlUnavailable, StackUrls
 from hello_dd.harness.raw_http import send_raw
 from hello_dd.harness.reporting import closing_line
+from hello_dd.polling import PollTimeout, poll
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

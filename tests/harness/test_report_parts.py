@@ -66,7 +66,7 @@ def test_an_exchange_is_named_by_method_path_status_and_correlation_id():
 
 
 @pytest.mark.parametrize(
-    ("total_ms", "end_ms", "labels"),
+    ("extent_ms", "end_ms", "labels"),
     [
         (1.8, 2.0, ["0", "0.5 ms", "1.0 ms", "1.5 ms", "2.0 ms"]),
         (93.4, 100.0, ["0", "20 ms", "40 ms", "60 ms", "80 ms", "100 ms"]),
@@ -74,8 +74,8 @@ def test_an_exchange_is_named_by_method_path_status_and_correlation_id():
         (7.0, 7.0, ["0", "1 ms", "2 ms"]),
     ],
 )
-def test_the_time_axis_has_round_ticks_and_ends_on_one(total_ms, end_ms, labels):
-    end, ticks = time_axis(total_ms)
+def test_the_time_axis_has_round_ticks_and_ends_on_one(extent_ms, end_ms, labels):
+    end, ticks = time_axis(extent_ms)
     assert end == pytest.approx(end_ms)
     assert [label for _, label in ticks][: len(labels)] == labels
     assert len(ticks) <= 9 and len({label for _, label in ticks}) == len(ticks)  # no repeated label

@@ -5,11 +5,11 @@ none of it. The same variable points the stack at a Datadog Agent or an OpenTele
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
 from hello_dd.harness.traces import TraceReader
+from hello_dd.polling import poll
 from hello_dd.stack import LocalStack, StackPorts, http_ok
 from hello_dd.stack.processes import ManagedProcess
 from hello_dd.stack.trace_agent import agent_arguments, agent_environment, find_test_agent
@@ -32,11 +32,13 @@ def second_agent(tmp_path):
     )
     agent.start()
     try:
-        deadline = time.monotonic() + AGENT_START_SECONDS
         api = f"http://127.0.0.1:{ports.agent}"
-        while not http_ok(api + "/info"):
-            assert agent.exit_code is None and time.monotonic() < deadline, agent.log_tail()
-            time.sleep(0.1)
+
+        def answers() -> bool:
+            assert agent.exit_code is None, agent.log_tail()
+            return http_ok(api + "/info")
+
+        poll(answers, timeout=AGENT_START_SECONDS, interval=0.1, fail=lambda *_: AssertionError(agent.log_tail()))
         yield api, f"http://127.0.0.1:{ports.otlp}"
     finally:
         agent.stop()

@@ -15,6 +15,7 @@ import requests
 from hello_dd.harness.traces import CLIENT, SERVER, Trace
 from hello_dd.harness.traces.budget import names_a_file
 from hello_dd.harness.traces.model import group_by_trace
+from hello_dd.polling import poll
 from hello_dd.stack import LocalStack, StackPorts
 
 from .support import PRODUCT_QUERY, reader_of, traced_request
@@ -65,10 +66,8 @@ def test_a_sweep_that_releases_a_reservation_is_one_trace_under_its_named_span(s
     def swept() -> Trace | None:
         return next((t for t in _traces(reader) if t.root and t.root.name == "reservation.sweep"), None)
 
-    deadline = time.monotonic() + 20
-    while (trace := swept()) is None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert trace is not None, "no reservation.sweep trace"
+    trace = poll(swept, lambda trace: trace is not None, timeout=20, interval=0.5, what="a reservation.sweep trace")
+    assert trace is not None
     sweep = trace.root
     assert sweep.attribute("hello_dd.reservations.released") == 1, sweep.attributes
     assert {s.db_operation for s in trace.spans if s is not sweep} >= {"UPDATE"}

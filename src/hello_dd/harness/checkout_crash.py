@@ -13,6 +13,7 @@ the same crash on SQLite and PostgreSQL (tests/integration/test_checkout_crash.p
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -24,6 +25,7 @@ from typing import Any
 import requests
 
 from hello_dd.harness.clients import IDEMPOTENCY_KEY
+from hello_dd.polling import PollTimeout, poll
 
 # An answer that may change when asked again: the gateway is down, busy with the key, or failing.
 _RETRYABLE = {409, 502, 503, 504}
@@ -154,22 +156,32 @@ class CheckoutCrash:
 
     def _retry_until_final(self, index: int) -> None:
         outcome = self.outcomes[index]
-        deadline = time.monotonic() + self.retry_timeout
-        while True:
+
+        def attempt() -> float | None:
+            """Sends the order again: None once the answer is final, else how long to pause first."""
             try:
                 response = self._send(index, self.request_timeout)
-                outcome.final_status = response.status_code
-                body = _json(response)
-                outcome.final_order_id = body.get("orderId")
-                outcome.final_error = (body.get("error") or {}).get("code")
-                if response.status_code not in _RETRYABLE:
-                    return
-                pause = float(response.headers.get("Retry-After", "0.5"))
             except requests.RequestException as exc:
-                outcome.final_status, outcome.final_error, pause = None, type(exc).__name__, 0.5
-            if time.monotonic() + pause >= deadline:
-                return
-            time.sleep(pause)
+                outcome.final_status, outcome.final_error = None, type(exc).__name__
+                return 0.5
+            outcome.final_status = response.status_code
+            body = _json(response)
+            outcome.final_order_id = body.get("orderId")
+            outcome.final_error = (body.get("error") or {}).get("code")
+            if response.status_code not in _RETRYABLE:
+                return None
+            return float(response.headers.get("Retry-After", "0.5"))
+
+        with contextlib.suppress(PollTimeout):  # out of time: the outcome keeps the last answer
+            poll(attempt, _is_final, timeout=self.retry_timeout, interval=_pause)
+
+
+def _is_final(pause: float | None) -> bool:
+    return pause is None
+
+
+def _pause(pause: float | None) -> float:
+    return pause or 0.0
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

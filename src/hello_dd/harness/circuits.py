@@ -9,7 +9,7 @@ from collections.abc import Callable
 from hello_dd.harness.clients import Gateway
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.policy import Policy
-from hello_dd.harness.polling import poll
+from hello_dd.polling import poll
 from hello_dd.topology import GATEWAY
 
 #: The cascade endpoint's failure mode that makes each dependency fail: the gateway's name for it.

@@ -13,7 +13,7 @@ from typing import Any, TypedDict, TypeVar
 
 from hello_dd.harness.exchange import Exchange
 from hello_dd.harness.http import HttpClient
-from hello_dd.harness.polling import poll
+from hello_dd.polling import poll
 
 FINISHED_JOB_STATES = ("completed", "failed")
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hello_dd.harness.polling import PollTimeout, poll
+from hello_dd.polling import PollTimeout, poll
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
+from hello_dd.harness.chaos import Chaos
 from hello_dd.harness.checkout_crash import CrashOutcome
 from hello_dd.harness.clients import Gateway, Inventory, Pricing, StockLevels
 from hello_dd.harness.exchange import Exchange
-from hello_dd.harness.faults.chaos import Chaos
 from hello_dd.harness.hooks import READ_STOCK, HookProbe
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.load.profile import LoadProfile

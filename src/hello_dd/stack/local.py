@@ -21,11 +21,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import get_args
 
-from hello_dd.services.common.settings import TracerName
+from hello_dd.polling import poll
 from hello_dd.stack.ports import LOOPBACK, StackPorts, ensure_free
 from hello_dd.stack.processes import STOP_TIMEOUT_SECONDS, ManagedProcess, exit_reason
 from hello_dd.stack.trace_agent import TEST_AGENT_OTLP_PROTOCOL, agent_arguments, agent_environment, find_test_agent
-from hello_dd.topology import GATEWAY, INVENTORY, PRICING, PROXIED, SERVICES, TEST_AGENT, service, start_order
+from hello_dd.topology import (
+    GATEWAY,
+    INVENTORY,
+    PRICING,
+    PROXIED,
+    SERVICES,
+    TEST_AGENT,
+    TracerName,
+    service,
+    start_order,
+)
 
 AGENT = TEST_AGENT.name
 START_ORDER = tuple(s.name for s in start_order())  # the gateway's dependencies first
@@ -33,7 +43,7 @@ START_ORDER = tuple(s.name for s in start_order())  # the gateway's dependencies
 STATE_FILES = ("inventory.db", "gateway.db")
 SQLITE_JOURNALS = ("-wal", "-shm", "-journal")
 
-Tracer = TracerName  # the services' own list of tracers
+Tracer = TracerName  # the tracers the services know (hello_dd.topology)
 TRACERS: tuple[Tracer, ...] = get_args(Tracer)
 
 
@@ -350,7 +360,8 @@ class LocalStack:
 
     def _wait_ready(self, names: list[str], deadline: float, timeout: float) -> None:
         pending = list(names)
-        while pending:
+
+        def still_pending() -> list[str]:
             for name in list(pending):
                 proc = self.processes[name]
                 if proc.exit_code is not None:
@@ -358,10 +369,12 @@ class LocalStack:
                     raise ProcessFailedError(name, problem, proc.log_path, proc.log_tail())
                 if self._ready(name):
                     pending.remove(name)
-            if pending and time.monotonic() > deadline:
-                proc = self.processes[pending[0]]
-                what = "answer on /info" if proc.name == AGENT else "answer 200 on /health"
-                problem = f"did not {what} within {timeout:g} s"
-                raise ProcessFailedError(proc.name, problem, proc.log_path, proc.log_tail())
-            if pending:
-                time.sleep(0.1)
+            return pending
+
+        def too_late(left: list[str], checks: int) -> ProcessFailedError:
+            proc = self.processes[left[0]]
+            what = "answer on /info" if proc.name == AGENT else "answer 200 on /health"
+            return ProcessFailedError(proc.name, f"did not {what} within {timeout:g} s", proc.log_path, proc.log_tail())
+
+        left = max(0.0, deadline - time.monotonic())
+        poll(still_pending, lambda names: not names, timeout=left, interval=0.1, fail=too_late)

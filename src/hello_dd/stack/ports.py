@@ -9,6 +9,20 @@ from dataclasses import dataclass, fields
 from hello_dd.topology import GATEWAY, INVENTORY, PRICING, TEST_AGENT, Service
 
 LOOPBACK = "127.0.0.1"
+#: Where a load run's Locust master listens unless told otherwise (Locust's own default): the suite's load
+#: runs and ``hello-dd load-worker``.
+LOCUST_MASTER_PORT = 5557
+
+
+def parse_address(text: str, default_port: int, default_host: str = "0.0.0.0") -> tuple[str, int]:
+    """``HOST``, ``HOST:PORT`` or ``:PORT`` -> (host, port), with ``default_port`` when it names none."""
+    host, colon, port = text.strip().rpartition(":")
+    if not colon:
+        host, port = port, str(default_port)
+    host = host or default_host
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"an address looks like HOST, HOST:PORT or :PORT (PORT 1-65535), not {text!r}")
+    return host, int(port)
 
 
 class PortInUseError(RuntimeError):

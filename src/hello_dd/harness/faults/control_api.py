@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from hello_dd.harness.faults.proxy import MAX_COUNT, MAX_LATENCY_MS, FaultProxy, FaultProxyError
+from hello_dd.polling import PollTimeout, poll_async
 
 #: Longest wait of one ``GET /requests/wait`` (a client waiting longer asks again).
 MAX_WAIT_SECONDS = 60.0
@@ -226,15 +227,17 @@ class ControlApi:
             raise _BadRequest(
                 "invalid_argument", f"after must be a request count (0 or more), not {query.get('after')!r}"
             )
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+
+        async def look() -> bool:
             # timeout 0: one look at the requests seen so far, without blocking the control API's loop
-            seen = self.proxy.wait_for_request(prefix, 0, after)
-            left = deadline - loop.time()
-            if seen or left <= 0 or self.stopping.is_set():
-                break
-            await asyncio.sleep(min(_POLL_SECONDS, left))
+            return self.proxy.wait_for_request(prefix, 0, after)
+
+        try:
+            seen = await poll_async(
+                look, lambda seen: seen or self.stopping.is_set(), timeout=timeout, interval=_POLL_SECONDS
+            )
+        except PollTimeout:
+            seen = False
         request["outcome"] = "seen" if seen else "not seen"
         return web.json_response({"seen": seen})
 

@@ -292,23 +292,20 @@ class _Connection:
         rule = self.proxy.faults.reset
         if rule is None or rule.containing is None or not _REQUEST_LINE.match(chunk):
             return chunk
-        deadline = time.monotonic() + WHOLE_REQUEST_WAIT_SECONDS
-        while len(chunk) < CHUNK_BYTES:
-            head, sep, body = chunk.partition(b"\r\n\r\n")
-            if sep:
-                length = _CONTENT_LENGTH.search(head)
-                if length is None or len(body) >= int(length.group(1)):
-                    return chunk
-            wait = deadline - time.monotonic()
-            if wait <= 0:
-                return chunk
-            try:
-                more = await asyncio.wait_for(reader.read(CHUNK_BYTES), wait)
-            except TimeoutError:
-                return chunk
-            if not more:
-                return chunk
-            chunk += more
+        try:
+            async with asyncio.timeout(WHOLE_REQUEST_WAIT_SECONDS):
+                while len(chunk) < CHUNK_BYTES:
+                    head, sep, body = chunk.partition(b"\r\n\r\n")
+                    if sep:
+                        length = _CONTENT_LENGTH.search(head)
+                        if length is None or len(body) >= int(length.group(1)):
+                            return chunk
+                    more = await reader.read(CHUNK_BYTES)
+                    if not more:
+                        return chunk
+                    chunk += more
+        except TimeoutError:
+            pass  # what arrived in time
         return chunk
 
     def _delay(self, upstream: bool) -> float:
@@ -503,15 +500,10 @@ class FaultProxy:
         wanted = _prefix(request_prefix)
         assert wanted is not None
         text = wanted.decode("latin-1")
-        deadline = time.monotonic() + timeout
         with self._request_seen:
-            while True:
-                if any(seq > after and line.startswith(text) for seq, line in list(self.stats.recent)):
-                    return True
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._request_seen.wait(left)
+            return self._request_seen.wait_for(
+                lambda: any(seq > after and line.startswith(text) for seq, line in list(self.stats.recent)), timeout
+            )
 
     # -- inside the loop --------------------------------------------------------------------------
 

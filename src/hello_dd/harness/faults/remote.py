@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from hello_dd.harness.faults.proxy import FaultProxyError
+from hello_dd.polling import PollTimeout, poll
 
 #: Seconds one control call may take (a wait for a request takes its own timeout on top).
 CALL_TIMEOUT_SECONDS = 10.0
@@ -41,19 +42,18 @@ class RemoteFaultProxy:
 
     def wait_until_ready(self, timeout: float = 30.0) -> RemoteFaultProxy:
         """Poll ``GET /health`` until the server answers, or raise with what was seen last."""
-        deadline = time.monotonic() + timeout
-        last = "no answer yet"
-        while True:
-            try:
-                health = self._call("GET", "/health", timeout=min(2.0, max(timeout, 0.1)))
-                if health.get("status") == "ok":
-                    return self
-                last = f"health answered {health}"
-            except FaultProxyError as exc:
-                last = str(exc)
-            if time.monotonic() >= deadline:
-                raise FaultProxyError(f"{self.name} was not ready within {timeout:g} s: {last}")
-            time.sleep(0.1)
+        poll(
+            lambda: self._call("GET", "/health", timeout=min(2.0, max(timeout, 0.1))),
+            lambda health: health.get("status") == "ok",
+            timeout=timeout,
+            interval=0.1,
+            retry_on=(FaultProxyError,),
+            fail=lambda last, _: FaultProxyError(
+                f"{self.name} was not ready within {timeout:g} s: "
+                + (str(last) if isinstance(last, FaultProxyError) else f"health answered {last}")
+            ),
+        )
+        return self
 
     # -- faults -----------------------------------------------------------------------------------
 
@@ -100,15 +100,18 @@ class RemoteFaultProxy:
     def wait_for_request(self, request_prefix: str | bytes, timeout: float, after: int = 0) -> bool:
         """True if a request starting with ``request_prefix``, after the ``after``-th, arrived within ``timeout`` s."""
         prefix = _text(request_prefix)
-        deadline = time.monotonic() + timeout
-        while True:
-            part = min(max(deadline - time.monotonic(), 0.0), _WAIT_PART_SECONDS)
+        started = time.monotonic()
+
+        def seen() -> bool:
+            """The server waits a part of the time left for the request (a long poll)."""
+            part = min(max(timeout - (time.monotonic() - started), 0.0), _WAIT_PART_SECONDS)
             params = {"prefix": prefix, "timeout": f"{part:.3f}", "after": str(after)}
-            answer = self._call("GET", "/requests/wait", params=params, timeout=self.timeout + part)
-            if answer.get("seen") is True:
-                return True
-            if time.monotonic() >= deadline:
-                return False
+            return self._call("GET", "/requests/wait", params=params, timeout=self.timeout + part).get("seen") is True
+
+        try:
+            return poll(seen, timeout=timeout, interval=0.0)
+        except PollTimeout:
+            return False
 
     # -- the wire ---------------------------------------------------------------------------------
 

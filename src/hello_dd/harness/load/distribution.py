@@ -18,11 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hello_dd.stack.ports import free_port
+from hello_dd.stack import ports
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
-#: Locust's own default port for its master.
-DEFAULT_MASTER_PORT = 5557
 #: Users finish the task they are in when a stage ramps down or the run ends (k6's graceful ramp-down),
 #: so every request a user started is answered and counted.
 STOP_TIMEOUT_SECONDS = 10
@@ -34,13 +32,7 @@ _ANY_INTERFACE = ("", "*", "0.0.0.0", "::")
 
 def parse_address(text: str, default_host: str = "0.0.0.0") -> tuple[str, int]:
     """``HOST``, ``HOST:PORT`` or ``:PORT`` -> (host, port); the port defaults to Locust's 5557."""
-    host, colon, port = text.strip().rpartition(":")
-    if not colon:
-        host, port = port, str(DEFAULT_MASTER_PORT)
-    host = host or default_host
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"an address looks like HOST, HOST:PORT or :PORT (PORT 1-65535), not {text!r}")
-    return host, int(port)
+    return ports.parse_address(text, ports.LOCUST_MASTER_PORT, default_host)
 
 
 def _count(userdata: Mapping[str, str], name: str) -> int:
@@ -88,7 +80,9 @@ class LoadDistribution:
     def with_port(self) -> LoadDistribution:
         """The same, with the master's port chosen (a free one if none was given)."""
         return (
-            self if self.bind_port else LoadDistribution(self.workers, self.remote_workers, self.bind_host, free_port())
+            self
+            if self.bind_port
+            else LoadDistribution(self.workers, self.remote_workers, self.bind_host, ports.free_port())
         )
 
     @property

@@ -3,11 +3,13 @@ deadline, and all ended when the run is over, also when it fails or is interrupt
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+
+from hello_dd.polling import PollTimeout, poll
 
 POLL_SECONDS = 0.2
 #: After the main process ended, how long the others may take to end by themselves (workers quit
@@ -49,29 +51,39 @@ class LocustProcesses:
     def wait_for(self, main: str, seconds: float) -> None:
         """Until ``main`` ends with exit status 0. Raises when it fails, when another process fails
         first, or after ``seconds``."""
-        deadline = time.monotonic() + seconds
-        while (code := self.processes[main].poll()) is None:
+
+        def exit_status() -> int | None:
+            if (code := self.processes[main].poll()) is not None:
+                return code
             for name, process in self.processes.items():
                 if name != main and process.poll() not in (None, 0):
                     raise self._failure(name, f"ended with exit status {process.returncode} during the run")
-            if time.monotonic() > deadline:
-                raise self._failure(main, f"did not finish within {seconds:.0f} s")
-            time.sleep(POLL_SECONDS)
+            return None
+
+        code = poll(
+            exit_status,
+            lambda code: code is not None,
+            timeout=seconds,
+            interval=POLL_SECONDS,
+            fail=lambda *_: self._failure(main, f"did not finish within {seconds:.0f} s"),
+        )
         if code != 0:
             raise self._failure(main, f"ended with exit status {code}")
 
     def stop_all(self, grace: float) -> None:
         """Lets every process end by itself for ``grace`` seconds, then SIGTERM, then SIGKILL."""
         running = [p for p in self.processes.values() if p.poll() is None]
+
+        def still_running() -> list[subprocess.Popen[bytes]]:
+            return [p for p in running if p.poll() is None]
+
         for stage, seconds in (("wait", grace), ("terminate", TERM_SECONDS), ("kill", TERM_SECONDS)):
             if stage != "wait":
                 for process in running:
                     getattr(process, stage)()
-            deadline = time.monotonic() + seconds
-            while running and time.monotonic() < deadline:
-                running = [p for p in running if p.poll() is None]
-                time.sleep(POLL_SECONDS / 4)
-            if not running:
+            with contextlib.suppress(PollTimeout):  # then on to the next stage
+                poll(still_running, lambda left: not left, timeout=seconds, interval=POLL_SECONDS / 4)
+            if not (running := still_running()):
                 return
 
     def __enter__(self) -> LocustProcesses:

@@ -15,7 +15,7 @@ from hello_dd.harness.metrics.snapshot import (
     format_labels,
     label_matches,
 )
-from hello_dd.harness.polling import PollTimeout, poll
+from hello_dd.polling import PollTimeout, poll
 
 REQUESTS = "http_requests_total"
 LATENCY = "http_request_duration_seconds"

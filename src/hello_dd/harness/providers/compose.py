@@ -25,7 +25,6 @@ import contextlib
 import json
 import shlex
 import subprocess
-import time
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,12 +49,13 @@ from hello_dd.harness.providers.tools import (
     say,
     test_agent_image,
 )
+from hello_dd.polling import poll
 from hello_dd.stack import StackPorts, http_ok
 from hello_dd.stack.trace_agent import EXECUTABLE, agent_arguments, agent_environment
 from hello_dd.topology import SERVICES, TEST_AGENT, Service, service
 
 if TYPE_CHECKING:
-    from hello_dd.harness.faults import RemoteFaultProxy
+    from hello_dd.harness.faults.remote import RemoteFaultProxy
 
 DEFAULT_PROJECT = "hello-dd-spec"
 COMPOSE_SCRIPT = REPO_ROOT / "scripts" / "compose.sh"
@@ -387,7 +387,7 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
         say(self.name, "every service is healthy")
 
     def _find_urls(self, config: Mapping[str, Any]) -> StackUrls:
-        from hello_dd.harness.faults import RemoteFaultProxy
+        from hello_dd.harness.faults.remote import RemoteFaultProxy
 
         urls: dict[str, str] = {}
         for role in self.mapping.roles.values():
@@ -415,13 +415,14 @@ class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
         self._wait_for(self.urls.service(name) + "/health", name)
 
     def _wait_for(self, url: str, what: str, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        while not http_ok(url):
-            if time.monotonic() > deadline:
-                raise ContainersUnavailable(
-                    f"{what} did not answer {url} within {timeout:g} s (docker-compose ps, logs)"
-                )
-            time.sleep(0.5)
+        poll(
+            lambda: http_ok(url),
+            timeout=timeout,
+            interval=0.5,
+            fail=lambda _, checks: ContainersUnavailable(
+                f"{what} did not answer {url} within {timeout:g} s (docker-compose ps, logs)"
+            ),
+        )
 
     def stop(self) -> None:
         """Save each service's log under reports/logs/, then ``down -v`` (or, attached, put the project back)."""

@@ -40,7 +40,7 @@ from hello_dd.topology import GATEWAY, INVENTORY, PRICING, PROXIED, SERVICES, TE
 if TYPE_CHECKING:
     from testcontainers.core.container import DockerContainer
 
-    from hello_dd.harness.faults import RemoteFaultProxy
+    from hello_dd.harness.faults.remote import RemoteFaultProxy
     from hello_dd.harness.providers.stack_containers import AgentContainer, RunNetwork, ServiceContainer
 
     Started = TypeVar("Started", bound=DockerContainer)

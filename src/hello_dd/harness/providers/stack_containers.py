@@ -10,14 +10,15 @@ testcontainers, so the provider imports it only when a containers run starts.
 
 from __future__ import annotations
 
-import time
 from typing import Self, TypeVar
 
+import docker
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from hello_dd.harness.faults import RemoteFaultProxy
+from hello_dd.harness.faults.remote import RemoteFaultProxy
 from hello_dd.harness.providers.tools import PROXY_CONTROL_PORT, PROXY_LISTEN_PORT, fault_proxy_command, proxy_route
+from hello_dd.polling import poll
 from hello_dd.stack import StackPorts, http_ok
 from hello_dd.stack.trace_agent import EXECUTABLE, TEST_AGENT_OTLP_PROTOCOL, agent_arguments, agent_environment
 from hello_dd.topology import TEST_AGENT, Service
@@ -26,6 +27,8 @@ LOOPBACK = "127.0.0.1"
 #: Label on everything a run creates, so leftovers of a killed run can be found and removed.
 RUN_LABEL = "org.hello-dd.spec.run"
 READY_TIMEOUT_SECONDS = 120.0
+#: The states of a container that will not become healthy any more.
+_ENDED = ("exited", "dead")
 
 Container = TypeVar("Container", bound=DockerContainer)
 
@@ -60,8 +63,10 @@ class RunNetwork(Network):
         return container.with_kwargs(labels={RUN_LABEL: self.run_id})
 
     def disconnect(self, container_id: str) -> None:
-        """``docker network disconnect``: the container's name no longer resolves and no packet reaches it."""
-        self._unwrap_network.disconnect(container_id)
+        """``docker network disconnect``: the container's name no longer resolves and no packet reaches it.
+        Testcontainers' network can connect a container but not disconnect one: the Docker SDK does it,
+        finding the network by its name."""
+        docker.from_env().networks.get(self.name).disconnect(container_id)
 
 
 class StackContainer(DockerContainer):
@@ -113,16 +118,25 @@ class ServiceContainer(StackContainer):
     def wait_until_healthy(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         """Until ``/health`` answers 200; :class:`ContainerFailedError` with the log's tail when the
         container exits first or the time runs out."""
-        deadline = time.monotonic() + timeout
-        while not http_ok(self.url + "/health"):
+
+        def status() -> str:
+            """ "healthy", else the container's state ("running", "exited", ...)."""
+            if http_ok(self.url + "/health"):
+                return "healthy"
             container = self.get_wrapped_container()
             container.reload()
-            exited = container.status in ("exited", "dead")
-            if exited or time.monotonic() > deadline:
-                tail = "\n".join("    " + line for line in container_log(self).splitlines()[-20:])
-                problem = f"exited ({container.status})" if exited else f"was not healthy after {timeout:g} s"
-                raise ContainerFailedError(f"{self.service.name} {problem}; last lines of its log:\n{tail}")
-            time.sleep(0.5)
+            return str(container.status)
+
+        def failed(status: str, checks: int = 0) -> ContainerFailedError:
+            tail = "\n".join("    " + line for line in container_log(self).splitlines()[-20:])
+            problem = f"exited ({status})" if status in _ENDED else f"was not healthy after {timeout:g} s"
+            return ContainerFailedError(f"{self.service.name} {problem}; last lines of its log:\n{tail}")
+
+        last = poll(
+            status, lambda status: status == "healthy" or status in _ENDED, timeout=timeout, interval=0.5, fail=failed
+        )
+        if last in _ENDED:
+            raise failed(last)
 
 
 class FaultProxyContainer(StackContainer):

@@ -3,7 +3,10 @@ the way the report presents the spec.
 
 allure-behave 2.16 only looks at ``feature.scenarios``, which in behave 1.3 leaves out the scenarios
 grouped under rules: they would run without an Allure test case, and attaching evidence to them fails.
-Walking all of the feature's scenarios fixes both.
+Walking all of the feature's scenarios fixes both. allure-behave offers no public hook for which
+scenarios a feature has, so :meth:`AllureFormatter.feature` does what its own does, with public parts
+only: each scenario's run wrapped as an Allure test (``allure_commons.test``), then checked against the
+test plan (``allure_behave.utils.is_planned_scenario``).
 
 Each scenario's result is completed just before it is written (``ScenarioResults``): epic, feature,
 story, suite and severity labels (``behaviours``), links to its contract items and to the glossary
@@ -21,6 +24,7 @@ from typing import Any
 
 import allure_commons
 from allure_behave.formatter import AllureFormatter as _AllureFormatter
+from allure_behave.utils import is_planned_scenario
 from allure_commons.model2 import Label, Link, StatusDetails
 
 from hello_dd.harness.reporting.behaviours import Behaviour, tags_nearest_first
@@ -86,7 +90,10 @@ class AllureFormatter(_AllureFormatter):
         allure_commons.plugin_manager.register(self.results)
 
     def feature(self, feature):
-        self._wrap_scenario(feature.walk_scenarios())
+        # walk_scenarios: those under rules too, and each example of an outline (not the outline itself).
+        for scenario in feature.walk_scenarios():
+            scenario.run = allure_commons.test(scenario.run, context={"scenario": scenario})
+            is_planned_scenario(scenario, self.testplan)
 
     def close(self):
         try:

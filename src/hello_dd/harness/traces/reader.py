@@ -21,6 +21,7 @@ import requests
 
 from hello_dd.harness.traces.formats import spans_from_datadog, spans_from_otlp
 from hello_dd.harness.traces.model import Span, Trace, group_by_trace
+from hello_dd.polling import poll
 
 TraceFormat = Literal["otlp", "datadog"]
 CORRELATION_ATTRIBUTE = "correlation_id"
@@ -173,31 +174,34 @@ class TraceReader:
             raise ValueError("give the request's correlation id or its trace id")
         expected = sorted(set(services))
         settle = self.settle if settle is None else settle
-        deadline = time.monotonic() + timeout
-        stable_since: float | None = None
-        last_count = -1
-        checks = 0
-        found = RequestTraces([], correlation_id)
-        while True:
-            found = self.request_traces(self.spans(), correlation_id=correlation_id, trace_id=trace_id)
-            checks += 1
+        # Complete, and no new span for ``settle`` s: a late span would still join the trace.
+        stable_since, last_count = time.monotonic(), -1
+
+        def complete(found: RequestTraces) -> bool:
+            nonlocal stable_since, last_count
             found.problems = _incomplete(found, expected, until, allowed_parent)
             now = time.monotonic()
-            count = len(found.spans)
-            if count != last_count:
-                last_count, stable_since = count, now
-            if not found.problems and stable_since is not None and now - stable_since >= settle:
-                return found
-            if now >= deadline:
-                from hello_dd.harness.traces.render import text_tree
+            if len(found.spans) != last_count:
+                last_count, stable_since = len(found.spans), now
+            return not found.problems and now - stable_since >= settle
 
-                shown = "\n".join(text_tree(t) for t in found.traces) or "(no span of this request has arrived)"
-                key = f"correlation id {correlation_id}" if correlation_id else f"trace id {trace_id}"
-                raise TraceNotComplete(
-                    f"{what} ({key}) was not complete within {timeout:g} s ({checks} checks): "
-                    f"{'; '.join(found.problems) or 'still changing'}.\nLast seen:\n{shown}"
-                )
-            time.sleep(interval)
+        def not_complete(found: RequestTraces, checks: int) -> TraceNotComplete:
+            from hello_dd.harness.traces.render import text_tree
+
+            shown = "\n".join(text_tree(t) for t in found.traces) or "(no span of this request has arrived)"
+            key = f"correlation id {correlation_id}" if correlation_id else f"trace id {trace_id}"
+            return TraceNotComplete(
+                f"{what} ({key}) was not complete within {timeout:g} s ({checks} checks): "
+                f"{'; '.join(found.problems) or 'still changing'}.\nLast seen:\n{shown}"
+            )
+
+        return poll(
+            lambda: self.request_traces(self.spans(), correlation_id=correlation_id, trace_id=trace_id),
+            complete,
+            timeout=timeout,
+            interval=interval,
+            fail=not_complete,
+        )
 
 
 def _incomplete(

@@ -31,10 +31,10 @@ def text_tree(trace: Trace) -> str:
     return "\n".join(lines)
 
 
-def tick_step_ms(total_ms: float, *, at_most: int = 8) -> float:
+def tick_step_ms(extent_ms: float, *, at_most: int = 8) -> float:
     """A round tick spacing (1, 2 or 5 times a power of ten, in ms) giving at most ``at_most``
-    intervals over ``total_ms``."""
-    raw = max(total_ms, 1e-3) / at_most
+    intervals over ``extent_ms``."""
+    raw = max(extent_ms, 1e-3) / at_most
     base = 10 ** math.floor(math.log10(raw))
     return next(base * m for m in (1, 2, 5, 10) if base * m >= raw)
 
@@ -51,10 +51,10 @@ def tick_label(value_ms: float, step_ms: float) -> str:
     return f"{unit_value:.{decimals}f} {unit}"
 
 
-def time_axis(total_ms: float) -> tuple[float, list[tuple[float, str]]]:
-    """The axis end (the first tick at or after ``total_ms``) and its ticks as (ms, label)."""
-    step = tick_step_ms(total_ms)
-    count = max(1, math.ceil(total_ms / step - 1e-9))
+def time_axis(extent_ms: float) -> tuple[float, list[tuple[float, str]]]:
+    """The axis end (the first tick at or after ``extent_ms``) and its ticks as (ms, label)."""
+    step = tick_step_ms(extent_ms)
+    count = max(1, math.ceil(extent_ms / step - 1e-9))
     return step * count, [(step * i, tick_label(step * i, step)) for i in range(count + 1)]
 
 

@@ -6,14 +6,13 @@ same variables work in a shell, in ``hello-dd up`` and in docker-compose.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from decimal import Decimal
+from typing import ClassVar
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hello_dd.topology import GATEWAY, INVENTORY, PRICING
-
-TracerName = Literal["otel", "ddtrace", "none"]
+from hello_dd.topology import GATEWAY, INVENTORY, PRICING, TracerName
 
 
 class ServiceSettings(BaseSettings):
@@ -55,7 +54,7 @@ class PricingSettings(ServiceSettings):
     port: int = PRICING.port
     # When set (redis://host:port/db), quotes and price lookups are cached in Redis, else in process.
     redis_url: str | None = None
-    tax_rate: float = 0.0825
+    tax_rate: Decimal = Decimal("0.0825")
     cache_ttl_seconds: float = 60.0
     quote_ttl_seconds: float = 900.0
 

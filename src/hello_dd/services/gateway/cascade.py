@@ -58,7 +58,7 @@ async def probe(dependency: Dependency, kind: str, slow_seconds: float) -> tuple
         status="failed" if error else "ok",
         probe=kind,
         attempts=attempts,
-        durationMs=round((time.perf_counter() - started) * 1000, 1),
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
         circuit=await dependency.circuit_state(),
         fallback=fallback,
         error=error,
@@ -74,12 +74,12 @@ async def run_cascade(
     probes = {dependencies[role].name: result for role, (_, result) in zip(asked, results, strict=False)}
     failed = {name: p for name, p in probes.items() if p.status == "failed"}
     if not failed:
-        return 200, CascadeReport(status="ok", failureMode=mode.value if mode else None, dependencies=probes)
+        return 200, CascadeReport(status="ok", failure_mode=mode.value if mode else None, dependencies=probes)
     status = max(code for code, _ in results)
     names = ", ".join(sorted(failed))
     return status, CascadeReport(
         status="degraded",
-        failureMode=mode.value if mode else None,
+        failure_mode=mode.value if mode else None,
         dependencies=probes,
         error={"code": "DEPENDENCY_FAILURE", "message": f"Failing dependencies: {names}"},
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from hello_dd.polling import poll_async
 from hello_dd.services.common import telemetry
 from hello_dd.services.common.correlation import acting_for
 from hello_dd.services.common.errors import ApiError
@@ -65,7 +65,7 @@ def merge_lines(request: OrderRequest) -> list[dict[str, Any]]:
     """One line per product, quantities added up, in first-seen order."""
     merged: dict[str, int] = {}
     for line in request.items:
-        merged[line.productId] = merged.get(line.productId, 0) + line.quantity
+        merged[line.product_id] = merged.get(line.product_id, 0) + line.quantity
     return [{"productId": pid, "quantity": qty} for pid, qty in merged.items()]
 
 
@@ -130,7 +130,7 @@ class CheckoutSaga:
             )
             if replay is not None:
                 ORDERS.labels("replayed").inc()
-                log.info("order replayed for a repeated idempotency key", extra={"order_id": replay.orderId})
+                log.info("order replayed for a repeated idempotency key", extra={"order_id": replay.order_id})
                 return Placed(replay, replayed=True)
             order = await self._run(order_id, request, lines, reservation_id)
         except ApiError as exc:
@@ -148,14 +148,14 @@ class CheckoutSaga:
     ) -> Order | None:
         """Records the new checkout (claiming its key); returns the order when the key already made one.
         While another request with the key is still running, waits for it (bounded)."""
-        deadline = time.monotonic() + self.key_wait_seconds
-        while True:
-            begun = await self.db.run(self.book.begin, order_id, request, reservation_id, claim)
-            if begun.started or begun.replay is not None:
-                return begun.replay
-            if claim is None or time.monotonic() >= deadline:
-                raise KeyInUse()
-            await asyncio.sleep(KEY_POLL_SECONDS)
+        done = await poll_async(
+            lambda: self.db.run(self.book.begin, order_id, request, reservation_id, claim),
+            lambda begun: begun.started or begun.replay is not None,
+            timeout=self.key_wait_seconds if claim is not None else 0.0,  # no key: nobody to wait for
+            interval=KEY_POLL_SECONDS,
+            fail=lambda *_: KeyInUse(),
+        )
+        return done.replay
 
     async def _run(
         self, order_id: str, request: OrderRequest, lines: list[dict[str, Any]], reservation_id: str
@@ -168,7 +168,7 @@ class CheckoutSaga:
             with _tracer.start_as_current_span("checkout.price"):
                 quote = await self._call(
                     "price the order",
-                    self.pricing.quote(lines, request.customerId, request.discountCode, request.currency),
+                    self.pricing.quote(lines, request.customer_id, request.discount_code, request.currency),
                 )
         except BaseException as exc:
             await self._record(order_id, FAILED, outcome=_code(exc))  # nothing was held
@@ -329,9 +329,9 @@ def rejection_error(exc: DownstreamRejected, doing: str) -> ApiError:
 
 def _order(order_id: str, request: OrderRequest, final: dict[str, Any], reservation_id: str) -> Order:
     return Order(
-        orderId=order_id,
+        order_id=order_id,
         status="confirmed",
-        customerId=request.customerId,
+        customer_id=request.customer_id,
         currency=final["currency"],
         items=[
             {
@@ -344,10 +344,10 @@ def _order(order_id: str, request: OrderRequest, final: dict[str, Any], reservat
         ],
         subtotal=final["subtotal"],
         discounts=final["discounts"],
-        discountTotal=final["discountTotal"],
-        taxRate=final["taxRate"],
+        discount_total=final["discountTotal"],
+        tax_rate=final["taxRate"],
         tax=final["tax"],
         total=final["total"],
-        reservationId=reservation_id,
-        createdAt=datetime.now(UTC).isoformat(),
+        reservation_id=reservation_id,
+        created_at=datetime.now(UTC).isoformat(),
     )

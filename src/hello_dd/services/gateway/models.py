@@ -6,14 +6,21 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
+from hello_dd.services.common.models import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    ApiModel,
+    CustomerId,
+    Money,
+    ProductId,
+    Quantity,
+    Rate,
+    StrictApiModel,
+)
 from hello_dd.topology import INVENTORY, PRICING
 
-# Product, order and job ids: letters, digits, "_" and "-", at most 64 characters.
-ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-ProductId = Annotated[str, Field(pattern=ID_PATTERN, examples=["123"])]
-CustomerId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", examples=["cust-789"])]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"])]
 
 
@@ -30,11 +37,7 @@ StrictBool = Annotated[bool, Field(strict=True)]
 IsoDate = Annotated[date, BeforeValidator(_date_text)]
 
 
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ErrorObject(BaseModel):
+class ErrorObject(ApiModel):
     """An error as an answer's field carries it (an error answer's body is ``{"error", "correlationId"}``)."""
 
     code: str = Field(description="Stable, machine-readable: what a caller branches on")
@@ -58,29 +61,29 @@ class DependencyFailure(ErrorObject):
 # --- pattern 1: product query -------------------------------------------------------------------
 
 
-class InventorySection(BaseModel):
+class InventorySection(ApiModel):
     """Stock as inventory-service reports it."""
 
-    productId: str
+    product_id: str
     name: str
     category: str
     warehouse: str
     available: int
     reserved: int
-    inStock: bool
+    in_stock: bool
 
 
-class PricingSection(BaseModel):
+class PricingSection(ApiModel):
     """The price as pricing-service reports it."""
 
-    productId: str
-    basePrice: float
+    product_id: str
+    base_price: Money
     currency: str
-    discountPercent: float
-    finalPrice: float
+    discount_percent: Money
+    final_price: Money
 
 
-class SectionUnavailable(BaseModel):
+class SectionUnavailable(ApiModel):
     """Stands in for a section whose service could not answer (the response is then ``degraded``)."""
 
     available: Literal[False] = False
@@ -90,8 +93,8 @@ class SectionUnavailable(BaseModel):
     )
 
 
-class ProductView(BaseModel):
-    productId: str
+class ProductView(ApiModel):
+    product_id: str
     name: str
     category: str
     inventory: InventorySection = Field(description=f"{INVENTORY.name}'s stock record, as it holds it")
@@ -104,23 +107,19 @@ class ProductView(BaseModel):
 # --- pattern 2: checkout --------------------------------------------------------------------------
 
 
-# The most units of one product an order may hold (inventory's limit per reservation line).
-MAX_QUANTITY = 1_000_000
+class OrderLineRequest(StrictApiModel):
+    product_id: ProductId
+    quantity: Quantity
 
 
-class OrderLineRequest(StrictModel):
-    productId: ProductId
-    quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)
-
-
-class OrderRequest(StrictModel):
+class OrderRequest(StrictApiModel):
     items: list[OrderLineRequest] = Field(
         min_length=1,
-        max_length=50,
+        max_length=MAX_LINES,
         description=f"Lines for the same product are added up: at most {MAX_QUANTITY} units of each",
     )
-    customerId: CustomerId
-    discountCode: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] | None = None
+    customer_id: CustomerId
+    discount_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] | None = None
     currency: Currency = "USD"
 
     @model_validator(mode="after")
@@ -128,58 +127,58 @@ class OrderRequest(StrictModel):
         totals: dict[str, int] = {}
         for line in self.items:
             if isinstance(line.quantity, int):
-                totals[line.productId] = totals.get(line.productId, 0) + line.quantity
+                totals[line.product_id] = totals.get(line.product_id, 0) + line.quantity
         if over := [product for product, units in totals.items() if units > MAX_QUANTITY]:
             raise ValueError(f"the quantities of product {', '.join(over)} add up to more than {MAX_QUANTITY}")
         return self
 
 
-class OrderLine(BaseModel):
-    productId: str
+class OrderLine(ApiModel):
+    product_id: str
     quantity: int
-    unitPrice: float
-    lineTotal: float
+    unit_price: Money
+    line_total: Money
 
 
-class Discount(BaseModel):
+class Discount(ApiModel):
     code: str
     description: str
-    amount: float
+    amount: Money
 
 
-class Order(BaseModel):
-    orderId: str
+class Order(ApiModel):
+    order_id: str
     status: Literal["confirmed"]
-    customerId: str
+    customer_id: str
     currency: str
     items: list[OrderLine]
-    subtotal: float
+    subtotal: Money
     discounts: list[Discount]
-    discountTotal: float
-    taxRate: float
-    tax: float
-    total: float
-    reservationId: str
-    createdAt: str
+    discount_total: Money
+    tax_rate: Rate
+    tax: Money
+    total: Money
+    reservation_id: str
+    created_at: str
 
 
 # --- pattern 3: bulk check --------------------------------------------------------------------------
 
 
-class BulkCheckRequest(StrictModel):
-    productIds: list[ProductId] = Field(
+class BulkCheckRequest(StrictApiModel):
+    product_ids: list[ProductId] = Field(
         min_length=1, description="At most the bulk limit (GET /api/v1/policy: bulkCheck.maxIds; 200), repeats allowed"
     )
-    includePricing: StrictBool = Field(False, description="Also price the products that are in stock")
+    include_pricing: StrictBool = Field(False, description="Also price the products that are in stock")
     currency: Currency = Field("USD", description="The currency of those prices")
 
 
-class BulkResult(BaseModel):
-    productId: str
+class BulkResult(ApiModel):
+    product_id: str
     found: bool = Field(description="False for an unknown product, and for one whose stock could not be read")
     name: str | None = None
     available: int | None = Field(None, description="Units available (present when found)")
-    inStock: bool | None = Field(None, description="available > 0 (present when found)")
+    in_stock: bool | None = Field(None, description="available > 0 (present when found)")
     warehouse: str | None = None
     pricing: PricingSection | None = Field(
         None, description="With includePricing, for a product in stock; absent or null otherwise"
@@ -191,24 +190,24 @@ class BulkResult(BaseModel):
     )
 
 
-class BulkSummary(BaseModel):
+class BulkSummary(ApiModel):
     requested: int = Field(description="Ids in the request, repeats included")
     unique: int = Field(description="Distinct ids")
     duplicates: int = Field(description="Repeats dropped: requested - unique")
     found: int
-    notFound: int
-    inStock: int
+    not_found: int
+    in_stock: int
     failed: int = Field(description="Ids a dependency failure kept from being checked or priced")
 
 
-class Pagination(BaseModel):
+class Pagination(ApiModel):
     page: int = Field(description="This page, from 1 (query parameter page)")
-    pageSize: int = Field(description="Results per page (query parameter pageSize, 1-200, default 100)")
-    totalResults: int = Field(description="Distinct ids in the whole check")
-    totalPages: int
+    page_size: int = Field(description="Results per page (query parameter pageSize, 1-200, default 100)")
+    total_results: int = Field(description="Distinct ids in the whole check")
+    total_pages: int
 
 
-class BulkCheckResponse(BaseModel):
+class BulkCheckResponse(ApiModel):
     results: list[BulkResult] = Field(
         description="One per distinct id of this page, sorted: numeric ids by value, then the others as text"
     )
@@ -226,60 +225,60 @@ class ReportType(StrEnum):
     sales_summary = "sales_summary"
 
 
-class ReportRequest(StrictModel):
-    reportType: ReportType
-    startDate: IsoDate
-    endDate: IsoDate
+class ReportRequest(StrictApiModel):
+    report_type: ReportType
+    start_date: IsoDate
+    end_date: IsoDate
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ReportRequest:
-        if self.startDate > self.endDate:
+        if self.start_date > self.end_date:
             raise ValueError("startDate must not be after endDate")
         return self
 
 
-class JobAccepted(BaseModel):
-    jobId: str
+class JobAccepted(ApiModel):
+    job_id: str
     status: Literal["queued"]
-    statusUrl: str
+    status_url: str
 
 
-class ReportPeriod(BaseModel):
-    startDate: str
-    endDate: str
+class ReportPeriod(ApiModel):
+    start_date: str
+    end_date: str
 
 
-class CategoryStock(BaseModel):
+class CategoryStock(ApiModel):
     products: int
-    unitsAvailable: int
-    stockValue: float
+    units_available: int
+    stock_value: Money
 
 
-class InventorySummary(BaseModel):
+class InventorySummary(ApiModel):
     """The result of an ``inventory_summary`` report: inventory-service's whole catalogue."""
 
     period: ReportPeriod
     products: int = Field(description=f"How many products {INVENTORY.name} holds")
-    unitsAvailable: int
-    unitsReserved: int
-    stockValue: float = Field(description="Available units at their list price (USD)")
-    outOfStock: list[str] = Field(description="The ids of the products with no unit available")
-    lowStock: list[str] = Field(description="The ids of the products with fewer than 50 units available")
-    byCategory: dict[str, CategoryStock]
+    units_available: int
+    units_reserved: int
+    stock_value: Money = Field(description="Available units at their list price (USD)")
+    out_of_stock: list[str] = Field(description="The ids of the products with no unit available")
+    low_stock: list[str] = Field(description="The ids of the products with fewer than 50 units available")
+    by_category: dict[str, CategoryStock]
     unpriced: list[str] = Field(description=f"Products {PRICING.name} gave no price for (valued at 0)")
 
 
-class SalesSummary(BaseModel):
+class SalesSummary(ApiModel):
     """The result of a ``sales_summary`` report: the orders placed through this gateway in the period."""
 
     period: ReportPeriod
     orders: int
-    revenue: float
-    unitsSold: int
-    unitsByProduct: dict[str, int]
+    revenue: Money
+    units_sold: int
+    units_by_product: dict[str, int]
 
 
-class PricingSummary(BaseModel):
+class PricingSummary(ApiModel):
     """The result of a ``pricing_summary`` report: pricing-service's analytics summary
     (``GET /analytics/summary``, docs/services-api.md) with the period."""
 
@@ -290,15 +289,15 @@ class PricingSummary(BaseModel):
     currency: str
 
 
-class JobStatus(BaseModel):
+class JobStatus(ApiModel):
     """A report job as the gateway keeps it: ``result`` as it was stored (see :class:`ReportJob`)."""
 
-    jobId: str
-    reportType: str
+    job_id: str
+    report_type: str
     status: Literal["queued", "running", "completed", "failed"]
-    submittedAt: str
-    startedAt: str | None = None
-    completedAt: str | None = None
+    submitted_at: str
+    started_at: str | None = None
+    completed_at: str | None = None
     result: dict[str, Any] | None = None
     error: dict[str, str] | None = None
 
@@ -328,25 +327,25 @@ class FailureMode(StrEnum):
 CircuitState = Literal["closed", "open", "half-open"]
 
 
-class DependencyProbe(BaseModel):
+class DependencyProbe(ApiModel):
     status: Literal["ok", "failed"] = Field(description="ok: it answered; failed: it gave no answer (see error)")
     probe: Literal["healthy", "error", "slow"] = Field(description="What the dependency was asked to do")
     attempts: int = Field(
         description="Calls made to the dependency, retries included; 0 when its open circuit refused the call"
     )
-    durationMs: float
+    duration_ms: float
     circuit: CircuitState = Field(description="Circuit breaker state after the call")
     fallback: bool = Field(description="True when the gateway answered for the dependency without calling it")
     error: DependencyFailure | None = Field(None, description="Present when status is failed")
 
 
-class CascadeReport(BaseModel):
+class CascadeReport(ApiModel):
     status: Literal["ok", "degraded"] = Field(description="degraded when any dependency failed")
-    failureMode: str | None = Field(description="The failure_mode asked for, or null")
+    failure_mode: str | None = Field(description="The failure_mode asked for, or null")
     dependencies: dict[str, DependencyProbe] = Field(
         description=f"One entry per dependency, by service name: {INVENTORY.name} and {PRICING.name}"
     )
     error: ErrorObject | None = Field(
         None, description="Present when degraded: code DEPENDENCY_FAILURE, the message naming the failing dependencies"
     )
-    correlationId: str | None = None
+    correlation_id: str | None = None

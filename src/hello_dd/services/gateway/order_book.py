@@ -121,9 +121,9 @@ class OrderBook:
         with write_transaction(self.engine) as conn:
             conn.execute(
                 insert(orders).values(
-                    order_id=order.orderId,
-                    customer_id=order.customerId,
-                    created_at=datetime.fromisoformat(order.createdAt),
+                    order_id=order.order_id,
+                    customer_id=order.customer_id,
+                    created_at=datetime.fromisoformat(order.created_at),
                     document=order.model_dump_json(),
                 )
             )

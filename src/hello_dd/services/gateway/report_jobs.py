@@ -47,12 +47,12 @@ class Job:
             return as_utc(moment).isoformat() if moment else None
 
         return JobStatus(
-            jobId=self.job_id,
-            reportType=self.report_type,
+            job_id=self.job_id,
+            report_type=self.report_type,
             status=self.status,
-            submittedAt=iso(self.submitted_at) or "",
-            startedAt=iso(self.started_at),
-            completedAt=iso(self.completed_at),
+            submitted_at=iso(self.submitted_at) or "",
+            started_at=iso(self.started_at),
+            completed_at=iso(self.completed_at),
             result=self.result,
             error=self.error,
         )
@@ -105,7 +105,7 @@ class JobStore:
             conn.execute(
                 insert(report_jobs).values(
                     job_id=job_id,
-                    report_type=request.reportType.value,
+                    report_type=request.report_type.value,
                     request=request.model_dump_json(),
                     status=QUEUED,
                     owner=self.owner,

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 from prometheus_client import Counter
@@ -24,7 +25,14 @@ from hello_dd.services.gateway.bulk import gather_chunks, product_sort_key
 from hello_dd.services.gateway.clients import InventoryClient, PricingClient
 from hello_dd.services.gateway.database import Database
 from hello_dd.services.gateway.idempotency import KeyClaim
-from hello_dd.services.gateway.models import ReportRequest, ReportType
+from hello_dd.services.gateway.models import (
+    CategoryStock,
+    InventorySummary,
+    PricingSection,
+    ReportRequest,
+    ReportType,
+    SalesSummary,
+)
 from hello_dd.services.gateway.order_book import OrderBook
 from hello_dd.services.gateway.report_jobs import Job, JobStore
 from hello_dd.services.gateway.resilience import DependencyError
@@ -67,48 +75,50 @@ class ReportBuilders:
     async def inventory_summary(self, request: ReportRequest) -> dict[str, Any]:
         stock = await self._all_stock()
         found, unpriced = await gather_chunks([s["productId"] for s in stock], 100, 2, self.pricing.bulk)
-        prices = {pid: p for pid, p in found.items() if p.get("found")}
-        by_category: dict[str, dict[str, float]] = {}
+        # Each priced product's list price, exact; a product pricing gave no price for is valued at 0.
+        prices = {pid: PricingSection.model_validate(p).base_price for pid, p in found.items() if p.get("found")}
+        by_category: dict[str, CategoryStock] = {}
         for item in stock:
-            cat = by_category.setdefault(item["category"], {"products": 0, "unitsAvailable": 0, "stockValue": 0.0})
-            cat["products"] += 1
-            cat["unitsAvailable"] += item["available"]
-            cat["stockValue"] = round(
-                cat["stockValue"] + item["available"] * prices.get(item["productId"], {}).get("basePrice", 0.0), 2
+            cat = by_category.setdefault(
+                item["category"], CategoryStock(products=0, units_available=0, stock_value=Decimal(0))
             )
-        return {
-            "period": _period(request),
-            "products": len(stock),
-            "unitsAvailable": sum(s["available"] for s in stock),
-            "unitsReserved": sum(s["reserved"] for s in stock),
-            "stockValue": round(sum(c["stockValue"] for c in by_category.values()), 2),
-            "outOfStock": [s["productId"] for s in stock if not s["inStock"]],
-            "lowStock": [s["productId"] for s in stock if 0 < s["available"] < LOW_STOCK_THRESHOLD],
-            "byCategory": by_category,
-            # Products whose price could not be fetched are valued at 0 and listed here.
-            "unpriced": sorted(unpriced, key=product_sort_key),
-        }
+            cat.products += 1
+            cat.units_available += item["available"]
+            cat.stock_value += item["available"] * prices.get(item["productId"], Decimal(0))
+        summary = InventorySummary(
+            period=_period(request),
+            products=len(stock),
+            units_available=sum(s["available"] for s in stock),
+            units_reserved=sum(s["reserved"] for s in stock),
+            stock_value=sum((c.stock_value for c in by_category.values()), Decimal(0)),
+            out_of_stock=[s["productId"] for s in stock if not s["inStock"]],
+            low_stock=[s["productId"] for s in stock if 0 < s["available"] < LOW_STOCK_THRESHOLD],
+            by_category=by_category,
+            unpriced=sorted(unpriced, key=product_sort_key),
+        )
+        return summary.model_dump(mode="json")
 
     async def pricing_summary(self, request: ReportRequest) -> dict[str, Any]:
         return {"period": _period(request), **await self.pricing.analytics()}
 
     async def sales_summary(self, request: ReportRequest) -> dict[str, Any]:
-        orders = await self.db.run(self.book.placed_between, request.startDate, request.endDate)
+        orders = await self.db.run(self.book.placed_between, request.start_date, request.end_date)
         units: dict[str, int] = {}
         for order in orders:
             for line in order.items:
-                units[line.productId] = units.get(line.productId, 0) + line.quantity
-        return {
-            "period": _period(request),
-            "orders": len(orders),
-            "revenue": round(sum(o.total for o in orders), 2),
-            "unitsSold": sum(units.values()),
-            "unitsByProduct": units,
-        }
+                units[line.product_id] = units.get(line.product_id, 0) + line.quantity
+        summary = SalesSummary(
+            period=_period(request),
+            orders=len(orders),
+            revenue=sum((o.total for o in orders), Decimal(0)),
+            units_sold=sum(units.values()),
+            units_by_product=units,
+        )
+        return summary.model_dump(mode="json")
 
 
 def _period(request: ReportRequest) -> dict[str, str]:
-    return {"startDate": request.startDate.isoformat(), "endDate": request.endDate.isoformat()}
+    return {"startDate": request.start_date.isoformat(), "endDate": request.end_date.isoformat()}
 
 
 class ReportRunner:
@@ -186,7 +196,7 @@ class ReportRunner:
             result: dict[str, Any] | None = None
             error: dict[str, str] | None = None
             try:
-                result = await self.builders.for_type(job.request.reportType)(job.request)
+                result = await self.builders.for_type(job.request.report_type)(job.request)
             except asyncio.CancelledError:
                 await asyncio.shield(self.db.run(self.store.put_back, job.job_id))
                 raise

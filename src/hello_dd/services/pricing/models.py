@@ -2,7 +2,8 @@
 is refused with a clear 422 before any handler runs.
 
 Attributes are snake_case (they are filled straight from the pricebook's dataclasses); the JSON names
-are the contract's camelCase aliases. Money is ``Decimal`` inside and a JSON number outside.
+are the contract's camelCase aliases. Money is ``Decimal`` inside and a JSON number outside
+(:mod:`hello_dd.services.common.models`).
 """
 
 from __future__ import annotations
@@ -11,26 +12,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, ConfigDict, Field
 
-# Decimal inside, a JSON number outside (pydantic would otherwise write Decimals as strings).
-Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-Rate = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+from hello_dd.services.common.models import (
+    ID_PATTERN,
+    MAX_BULK_IDS,
+    MAX_LINES,
+    ApiModel,
+    CustomerId,
+    Money,
+    ProductId,
+    Quantity,
+    Rate,
+)
 
-ProductId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["123"])]
-CustomerId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$", examples=["customer-42"])]
 # Any short code is accepted here; whether it is supported is a business rule (400, not 422).
 CurrencyCode = Annotated[str, Field(min_length=1, max_length=8, examples=["USD", "EUR"])]
-QuoteId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-
-MAX_QUANTITY = 1_000_000
-MAX_QUOTE_LINES = 50
-MAX_BULK_IDS = 100
-
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, from_attributes=True)
+QuoteId = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
 class Price(ApiModel):
@@ -58,11 +56,11 @@ class BulkPriceResponse(ApiModel):
 
 class QuoteItem(ApiModel):
     product_id: ProductId
-    quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)
+    quantity: Quantity
 
 
 class QuoteRequest(ApiModel):
-    items: list[QuoteItem] = Field(min_length=1, max_length=MAX_QUOTE_LINES)
+    items: list[QuoteItem] = Field(min_length=1, max_length=MAX_LINES)
     customer_id: CustomerId
     discount_code: str | None = Field(None, min_length=1, max_length=32, examples=["SAVE10", "WELCOME5"])
     currency: CurrencyCode = "USD"

@@ -4,7 +4,6 @@ so each application - and each test - has its own caches and tallies."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -28,7 +27,7 @@ class PricingState:
         stats = PricingStats()
         prices = PriceLookup(caches.prices, stats)
         # str() first: the float 0.0825 must become Decimal("0.0825"), not its binary approximation.
-        quotes = QuoteBook(caches.quotes, prices, stats, Decimal(str(settings.tax_rate)))
+        quotes = QuoteBook(caches.quotes, prices, stats, settings.tax_rate)
         return cls(caches.backend, stats, prices, quotes)
 
 

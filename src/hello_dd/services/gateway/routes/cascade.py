@@ -28,5 +28,5 @@ async def cascade(
     failure_mode: Annotated[FailureMode | None, Query(description="inventory, pricing, timeout or random")] = None,
 ) -> JSONResponse:
     status, report = await run_cascade(failure_mode, gw.dependencies, gw.settings.cascade_slow_seconds, gw.rng)
-    report.correlationId = current_correlation_id()
+    report.correlation_id = current_correlation_id()
     return JSONResponse(report.model_dump(), status_code=status)

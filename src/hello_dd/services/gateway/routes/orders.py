@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response
 
 from hello_dd.services.common.errors import ApiError, error_responses
+from hello_dd.services.common.models import ID_PATTERN
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.idempotency import IDEMPOTENCY_ERRORS, REPLAYED_HEADER, IdempotencyKeyHeader
-from hello_dd.services.gateway.models import ID_PATTERN, Order, OrderRequest
+from hello_dd.services.gateway.models import Order, OrderRequest
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -44,7 +45,7 @@ async def place_order(
     same request answers with the order the first one made (``Idempotent-Replayed: true``) instead of
     placing a second one; a failed attempt made nothing, so its retry runs the checkout again."""
     placed = await gw.checkout.place(body, idempotency_key)
-    response.headers["Location"] = f"/api/v1/orders/{placed.order.orderId}"
+    response.headers["Location"] = f"/api/v1/orders/{placed.order.order_id}"
     if placed.replayed:
         response.headers[REPLAYED_HEADER] = "true"
     return placed.order

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from hello_dd.services.common.errors import ApiError, error_responses
+from hello_dd.services.common.models import ID_PATTERN
 from hello_dd.services.gateway import bulk
 from hello_dd.services.gateway.checkout import dependency_api_error, rejection_error
 from hello_dd.services.gateway.clients import DownstreamRejected
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.models import (
-    ID_PATTERN,
     BulkCheckRequest,
     BulkCheckResponse,
     BulkResult,
@@ -72,7 +72,7 @@ async def get_product(
     else:
         pricing = price
     return ProductView(
-        productId=stock["productId"],
+        product_id=stock["productId"],
         name=stock["name"],
         category=stock["category"],
         inventory=stock,
@@ -103,14 +103,14 @@ async def bulk_check(
     are sorted by product id and paged. A chunk whose inventory call fails marks its ids with the
     error and the response ``partial`` instead of failing the whole request."""
     settings = gw.settings
-    if len(body.productIds) > settings.bulk_max_ids:
+    if len(body.product_ids) > settings.bulk_max_ids:
         raise ApiError(
             400,
             "BATCH_TOO_LARGE",
-            f"At most {settings.bulk_max_ids} product ids per request; got {len(body.productIds)}.",
+            f"At most {settings.bulk_max_ids} product ids per request; got {len(body.product_ids)}.",
             {"maxIds": settings.bulk_max_ids},
         )
-    distinct = bulk.distinct_sorted(body.productIds)
+    distinct = bulk.distinct_sorted(body.product_ids)
     wanted = bulk.page_of(distinct, page, pageSize)
     stock, failed = await bulk.gather_chunks(
         wanted, settings.bulk_chunk_size, settings.bulk_concurrency, gw.inventory.bulk
@@ -120,7 +120,7 @@ async def bulk_check(
         raise ApiError(503, code, "Inventory could not be reached for any product in the request.")
     prices: dict[str, dict[str, Any]] = {}
     price_failed: dict[str, str] = {}
-    if body.includePricing:
+    if body.include_pricing:
         in_stock = [pid for pid in wanted if stock.get(pid, {}).get("inStock")]
         try:
             prices, price_failed = await bulk.gather_chunks(
@@ -135,19 +135,19 @@ async def bulk_check(
     return BulkCheckResponse(
         results=results,
         summary=BulkSummary(
-            requested=len(body.productIds),
+            requested=len(body.product_ids),
             unique=len(distinct),
-            duplicates=len(body.productIds) - len(distinct),
+            duplicates=len(body.product_ids) - len(distinct),
             found=sum(r.found for r in results),
-            notFound=sum(1 for r in results if r.error == "PRODUCT_NOT_FOUND"),
-            inStock=sum(bool(r.inStock) for r in results),
+            not_found=sum(1 for r in results if r.error == "PRODUCT_NOT_FOUND"),
+            in_stock=sum(bool(r.in_stock) for r in results),
             failed=len(failed) + len(price_failed),
         ),
         pagination=Pagination(
             page=page,
-            pageSize=pageSize,
-            totalResults=len(distinct),
-            totalPages=bulk.total_pages(len(distinct), pageSize),
+            page_size=pageSize,
+            total_results=len(distinct),
+            total_pages=bulk.total_pages(len(distinct), pageSize),
         ),
         partial=bool(failed or price_failed),
     )
@@ -161,15 +161,15 @@ def _result(
     price_failure: str | None,
 ) -> BulkResult:
     if failure:
-        return BulkResult(productId=product_id, found=False, error=failure)
+        return BulkResult(product_id=product_id, found=False, error=failure)
     if not item or not item.get("found"):
-        return BulkResult(productId=product_id, found=False, error="PRODUCT_NOT_FOUND")
+        return BulkResult(product_id=product_id, found=False, error="PRODUCT_NOT_FOUND")
     return BulkResult(
-        productId=product_id,
+        product_id=product_id,
         found=True,
         name=item["name"],
         available=item["available"],
-        inStock=item["inStock"],
+        in_stock=item["inStock"],
         warehouse=item["warehouse"],
         pricing=price if price and price.get("found") else None,
         error=price_failure,

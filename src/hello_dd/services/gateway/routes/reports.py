@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import JSONResponse
 
 from hello_dd.services.common.errors import ApiError, error_responses
+from hello_dd.services.common.models import ID_PATTERN
 from hello_dd.services.gateway.context import Gateway, gateway
 from hello_dd.services.gateway.idempotency import IDEMPOTENCY_ERRORS, REPLAYED_HEADER, IdempotencyKeyHeader
-from hello_dd.services.gateway.models import ID_PATTERN, JobAccepted, ReportJob, ReportRequest
+from hello_dd.services.gateway.models import JobAccepted, ReportJob, ReportRequest
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -38,7 +39,7 @@ async def generate(
     response.headers["Location"] = status_url
     if replayed:
         response.headers[REPLAYED_HEADER] = "true"
-    return JobAccepted(jobId=job.job_id, status="queued", statusUrl=status_url)
+    return JobAccepted(job_id=job.job_id, status="queued", status_url=status_url)
 
 
 @router.get(

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from hello_dd.services.common.errors import error_responses
+from hello_dd.services.common.models import ID_PATTERN
 from hello_dd.services.inventory.dependencies import Stock
 from hello_dd.services.inventory.domain import Line
 from hello_dd.services.inventory.models import (
-    PRODUCT_ID_PATTERN,
     BulkRequest,
     BulkResponse,
     CheckedLine,
@@ -26,7 +26,7 @@ from hello_dd.services.inventory.models import (
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 log = logging.getLogger(__name__)
 
-ProductIdPath = Annotated[str, Path(alias="productId", pattern=PRODUCT_ID_PATTERN, examples=["123"])]
+ProductIdPath = Annotated[str, Path(alias="productId", pattern=ID_PATTERN, examples=["123"])]
 UNKNOWN_PRODUCT = error_responses({404: "No product with this id (PRODUCT_NOT_FOUND)"})
 
 

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from hello_dd.services.common.errors import ERROR_RESPONSES, ErrorResponse
-from hello_dd.services.pricing.models import BulkPriceRequest, BulkPriceResponse, CurrencyCode, Price, ProductId
+from hello_dd.services.common.models import ProductId
+from hello_dd.services.pricing.models import BulkPriceRequest, BulkPriceResponse, CurrencyCode, Price
 from hello_dd.services.pricing.state import Prices
 
 router = APIRouter(prefix="/prices", tags=["prices"], responses=ERROR_RESPONSES)
