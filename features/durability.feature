@@ -53,7 +53,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
     @critical @needs-stack-control @hook.set-stock @contract:dur-idempotent
     Scenario: A customer who never saw the confirmation tries again and pays once
       Given product 456 has 50 units in stock
-      And customer cust-789 gave up waiting for the answer to an order of 1 of product 456
+      And customer cust-789 gave up waiting: pricing-service held up an order of 1 of product 456
       When the customer tries the same order again
       Then the customer has the one order the first try placed
       And product 456 has 49 units in stock

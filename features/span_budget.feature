@@ -2,13 +2,15 @@
 Feature: Each request makes the spans of its budget, and an idle stack makes none
   For the operators who pay for every span they keep. A trace is worth keeping when each span in it
   says something about the request: the request each service handled, each call between them, each
-  statement that did work, each step of a checkout. Connections taken from a pool, transactions
-  opened, a background job's empty look for work: none of these is a span. The budget of each
-  request pattern lists its spans, their parents and how many (docs/tracing.md); these scenarios
-  hold a real trace to it, under whichever tracer the services run. The budgets are the reference
-  stack's own design for its default configuration (SQLite, pricing's cache in process): another
-  hello-dd, or this one on PostgreSQL and Redis, may make other spans and still keep the contract, so
-  they hold the embedded stack in that configuration, and any other only when asked to.
+  statement or cache command that did work, each step of a checkout. Connections taken from a pool,
+  transactions opened, a background job's empty look for work: none of these is a span. The budget
+  of each request pattern lists its spans, their parents and how many (docs/tracing.md); these
+  scenarios hold a real trace to it, under whichever tracer the services run. A cache in Redis adds
+  its commands, and how many prices it must store depends on what it already held, so those counts
+  are a range. The budgets are the reference stack's own design, in each configuration it ships
+  (SQLite or PostgreSQL, pricing's cache in process or in Redis), not the contract's: another
+  hello-dd may make other spans and still keep the contract. So they hold the stack the suite starts
+  from this repository, and any other only when asked to.
 
   Rule: A trace starts at a request or at a named background job
 

@@ -51,7 +51,7 @@ def finds_same_order(context):
 # -- a checkout tried again after a lost answer -----------------------------------------------------
 
 
-@given("customer {customer:CustomerId} gave up waiting for the answer to an order of {lines:OrderLines}")
+@given("customer {customer:CustomerId} gave up waiting: pricing-service held up an order of {lines:OrderLines}")
 def gave_up_waiting(context, customer, lines):
     world = context.world
     body = {"items": order_lines(*lines), "customerId": customer}

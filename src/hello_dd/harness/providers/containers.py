@@ -68,6 +68,8 @@ class DockerContainers(ProxiedFaults[ControllableProxy]):
     controls_stack = True
     reads_logs = True
     cuts_network = True
+    #: The image it runs is built from this repository (PostgreSQL, pricing's cache in Redis).
+    runs_budgeted_configuration = True
 
     def __init__(
         self,

@@ -11,8 +11,12 @@ A span is named here the same way under OpenTelemetry and ddtrace, by what it di
 - a database statement: ``SQL`` and its operation (``SQL SELECT``); a cache command: ``cache GET``;
 - any other span: its own name (``checkout.reserve``, ``report.generate``, ``reservation.sweep``).
 
-The budget is for the stack's default configuration (SQLite databases, pricing's cache in process).
-A cache in Redis adds pricing's cache commands, which are budgeted only as ``cache`` rows marked so.
+The budget holds in each configuration the reference stack ships: SQLite or PostgreSQL databases
+(both make the same statements' spans), pricing's cache in process or in Redis. A cache in Redis adds
+pricing's cache commands, rows marked ``REDIS`` that count only when pricing says its cache is Redis.
+Each price lookup reads the cache (``cache GET``, an exact count); only a price the cache did not hold
+is written back (``cache SET``), so that count depends on what the cache held, and its row is a
+``Range``: at least the writes that always happen (a quote), at most one more per price looked up.
 """
 
 from __future__ import annotations
@@ -30,9 +34,39 @@ ROOT = "(root)"
 GATEWAY, INVENTORY, PRICING = topology.GATEWAY.name, topology.INVENTORY.name, topology.PRICING.name
 
 
-# A count that is the stack's policy: the gateway's tries of a failing call (its /api/v1/policy).
+# Counts that depend on the stack or the request, by name: the gateway's tries of a failing call (the
+# policy's retry_attempts, its /api/v1/policy), and the products a request had priced (the bulk check's
+# products in stock, the report's products: each answer says how many).
 RETRY_ATTEMPTS = "retry_attempts"
+PRICED = "priced"
 DEFAULT_POLICY = {RETRY_ATTEMPTS: 3}
+# What each named count is, for the docs' tables.
+COUNT_NAMES = {
+    RETRY_ATTEMPTS: f"the gateway's tries of a failing call, {DEFAULT_POLICY[RETRY_ATTEMPTS]} by default",
+    PRICED: "the products the request had priced, as its answer says: the bulk check's products in stock, "
+    "the report's products",
+}
+
+# The configuration a row depends on: pricing's cache in Redis (its /health says ``"cache": "redis"``).
+REDIS = "redis"
+CONFIGURATIONS = {None: "always", REDIS: "cache in Redis"}
+
+Number = int | str  # a number, or the name of a count (RETRY_ATTEMPTS, PRICED)
+
+
+@dataclass(frozen=True)
+class Range:
+    """A count that depends on what a cache held: from ``low`` to ``high``, both included."""
+
+    low: Number
+    high: Number
+
+    def __str__(self) -> str:
+        return f"{self.low} to {self.high}"
+
+
+def _value(number: Number, counts: dict[str, int]) -> int:
+    return number if isinstance(number, int) else counts[number]
 
 
 @dataclass(frozen=True)
@@ -40,10 +74,18 @@ class Row:
     service: str
     span: str
     parent: str
-    count: int | str  # a number, or the name of a policy value (RETRY_ATTEMPTS)
+    count: Number | Range
+    needs: str | None = None  # the configuration the row counts in (REDIS), None: every one
 
-    def expected(self, policy: dict[str, int]) -> int:
-        return self.count if isinstance(self.count, int) else policy[self.count]
+    def expected(self, counts: dict[str, int]) -> tuple[int, int]:
+        """The least and the most spans the row allows."""
+        if isinstance(self.count, Range):
+            return _value(self.count.low, counts), _value(self.count.high, counts)
+        value = _value(self.count, counts)
+        return value, value
+
+    def applies(self, configuration: frozenset[str]) -> bool:
+        return self.needs is None or self.needs in configuration
 
     @property
     def kind(self) -> str:
@@ -59,8 +101,13 @@ class Row:
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
-def _rows(service: str, parent: str, *spans: tuple[str, int | str]) -> list[Row]:
+def _rows(service: str, parent: str, *spans: tuple[str, Number | Range]) -> list[Row]:
     return [Row(service, span, parent, count) for span, count in spans]
+
+
+def _cache(parent: str, reads: Number, writes: Number | Range) -> list[Row]:
+    """pricing-service's cache commands under ``parent``, when its cache is Redis."""
+    return [Row(PRICING, "cache GET", parent, reads, REDIS), Row(PRICING, "cache SET", parent, writes, REDIS)]
 
 
 _PRODUCT = "GET /api/v1/products/{product_id}"
@@ -70,7 +117,10 @@ _REPORT = "POST /api/v1/reports/generate"
 _CASCADE = "GET /api/v1/health/cascade"
 
 # Per pattern, every span its trace holds. The request patterns are the ones docs/gateway-api.md
-# describes; "checkout" is a successful order of one product.
+# describes; "checkout" is a successful order of one product. With pricing's cache in Redis, each
+# price looked up is one cache GET, and one cache SET when the cache did not hold it (it keeps a price
+# CACHE_TTL_SECONDS, 60 s by default); each quote issued or finalised is one cache SET, each quote
+# read one cache GET.
 BUDGET: dict[str, list[Row]] = {
     "product query": [
         *_rows(GATEWAY, ROOT, (_PRODUCT, 1)),
@@ -78,6 +128,7 @@ BUDGET: dict[str, list[Row]] = {
         *_rows(INVENTORY, "call GET /inventory/{productId}", ("GET /inventory/{productId}", 1)),
         *_rows(INVENTORY, "GET /inventory/{productId}", ("SQL SELECT", 1)),
         *_rows(PRICING, "call GET /prices/{productId}", ("GET /prices/{productId}", 1)),
+        *_cache("GET /prices/{productId}", 1, Range(0, 1)),
     ],
     "checkout": [
         *_rows(GATEWAY, ROOT, (_ORDER, 1)),
@@ -112,7 +163,10 @@ BUDGET: dict[str, list[Row]] = {
         ),
         *_rows(INVENTORY, "POST /reservations/{reservationId}/confirm", ("SQL SELECT", 2), ("SQL UPDATE", 1)),
         *_rows(PRICING, "call POST /quotes", ("POST /quotes", 1)),
+        # The quote is written, and the price too when the cache did not hold it.
+        *_cache("POST /quotes", 1, Range(1, 2)),
         *_rows(PRICING, "call POST /quotes/{quoteId}/finalize", ("POST /quotes/{quoteId}/finalize", 1)),
+        *_cache("POST /quotes/{quoteId}/finalize", 1, 1),
     ],
     # The same order when pricing-service cannot be reached to finalize the price: the finalize call
     # fails as many times as the gateway tries (the policy's retry_attempts, 3 by default), and the
@@ -148,6 +202,7 @@ BUDGET: dict[str, list[Row]] = {
         ),
         *_rows(INVENTORY, "POST /reservations/{reservationId}/release", ("SQL SELECT", 2), ("SQL UPDATE", 2)),
         *_rows(PRICING, "call POST /quotes", ("POST /quotes", 1)),
+        *_cache("POST /quotes", 1, Range(1, 2)),
     ],
     "bulk check": [
         *_rows(GATEWAY, ROOT, (_BULK, 1)),
@@ -155,6 +210,7 @@ BUDGET: dict[str, list[Row]] = {
         *_rows(INVENTORY, "call POST /inventory/bulk", ("POST /inventory/bulk", 3)),
         *_rows(INVENTORY, "POST /inventory/bulk", ("SQL SELECT", 3)),
         *_rows(PRICING, "call POST /prices/bulk", ("POST /prices/bulk", 3)),
+        *_cache("POST /prices/bulk", PRICED, Range(0, PRICED)),
     ],
     "report": [
         *_rows(GATEWAY, ROOT, (_REPORT, 1)),
@@ -169,6 +225,7 @@ BUDGET: dict[str, list[Row]] = {
         *_rows(INVENTORY, "call GET /inventory", ("GET /inventory", 1)),
         *_rows(INVENTORY, "GET /inventory", ("SQL SELECT", 2)),
         *_rows(PRICING, "call POST /prices/bulk", ("POST /prices/bulk", 1)),
+        *_cache("POST /prices/bulk", PRICED, Range(0, PRICED)),
     ],
     "cascade": [
         *_rows(GATEWAY, ROOT, (_CASCADE, 1)),
@@ -188,7 +245,7 @@ REQUESTS = {
     "checkout compensated": f"`POST /api/v1/orders`, one product, {PRICING} unreachable to finalize: "
     "the stock is given back",
     "bulk check": "`POST /api/v1/products/bulk-check`, 45 catalogue products with prices: 3 chunks of at most 20, "
-    "each checked with inventory, then priced",
+    "each checked with inventory, then the ones in stock priced",
     "report": "`POST /api/v1/reports/generate`, `inventory_summary`, the request and its job",
     "cascade": "`GET /api/v1/health/cascade`, no failure asked",
 }
@@ -246,37 +303,50 @@ def shape(trace: Trace) -> Counter[tuple[str, str, str]]:
     return counts
 
 
-def overspent(trace: Trace, pattern: str, policy: dict[str, int] | None = None) -> list[str]:
+def overspent(
+    trace: Trace, pattern: str, counts: dict[str, int] | None = None, configuration: frozenset[str] = frozenset()
+) -> list[str]:
     """Where the trace differs from the pattern's budget: a span it lacks, one too many, or one the
-    budget does not know; empty when it holds exactly the budgeted spans. ``policy``: the stack's
-    values for counts that depend on it (default: the reference stack's, ``DEFAULT_POLICY``)."""
-    policy = policy or DEFAULT_POLICY
-    expected = {row.key: row.expected(policy) for row in BUDGET[pattern]}
+    budget does not know; empty when it holds exactly the budgeted spans. ``counts``: the values of
+    the named counts (default: the reference stack's policy, ``DEFAULT_POLICY``); ``configuration``:
+    what the stack runs that rows depend on (``{REDIS}`` when pricing's cache is Redis)."""
+    counts = counts or DEFAULT_POLICY
+    expected = {row.key: row.expected(counts) for row in BUDGET[pattern] if row.applies(configuration)}
     found = shape(trace)
     problems = []
     for key in sorted(set(expected) | set(found)):
-        want, got = expected.get(key, 0), found.get(key, 0)
-        if want != got:
+        (low, high), got = expected.get(key, (0, 0)), found.get(key, 0)
+        if not low <= got <= high:
             service, span, parent = key
-            problems.append(f"{service}: {got} x '{span}' under '{parent}', budget {want}")
+            budget = low if low == high else f"{low} to {high}"
+            problems.append(f"{service}: {got} x '{span}' under '{parent}', budget {budget}")
     return problems
 
 
-def total(pattern: str, policy: dict[str, int] | None = None) -> int:
-    return sum(row.expected(policy or DEFAULT_POLICY) for row in BUDGET[pattern])
+def total(pattern: str, counts: dict[str, int] | None = None, configuration: frozenset[str] = frozenset()) -> int:
+    """The fewest spans the pattern's trace holds."""
+    rows = (row for row in BUDGET[pattern] if row.applies(configuration))
+    return sum(row.expected(counts or DEFAULT_POLICY)[0] for row in rows)
+
+
+def _names(count: Number | Range) -> set[str]:
+    numbers = (count.low, count.high) if isinstance(count, Range) else (count,)
+    return {n for n in numbers if isinstance(n, str)}
 
 
 def markdown() -> str:
     """The budget as docs/tracing.md shows it: one table per pattern."""
     parts = []
     for pattern, rows in BUDGET.items():
-        parts.append(f"### {pattern}: {total(pattern)} spans\n\n{REQUESTS[pattern]}\n")
-        if any(isinstance(row.count, str) for row in rows):
-            parts.append(
-                f"(`{RETRY_ATTEMPTS}`: the gateway's tries of a failing call, {DEFAULT_POLICY[RETRY_ATTEMPTS]} by default)\n"
-            )
-        parts.append("| service | span | kind | parent | count |\n|---|---|---|---|---|")
-        parts.extend(f"| {r.service} | `{r.span}` | {r.kind} | `{r.parent}` | {r.count} |" for r in rows)
+        cache = ", and pricing's cache commands when its cache is Redis" if any(r.needs == REDIS for r in rows) else ""
+        parts.append(f"### {pattern}: {total(pattern)} spans{cache}\n\n{REQUESTS[pattern]}\n")
+        if names := sorted(set().union(*(_names(row.count) for row in rows))):
+            parts.append("(" + "; ".join(f"`{name}`: {COUNT_NAMES[name]}" for name in names) + ")\n")
+        parts.append("| service | span | kind | parent | count | when |\n|---|---|---|---|---|---|")
+        parts.extend(
+            f"| {r.service} | `{r.span}` | {r.kind} | `{r.parent}` | {r.count} | {CONFIGURATIONS[r.needs]} |"
+            for r in rows
+        )
         parts.append("")
     return "\n".join(parts)
 
