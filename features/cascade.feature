@@ -5,7 +5,7 @@ Feature: Cascading failures are contained
   repeated failures stops calling the failing service for a while (its circuit opens), answering at
   once instead. The gateway's cascade check makes a dependency fail on purpose so this can be watched.
   The numbers below (3 attempts, a 1.5 s timeout, a 3 s time budget, a circuit that opens after 5
-  failed attempts in a row and stays open for a 3 s cool-down, "at once" meaning under 500 ms) are
+  failed attempts in a row and stays open for a 1.5 s cool-down, "at once" meaning under 500 ms) are
   those of the stacks the suite starts; each step checks its number against the running gateway's
   policy, and a deployment configured otherwise skips the scenario with the reason.
 
@@ -48,8 +48,8 @@ Feature: Cascading failures are contained
       And inventory-service was not called
 
     @circuit-breaker @critical @contract:p5-circuit-recovers
-    Scenario: After its 3 s cool-down the circuit half-opens, and a successful trial closes it
+    Scenario: After its 1.5 s cool-down the circuit half-opens, and a successful trial closes it
       Given the circuit to inventory-service has been opened by 5 failed attempts in a row
-      When the circuit's cool-down of 3 s has passed
-      Then the gateway reports the circuit to inventory-service half-open, after at least 3 s open
+      When the circuit's cool-down of 1.5 s has passed
+      Then the gateway reports the circuit to inventory-service half-open, after at least 1.5 s open
       And the next lookup of product 123 is served in full and closes the circuit

@@ -16,7 +16,7 @@ Feature: Each request makes the spans of its budget, and an idle stack makes non
 
     @contract:trace-budget
     Scenario: An idle stack sends no traces of its own
-      Given the services have had nothing to do for 12 seconds
+      Given the services have had nothing to do for 3 seconds
       When a shopper looks up product 123
       Then every trace the collector received starts at a request or a named background job
       And no span is named after a file

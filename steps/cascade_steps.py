@@ -171,8 +171,9 @@ def half_open(context, service, seconds):
     health, seconds_open = wait_while_open(world.gateway, world.policy, service, since=world.circuit_opened_at)
     world.evidence.note(f"circuit to {service}", f"left the open state {seconds_open:.1f} s after it was seen open")
     expect.circuit_state(health, service, "half-open")
-    # Seen open at most a moment after it opened, so it stayed open for (nearly) the whole cool-down.
-    assert_that(seconds_open, greater_than_or_equal_to(seconds - 1.0), "seconds the circuit stayed open")
+    # Seen open a moment (well under half a second) after it opened, so it stayed open for nearly the
+    # whole cool-down.
+    assert_that(seconds_open, greater_than_or_equal_to(seconds - 0.5), "seconds the circuit stayed open")
 
 
 @then("the next lookup of product {product:ProductId} is served in full and closes the circuit")

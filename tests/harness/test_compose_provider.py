@@ -111,7 +111,7 @@ def test_the_renamed_projects_mapping_file_names_its_services_and_ports():
         ("stock", 9081),
         ("prices", 9082),
     ]
-    assert mapping.role(GATEWAY.name).environment["BREAKER_RESET_SECONDS"] == "3"
+    assert mapping.role(GATEWAY.name).environment["BREAKER_RESET_SECONDS"] == "1.5"
     config = {
         "services": {
             "shop-gateway": {
@@ -124,7 +124,7 @@ def test_the_renamed_projects_mapping_file_names_its_services_and_ports():
     override = _override(mapping, config)["services"]
     command = override["spec-inventory-proxy"]["command"]
     assert command[command.index("--target") + 1] == "stock:9081"
-    assert override["shop-gateway"]["environment"]["BREAKER_RESET_SECONDS"] == "3"
+    assert override["shop-gateway"]["environment"]["BREAKER_RESET_SECONDS"] == "1.5"
 
 
 def test_options_name_services_and_variables_and_win_over_the_file():

@@ -20,9 +20,9 @@ from hello_dd.stack import LocalStack, StackPorts
 
 from .support import PRODUCT_QUERY, reader_of, traced_request
 
-# The jobs run every second here, so a few seconds idle are many empty passes of each.
+# The jobs run every second here, so 3 s idle are three empty passes of each (as in span_budget.feature).
 FAST_JOBS = {"RESERVATION_SWEEP_SECONDS": "1", "CHECKOUT_RECOVERY_SECONDS": "1", "RESERVATION_HOLD_SECONDS": "1"}
-IDLE_SECONDS = 6
+IDLE_SECONDS = 3
 
 
 @pytest.fixture(scope="module", params=["otel", "ddtrace"])

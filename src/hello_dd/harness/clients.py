@@ -146,7 +146,7 @@ class Gateway:
             lambda: self.product(product_id),
             lambda ex: ex.status == 200 and isinstance(ex.body, dict) and ex.body.get("degraded") is False,
             timeout=timeout,
-            interval=0.5,
+            interval=0.1,
             what=f"product {product_id} to be served with stock and price again",
         )
 

@@ -12,12 +12,15 @@ from hello_dd.harness.logs import LogLine
 from hello_dd.topology import service
 
 #: Settings the suite gives the stacks it starts itself (the embedded stack, containers), so a run that
-#: opens circuits a dozen times and reads back many traces stays short: a 3 s circuit cool-down instead
-#: of 10 s, and spans exported 0.1 s after they end instead of 0.5 s (the standard OTEL_BSP_SCHEDULE_DELAY).
-#: The scenarios read the cool-down from the running gateway (features/README.md); `hello-dd up`, Compose
-#: and external stacks keep theirs.
+#: opens circuits a dozen times, waits for background jobs and reads back many traces stays short: a 1.5 s
+#: circuit cool-down instead of 10 s, the gateway's checkout recovery and inventory's reservation sweep
+#: every second instead of every 5 s, and spans exported 0.1 s after they end instead of 0.5 s (the
+#: standard OTEL_BSP_SCHEDULE_DELAY). The scenarios read the cool-down from the running gateway
+#: (features/README.md); `hello-dd up`, Compose and external stacks keep theirs.
 SPEC_STACK_SETTINGS = {
-    "BREAKER_RESET_SECONDS": "3",
+    "BREAKER_RESET_SECONDS": "1.5",
+    "CHECKOUT_RECOVERY_SECONDS": "1",
+    "RESERVATION_SWEEP_SECONDS": "1",
     "OTEL_BSP_SCHEDULE_DELAY": "100",
     # The simulate endpoints (a test hook, off by default): the logging scenarios crash a request on purpose.
     "SIMULATE_ENDPOINTS": "true",
