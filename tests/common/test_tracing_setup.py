@@ -88,6 +88,8 @@ def test_ddtrace_propagates_w3c_and_serves_the_opentelemetry_api():
     assert env["DD_TRACE_SQLALCHEMY_ENABLED"] == env["DD_TRACE_REDIS_ENABLED"] == "true"
     assert env["DD_TRACE_SQLITE3_ENABLED"] == env["DD_TRACE_PSYCOPG_ENABLED"] == "false"
     assert env["DD_TRACE_REMOVE_INTEGRATION_SERVICE_NAMES_ENABLED"] == "true"
+    # No debugger uploader: its warning about an agent without a debugger endpoint is not a JSON line.
+    assert env["DD_CODE_ORIGIN_FOR_SPANS_ENABLED"] == "false"
 
 
 def test_ddtrace_settings_from_the_environment_win():

@@ -71,6 +71,10 @@ def ddtrace_environment(service: str, env: Mapping[str, str] = os.environ) -> di
         "DD_RUNTIME_METRICS_ENABLED": "false",
         "DD_PROFILING_ENABLED": "false",
         "DD_DATA_STREAMS_ENABLED": "false",
+        # On by default: it tags entry spans with their code location and starts the debugger's
+        # uploader, which writes a plain-text warning into the JSON log when the agent has no debugger
+        # endpoint (the test agent has none).
+        "DD_CODE_ORIGIN_FOR_SPANS_ENABLED": "false",
     }
     result = {key: env.get(key) or value for key, value in defaults.items()}
     result["DD_SERVICE"] = service  # the service is who it is, whatever the shell says
