@@ -64,6 +64,7 @@ from hello_dd.harness.load.runner import run_load
 from hello_dd.harness.traces import SERVER, Trace, TraceReader, group_by_trace
 from hello_dd.harness.traces.datastores import database_work
 from hello_dd.harness.traces.scenario import calls_to
+from hello_dd.polling import PollTimeout, poll
 from hello_dd.stack import LocalStack, StackPorts, Tracer, free_port, http_ok
 
 # The product query with tracing on keeps at least this share of the bare endpoint's throughput (what
@@ -270,12 +271,10 @@ def check_traces(stack: LocalStack, requests: int, wait: float = 30.0) -> TraceC
     """Reads the run's spans back from the test agent (through hello_dd.harness.traces, waiting for the
     last batches) and counts the product queries that are one complete trace."""
     reader = TraceReader(stack.urls[AGENT], stack.urls["otlp"], timeout=120)
-    deadline = time.monotonic() + wait
-    while True:
-        spans = reader.spans()
-        if len(spans) >= requests * SPANS_PER_QUERY or time.monotonic() > deadline:
-            break
-        time.sleep(1.0)
+    try:
+        spans = poll(reader.spans, lambda spans: len(spans) >= requests * SPANS_PER_QUERY, timeout=wait, interval=1.0)
+    except PollTimeout:
+        spans = reader.spans()  # counted as they are: the check says how many are complete
     traces = [Trace(members) for members in group_by_trace(spans).values()]
     complete = [trace for trace in traces if complete_product_query(trace)]
     return TraceCheck(len(traces), len(complete), len(spans), tuple(fan_out(trace) for trace in complete))
@@ -295,11 +294,20 @@ def bare_endpoint(start_timeout: float = 30.0) -> Iterator[tuple[str, psutil.Pro
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + start_timeout
-        while not http_ok(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the calibration endpoint did not start: {Path(log.name).read_text()[-2000:]}")
-            time.sleep(0.1)
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"the calibration endpoint ended: {Path(log.name).read_text()[-2000:]}")
+            return http_ok(url)
+
+        poll(
+            answers,
+            timeout=start_timeout,
+            interval=0.1,
+            fail=lambda *_: RuntimeError(
+                f"the calibration endpoint did not start: {Path(log.name).read_text()[-2000:]}"
+            ),
+        )
         yield url, psutil.Process(process.pid)
     finally:
         process.terminate()

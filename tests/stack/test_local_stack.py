@@ -7,6 +7,7 @@ import urllib.request
 
 import pytest
 
+from hello_dd.polling import poll
 from hello_dd.stack import LocalStack, PortInUseError, ProcessFailedError, StackPorts
 from hello_dd.stack.processes import ManagedProcess
 
@@ -151,10 +152,7 @@ def test_stop_kills_what_ignores_sigterm_and_whatever_it_spawned(tmp_path, pid_a
     proc.stop(timeout=0.5)
     assert proc.exit_code == -signal.SIGKILL
     # SIGKILL has been sent to the whole group; the kernel ends the grandchild a moment later.
-    deadline = time.monotonic() + 5
-    while pid_alive(grandchild) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not pid_alive(grandchild)
+    assert not poll(lambda: pid_alive(grandchild), lambda alive: not alive, timeout=5, interval=0.02)
     proc.stop()  # idempotent
 
 
