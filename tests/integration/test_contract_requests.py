@@ -54,11 +54,13 @@ def test_pattern_4_async_report_completes(gateway, http):
     )
     assert r.status_code == 202, r.text
     job_id = r.json()["jobId"]
-    for _ in range(30):
-        status = http.get(f"{gateway}/api/v1/reports/status/{job_id}").json()
-        if status["status"] in ("completed", "failed"):
-            break
-        time.sleep(0.5)
+    status = poll(
+        lambda: http.get(f"{gateway}/api/v1/reports/status/{job_id}").json(),
+        lambda status: status["status"] in ("completed", "failed"),
+        timeout=15,
+        interval=0.5,
+        what="the report job ended",
+    )
     assert status["status"] == "completed", status
     assert status["result"]["products"] > 0
 

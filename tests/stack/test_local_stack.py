@@ -2,7 +2,6 @@ import json
 import signal
 import socket
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -145,9 +144,12 @@ def test_stop_kills_what_ignores_sigterm_and_whatever_it_spawned(tmp_path, pid_a
     )
     proc = ManagedProcess("stubborn", [PYTHON, "-c", code], {}, tmp_path / "stubborn.log", cwd=tmp_path)
     proc.start()
-    while not proc.log_tail().strip():
+
+    def printed() -> str:
         assert proc.running
-        time.sleep(0.05)
+        return proc.log_tail().strip()
+
+    poll(printed, timeout=10, interval=0.05, what="the grandchild's pid printed")
     grandchild = int(proc.log_tail().strip())
     proc.stop(timeout=0.5)
     assert proc.exit_code == -signal.SIGKILL
