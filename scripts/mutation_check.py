@@ -32,10 +32,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +42,7 @@ import redis
 import requests
 from mutation_catalogue import ROOT, CatalogueError, Mutant, Options, apply, load, stale_edits
 
+from hello_dd.polling import PollTimeout, poll
 from hello_dd.stack import free_port
 
 SUITE_TIMEOUT_SECONDS = 1200  # the contract's load profile alone runs for 4 minutes
@@ -66,9 +66,8 @@ def own_redis(workdir: Path) -> Iterator[str]:
     process = subprocess.Popen([*command, "--dir", str(workdir)], stdout=subprocess.DEVNULL)
     try:
         url = f"redis://127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 10
-        while process.poll() is None and time.monotonic() < deadline and not _answers(url):
-            time.sleep(0.1)
+        with suppress(PollTimeout):  # a server that never answers fails the run's first check
+            poll(lambda: process.poll() is not None or _answers(url), timeout=10, interval=0.1)
         yield url
     finally:
         process.terminate()
@@ -87,11 +86,16 @@ def own_external_stack(project: Path, env: dict[str, str]) -> Iterator[dict[str,
     with (project / "hello-dd-up.log").open("w") as log:
         process = subprocess.Popen(command, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + EXTERNAL_START_SECONDS
-            while not all(_healthy(url) for url in urls.values()):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"hello-dd up did not start: see {project / 'hello-dd-up.log'}")
-                time.sleep(0.5)
+            not_started = SystemExit(f"hello-dd up did not start: see {project / 'hello-dd-up.log'}")
+            started = poll(
+                lambda: process.poll() is None and all(_healthy(url) for url in urls.values()),
+                lambda up: up or process.poll() is not None,
+                timeout=EXTERNAL_START_SECONDS,
+                interval=0.5,
+                fail=lambda *_: not_started,
+            )
+            if not started:
+                raise not_started
             yield urls
         finally:
             process.terminate()  # hello-dd up stops every process of its stack on SIGTERM

@@ -3,12 +3,12 @@ throwaway Redis servers; and the grouping that keeps a shared stack on one worke
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +18,7 @@ import psycopg
 import pytest
 import redis
 
+from hello_dd.polling import PollTimeout, poll
 from hello_dd.stack import free_port
 
 # --- pytest-xdist (make unit: pytest -n auto --dist loadgroup) ------------------------------------------
@@ -193,9 +194,8 @@ def running_redis(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"redis://127.0.0.1:{port}/0"
     try:
-        deadline = time.monotonic() + REDIS_START_SECONDS
-        while process.poll() is None and not _ping(url) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        with contextlib.suppress(PollTimeout):  # said below
+            poll(lambda: process.poll() is not None or _ping(url), timeout=REDIS_START_SECONDS, interval=0.05)
         if process.poll() is not None:
             pytest.fail(f"redis-server exited with {process.returncode}: {(workdir / 'redis.log').read_text()}")
         if not _ping(url):

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from hello_dd.polling import poll
 from hello_dd.stack import StackPorts
 
 START_TIMEOUT = 90
@@ -36,11 +36,16 @@ class UpProcess:
         self._lines.put(None)
 
     def read_until(self, text: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.output or text not in self.output[-1]:
-            line = self._lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        if self.output and text in self.output[-1]:
+            return
+
+        def next_line() -> str:
+            line = self._lines.get(timeout=0.5)
             assert line is not None, f"hello-dd up ended before printing {text!r}:\n" + "".join(self.output)
             self.output.append(line)
+            return line
+
+        poll(next_line, lambda line: text in line, timeout=timeout, interval=0.0, retry_on=(queue.Empty,))
 
     def read_to_end(self) -> str:
         while (line := self._lines.get(timeout=10)) is not None:

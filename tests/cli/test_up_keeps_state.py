@@ -6,12 +6,12 @@ data instead, saying which directory it cleared."""
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from hello_dd.polling import poll
 from hello_dd.stack import StackPorts
 
 from .test_up_integration import READY_LINE, START_TIMEOUT, UpProcess, launch_up
@@ -55,13 +55,12 @@ def test_a_stop_and_a_start_on_the_same_state_directory_keep_orders_and_report_j
     try:
         order = requests.get(f"{gateway}/api/v1/orders/{placed.json()['orderId']}", timeout=10)
         assert (order.status_code, order.json()) == (200, placed.json())
-        deadline = time.monotonic() + 30
-        while (job := requests.get(f"{gateway}{report['statusUrl']}", timeout=10).json())["status"] not in (
-            "completed",
-            "failed",
-        ):
-            assert time.monotonic() < deadline, job
-            time.sleep(0.2)
+        job = poll(
+            lambda: requests.get(f"{gateway}{report['statusUrl']}", timeout=10).json(),
+            lambda job: job["status"] in ("completed", "failed"),
+            timeout=30,
+            what="the report job ended",
+        )
         assert job["status"] == "completed" or job["error"]["message"], job
         if job["status"] == "completed":
             assert job["result"]["orders"] >= 1

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hello_dd.polling import poll_async
 from hello_dd.services.gateway.database import Database
 from hello_dd.services.gateway.idempotency import KeyClaim, KeyReused
 from hello_dd.services.gateway.models import ReportRequest
@@ -73,11 +74,16 @@ class _Builders:
 
 
 async def _wait_finished(store: JobStore, job_id: str) -> str:
-    for _ in range(200):
-        if (status := store.get(job_id).status) in ("completed", "failed"):
-            return status
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"job {job_id} did not finish")
+    async def status() -> str:
+        return store.get(job_id).status
+
+    return await poll_async(
+        status,
+        lambda status: status in ("completed", "failed"),
+        timeout=4,
+        interval=0.02,
+        what=f"job {job_id} finished",
+    )
 
 
 async def test_a_started_gateway_runs_again_the_jobs_a_stopped_one_left_or_fails_them_with_a_reason(db):
@@ -114,10 +120,11 @@ async def test_a_job_stopped_with_the_gateway_is_queued_again_without_counting_t
 
     runner = ReportRunner(store, Slow(), db, max_attempts=2)  # type: ignore[arg-type]  # a stand-in with only for_type, not ReportBuilders
     job, _ = await runner.submit(SALES)
-    for _ in range(100):
-        if store.get(job.job_id).status == "running":
-            break
-        await asyncio.sleep(0.02)
+
+    async def status() -> str:
+        return store.get(job.job_id).status
+
+    await poll_async(status, lambda status: status == "running", timeout=2, interval=0.02, what="the job running")
     await runner.close()
     again = store.get(job.job_id)
     assert (again.status, again.attempts, again.started_at) == ("queued", 0, None)

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from hello_dd.harness.checkout_crash import CheckoutCrash
+from hello_dd.polling import poll
 from hello_dd.stack import LocalStack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
@@ -49,13 +50,13 @@ def crash_in_the_middle_of_checkouts(stack: LocalStack) -> None:
     assert len(set(result.orders)) == SHOPPERS
 
     expected = {"available": before["available"] - SHOPPERS, "reserved": before["reserved"] + SHOPPERS}
-    deadline = result.back_at + SETTLE_SECONDS
-    while True:
-        now = _stock(stack)
-        if {"available": now["available"], "reserved": now["reserved"]} == expected:
-            break
-        assert time.monotonic() < deadline, f"{SETTLE_SECONDS} s after the stack was back: {now}, expected {expected}"
-        time.sleep(0.5)
+    poll(
+        lambda: _stock(stack),
+        lambda now: {"available": now["available"], "reserved": now["reserved"]} == expected,
+        timeout=max(0.0, result.back_at + SETTLE_SECONDS - time.monotonic()),
+        interval=0.5,
+        fail=lambda now, _: AssertionError(f"{SETTLE_SECONDS} s after the stack was back: {now}, expected {expected}"),
+    )
     print(f"settled {time.monotonic() - result.back_at:.1f} s after the stack was back")
 
 

@@ -10,6 +10,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from hello_dd.polling import poll
+
 pytestmark = pytest.mark.integration
 
 
@@ -52,11 +54,13 @@ def test_pattern_4_async_report_completes(gateway, http):
     )
     assert r.status_code == 202, r.text
     job_id = r.json()["jobId"]
-    for _ in range(30):
-        status = http.get(f"{gateway}/api/v1/reports/status/{job_id}").json()
-        if status["status"] in ("completed", "failed"):
-            break
-        time.sleep(0.5)
+    status = poll(
+        lambda: http.get(f"{gateway}/api/v1/reports/status/{job_id}").json(),
+        lambda status: status["status"] in ("completed", "failed"),
+        timeout=15,
+        interval=0.5,
+        what="the report job ended",
+    )
     assert status["status"] == "completed", status
     assert status["result"]["products"] > 0
 
@@ -116,12 +120,13 @@ def test_openapi_documents_every_gateway_endpoint(gateway, http):
 def test_traces_reach_the_test_agent(stack, http):
     gateway = stack.urls["api-gateway"]
     http.get(f"{gateway}/api/v1/products/456")
-    deadline = time.monotonic() + 15
-    services: set[str] = set()
-    while time.monotonic() < deadline and len(services) < 3:
-        traces = requests.get(f"{stack.urls['otlp']}/test/session/traces", timeout=5).json()
-        services = _service_names(traces)
-        time.sleep(0.5)
+    services = poll(
+        lambda: _service_names(requests.get(f"{stack.urls['otlp']}/test/session/traces", timeout=5).json()),
+        lambda services: len(services) >= 3,
+        timeout=15,
+        interval=0.5,
+        what="traces from the three services",
+    )
     assert {"api-gateway", "inventory-service", "pricing-service"} <= services
 
 

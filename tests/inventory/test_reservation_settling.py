@@ -4,13 +4,13 @@ Each repository test runs on SQLite, and on PostgreSQL when its binaries are ins
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
+from hello_dd.polling import poll
 from hello_dd.services.common.database import create_db_engine
 from hello_dd.services.common.settings import InventorySettings
 from hello_dd.services.inventory.app import create_app
@@ -91,10 +91,13 @@ def test_the_service_confirms_and_its_sweep_releases_unconfirmed_holds(sqlite_ur
             "confirmed",
             None,
         )
-        deadline = time.monotonic() + 10
-        while client.get("/reservations/forgotten").json()["status"] != "released":
-            assert time.monotonic() < deadline, "the unconfirmed hold was never released"
-            time.sleep(0.1)
+        poll(
+            lambda: client.get("/reservations/forgotten").json()["status"],
+            lambda status: status == "released",
+            timeout=10,
+            interval=0.1,
+            what="the unconfirmed hold released",
+        )
         late = client.post("/reservations/forgotten/confirm")
         assert late.status_code == 409
         assert late.json()["error"]["code"] == "RESERVATION_NOT_HELD"

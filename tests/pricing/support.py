@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable
 
+from hello_dd.polling import poll
 from hello_dd.services.common.settings import PricingSettings
 
 
@@ -22,11 +22,4 @@ def free_port() -> int:
 
 def wait_for(check: Callable[[], object], timeout: float = 5.0, interval: float = 0.05) -> object:
     """Poll ``check`` until it returns something truthy; fail with the last value seen."""
-    deadline = time.monotonic() + timeout
-    while True:
-        seen = check()
-        if seen:
-            return seen
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s; last saw {seen!r}")
-        time.sleep(interval)
+    return poll(check, timeout=timeout, interval=interval, what="the condition")

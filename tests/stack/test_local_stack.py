@@ -2,11 +2,11 @@ import json
 import signal
 import socket
 import sys
-import time
 import urllib.request
 
 import pytest
 
+from hello_dd.polling import poll
 from hello_dd.stack import LocalStack, PortInUseError, ProcessFailedError, StackPorts
 from hello_dd.stack.processes import ManagedProcess
 
@@ -144,17 +144,17 @@ def test_stop_kills_what_ignores_sigterm_and_whatever_it_spawned(tmp_path, pid_a
     )
     proc = ManagedProcess("stubborn", [PYTHON, "-c", code], {}, tmp_path / "stubborn.log", cwd=tmp_path)
     proc.start()
-    while not proc.log_tail().strip():
+
+    def printed() -> str:
         assert proc.running
-        time.sleep(0.05)
+        return proc.log_tail().strip()
+
+    poll(printed, timeout=10, interval=0.05, what="the grandchild's pid printed")
     grandchild = int(proc.log_tail().strip())
     proc.stop(timeout=0.5)
     assert proc.exit_code == -signal.SIGKILL
     # SIGKILL has been sent to the whole group; the kernel ends the grandchild a moment later.
-    deadline = time.monotonic() + 5
-    while pid_alive(grandchild) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not pid_alive(grandchild)
+    assert not poll(lambda: pid_alive(grandchild), lambda alive: not alive, timeout=5, interval=0.02)
     proc.stop()  # idempotent
 
 
