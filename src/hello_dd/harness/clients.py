@@ -41,6 +41,14 @@ ORDERS = "/api/v1/orders"
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
 
+def _with_key(headers: dict[str, str] | None, idempotency_key: str | None) -> dict[str, str]:
+    """The request's headers, with ``Idempotency-Key`` when a key is given."""
+    sent = dict(headers or {})
+    if idempotency_key is not None:
+        sent[IDEMPOTENCY_KEY] = idempotency_key
+    return sent
+
+
 def order_lines(*lines: tuple[Any, str]) -> list[dict[str, Any]]:
     """``(quantity, product)`` pairs as the order's items."""
     return [{"productId": product, "quantity": quantity} for quantity, product in lines]
@@ -93,9 +101,7 @@ class Gateway:
     ) -> Exchange:
         """An order request with ``body`` as given: a dictionary is sent as JSON, text as it is (as JSON
         content), so a scenario can send what no well-behaved caller would."""
-        sent = dict(headers or {})
-        if idempotency_key is not None:
-            sent[IDEMPOTENCY_KEY] = idempotency_key
+        sent = _with_key(headers, idempotency_key)
         if isinstance(body, str | bytes):
             sent.setdefault("Content-Type", "application/json")
             return self.http.post(ORDERS, data=body, headers=sent or None, timeout=timeout)
@@ -124,7 +130,7 @@ class Gateway:
         headers: dict[str, str] | None = None,
     ) -> Exchange:
         body = {"reportType": report_type, "startDate": start, "endDate": end}
-        sent = {**(headers or {}), **({IDEMPOTENCY_KEY: idempotency_key} if idempotency_key else {})}
+        sent = _with_key(headers, idempotency_key)
         return self.http.post("/api/v1/reports/generate", json=body, headers=sent or None)
 
     def report_status(self, job_id: str) -> Exchange:
