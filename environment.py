@@ -13,7 +13,7 @@ from behave.model_core import Status
 
 from hello_dd.harness import gherkin_types
 from hello_dd.harness.fixtures import FIXTURES, ensure_circuits_closed
-from hello_dd.harness.hooks import HOOKS, HookProbe
+from hello_dd.harness.hooks import HookProbe
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.load import profile as load_profile
 from hello_dd.harness.policy import read_policy
@@ -22,45 +22,10 @@ from hello_dd.harness.reporting.contract import ContractError, load_contract
 from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.reporting.run_environment import write_environment
 from hello_dd.harness.reporting.run_results import RunResults
+from hello_dd.harness.skips import TRACE_AGENT_TAG, ScenarioSkips
 from hello_dd.harness.world import World
-from hello_dd.topology import GATEWAY, NAMES, PRICING, TEST_AGENT
 
 gherkin_types.register()
-
-# Scenarios tagged with these need something only some providers can do: the reason names what.
-NEEDS = {
-    "needs-stack-control": (
-        "controls_stack",
-        "it needs to stop, kill, restart or slow down {services}; only a stack the suite runs itself"
-        " (-D stack=local, containers or compose) can",
-    ),
-    "needs-logs": ("reads_logs", f"it needs to read the log lines of {', '.join(NAMES)}"),
-    "needs-network-control": (
-        "cuts_network",
-        "it needs to cut a service off the network, which only -D stack=containers can do",
-    ),
-    "needs-redis": (
-        "caches_in_redis",
-        f"{PRICING.name} caches in process here: give -D redis_url=redis://... or run -D stack=containers",
-    ),
-    "needs-datadog-traces": (
-        "sends_datadog_traces",
-        "the test agent checks only Datadog-format traces: run it with -D tracer=ddtrace",
-    ),
-    "tracing": (
-        "reads_traces",
-        f"it reads the traces back from the test agent: give -D {TEST_AGENT.url_option}=... and, unless the services"
-        f" run ddtrace (-D tracer=ddtrace), -D {TEST_AGENT.otlp_url_option}=... (the agent's OTLP port)",
-    ),
-}
-
-
-def _services_named(scenario) -> str:
-    """The services a scenario's steps name, for a reason to name them; a step that names none speaks of
-    the shop, which is the gateway and the services behind it."""
-    steps = " ".join(step.name for step in scenario.steps)
-    named = [name for name in NAMES if name in steps]
-    return " and ".join(named) if named else f"{GATEWAY.name} (the shop) or a service behind it"
 
 
 def _say(text: str) -> None:
@@ -130,25 +95,8 @@ def before_all(context):
 
 
 def before_scenario(context, scenario):
-    for tag, (capability, why) in NEEDS.items():
-        if tag in scenario.effective_tags and not getattr(context.provider, capability):
-            why = why.format(services=_services_named(scenario))
-            scenario.skip(reason=f"stack={context.provider.name} cannot run this scenario: {why}")
-            return
-    for tag in (tag for tag in scenario.effective_tags if tag in HOOKS):
-        if reason := context.hooks.missing(tag):
-            scenario.skip(reason=f"stack={context.provider.name}: {reason}")
-            return
-    if "span-budget" in scenario.effective_tags and not (
-        context.provider.runs_budgeted_configuration or context.config.userdata.getbool("span_budget", False)
-    ):
-        scenario.skip(
-            reason=f"stack={context.provider.name}: the span budgets are the reference stack's own design"
-            " (docs/tracing.md), not the contract's, and this stack may be another implementation;"
-            " -D span_budget=true holds it to them too (make test-compose does, for the repository's own compose files)"
-        )
-        return
-    if reason := load_profile.skip_reason(scenario.effective_tags, context.config.userdata.get("load_profile")):
+    # What the scenario's active tags (@use.with_...) ask for and this run lacks skips it, with the reason.
+    if reason := ScenarioSkips(context.provider, context.config.userdata, context.hooks).reason(scenario):
         scenario.skip(reason=reason)
         return
     ensure_circuits_closed(context, context.previous_scenario)
@@ -158,7 +106,7 @@ def before_scenario(context, scenario):
             use_fixture_by_tag(tag, context, FIXTURES)
     context.evidence = Evidence()
     context.world = World(context.provider, context.config.userdata, context.evidence, context.policy, context.hooks)
-    if "tracing" in scenario.effective_tags:
+    if TRACE_AGENT_TAG in scenario.effective_tags:
         context.world.traces.start()  # a test-agent session of its own (harness.traces.reader)
 
 

@@ -18,7 +18,7 @@ Feature: Asynchronous reports
         | pricing summary   |
         | sales summary     |
 
-    @hook.list-stock @contract:p4-content
+    @use.with_hook.list_stock=yes @contract:p4-content
     Scenario: The inventory summary accounts for the whole catalogue
       When an analyst requests an inventory summary report for 2024-01-01 to 2024-12-31
       Then the finished report counts every product inventory-service holds
@@ -26,7 +26,7 @@ Feature: Asynchronous reports
 
   Rule: A report that cannot be made ends failed, with the reason
 
-    @needs-stack-control @fixture.stack-recovered @contract:p4-failed
+    @use.with_stack_control=yes @fixture.stack-recovered @contract:p4-failed
     Scenario: A pricing summary cannot be made while pricing-service is down
       Given pricing-service has been stopped
       When an analyst requests a pricing summary report for 2024-01-01 to 2024-12-31

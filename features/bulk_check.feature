@@ -24,7 +24,7 @@ Feature: Bulk stock check
       When a buyer checks the stock of products 456, 123, 456
       Then there is one result for each of products 123 and 456, and 1 duplicate is reported
 
-    @hook.read-price @contract:p3-pricing
+    @use.with_hook.read_price=yes @contract:p3-pricing
     Scenario: Prices come with the products that are in stock
       When a buyer checks the stock and prices of products 123, 404
       Then product 123 is reported with its price
@@ -37,14 +37,15 @@ Feature: Bulk stock check
       When a buyer checks 201 products at once, against a limit of 200
       Then the check is refused as too large, stating the limit of 200
 
-    @hook.list-stock @contract:p3-paging
+    @use.with_hook.list_stock=yes @contract:p3-paging
     Scenario: A check of 45 products comes back in 3 pages of up to 20
       When a buyer checks the first 45 catalogue products, 20 per page, asking for page 3
       Then page 3 of 3 holds the last 5 products
 
   Rule: A failure for some products is reported for those products only
 
-    @needs-stack-control @fixture.stack-recovered @hook.list-stock @contract:p3-partial
+    @use.with_stack_control=yes @fixture.stack-recovered @use.with_hook.list_stock=yes
+    @contract:p3-partial
     Scenario: When one chunk of 20 products cannot be read, the other 25 products are still answered
       Given inventory-service fails whenever it is asked about product 1020
       When a buyer checks the first 45 catalogue products, in chunks of 20

@@ -1,4 +1,4 @@
-@chaos @fixture.stack-recovered @hook.set-stock
+@chaos @fixture.stack-recovered @use.with_hook.set_stock=yes
 Feature: Checkout never leaks or oversells stock, whatever fails
   For the product owner and the team that runs the shop. A checkout reserves the stock before it
   finalizes the price. When anything fails after the reservation, the customer gets an error and the
@@ -7,7 +7,7 @@ Feature: Checkout never leaks or oversells stock, whatever fails
   the last units at the same moment. The scenarios about failures really cut the connections between
   the services or stop a service in the middle of an order, and put everything right again afterwards.
 
-  @needs-stack-control
+  @use.with_stack_control=yes
   Rule: A checkout that fails after reserving stock gives the stock back
 
     @critical @contract:p2-compensation
@@ -25,7 +25,7 @@ Feature: Checkout never leaks or oversells stock, whatever fails
       Then the order fails because pricing-service could not be reached
       And product 123 still has 50 units in stock
 
-    @critical @hook.read-stock @contract:p2-compensation
+    @critical @use.with_hook.read_stock=yes @contract:p2-compensation
     Scenario: Stock that cannot be given back at once is given back once inventory-service is reachable
       Given product 123 has 50 units in stock
       And pricing-service cannot be reached to finalize prices

@@ -9,7 +9,7 @@ Feature: Order checkout
 
   Rule: A confirmed order is priced correctly and takes its stock
 
-    @hook.set-stock @hook.read-price
+    @use.with_hook.set_stock=yes @use.with_hook.read_price=yes
     @critical @contract:p2-confirmed @contract:p2-total @contract:p2-stock-taken
     Scenario: A customer pays for the goods plus tax, and the units leave the stock
       Given product 123 sells at $29.99 and has 50 units in stock
@@ -18,7 +18,7 @@ Feature: Order checkout
       Then the order is confirmed at $119.04: $109.97 of goods plus $9.07 tax at 8.25 %
       And product 123 has 48 units in stock and product 456 has 19
 
-    @hook.read-price @contract:p2-discount @contract:p2-total
+    @use.with_hook.read_price=yes @contract:p2-discount @contract:p2-total
     Scenario: The discount code SAVE10 takes 10 % off the goods, before tax
       Given product 123 sells at $29.99
       When customer cust-789 orders 2 of product 123 with discount code SAVE10
@@ -32,21 +32,21 @@ Feature: Order checkout
 
   Rule: An order that cannot be served is refused and takes nothing
 
-    @critical @hook.set-stock @contract:p2-insufficient
+    @critical @use.with_hook.set_stock=yes @contract:p2-insufficient
     Scenario: An order for more than the stock is refused
       Given product 123 has 50 units in stock
       When customer cust-789 orders 9999 of product 123
       Then the order is refused because there is not enough stock
       And product 123 still has 50 units in stock
 
-    @error-propagation @hook.set-stock @contract:p2-invalid
+    @error-propagation @use.with_hook.set_stock=yes @contract:p2-invalid
     Scenario: An order that names an unknown product is refused as a whole
       Given product 123 has 50 units in stock
       When customer cust-789 orders 1 of product 123 and 1 of product nonexistent
       Then the order is refused because product nonexistent is unknown
       And product 123 still has 50 units in stock
 
-    @hook.set-stock @contract:p2-invalid
+    @use.with_hook.set_stock=yes @contract:p2-invalid
     Scenario Outline: An order for <quantity> units is refused as invalid
       Given product 123 has 50 units in stock
       When customer cust-789 orders <quantity> of product 123

@@ -13,7 +13,7 @@ Feature: Correlation ids follow every request
       When a shopper looks up product 123
       Then the answer carries the same correlation id and request id
 
-    @needs-logs @contract:corr-everywhere
+    @use.with_service_logs=yes @contract:corr-everywhere
     Scenario Outline: The correlation id of a <request> reaches every service it touched
       Given the caller sets its own correlation id and request id
       When <who> <does>
@@ -32,7 +32,7 @@ Feature: Correlation ids follow every request
       When a shopper looks up product 123 twice without a correlation id
       Then each answer carries a newly made correlation id, different from the other
 
-    @needs-logs @contract:corr-everywhere
+    @use.with_service_logs=yes @contract:corr-everywhere
     Scenario: The correlation id the gateway made reaches both downstream services
       When a shopper looks up product 123 without a correlation id
       Then all three services logged the correlation id the gateway made

@@ -42,7 +42,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
 
   Rule: A confirmed order outlives a restart of the shop
 
-    @critical @needs-stack-control @contract:dur-orders-kept
+    @critical @use.with_stack_control=yes @contract:dur-orders-kept
     Scenario: A customer's confirmed order is still there after the shop restarts
       Given customer cust-789 has ordered 2 of product 123
       When the shop restarts
@@ -50,7 +50,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
 
   Rule: A checkout tried again after a lost answer places one order
 
-    @critical @needs-stack-control @hook.set-stock @contract:dur-idempotent
+    @critical @use.with_stack_control=yes @use.with_hook.set_stock=yes @contract:dur-idempotent
     Scenario: A customer who never saw the confirmation tries again and pays once
       Given product 456 has 50 units in stock
       And customer cust-789 gave up waiting: pricing-service held up an order of 1 of product 456
@@ -60,7 +60,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
 
   Rule: Stock held for a checkout that never finished goes back on the shelf
 
-    @critical @needs-stack-control @hook.set-stock @hook.read-stock
+    @critical @use.with_stack_control=yes @use.with_hook.set_stock=yes @use.with_hook.read_stock=yes
     @contract:dur-crash-safe @contract:dur-idempotent
     Scenario: The shop crashes in the middle of 60 checkouts and every held unit belongs to a confirmed order
       Given product 505 has 100 units in stock
@@ -70,7 +70,7 @@ Feature: Nothing the shop confirmed is lost when it restarts or crashes
 
   Rule: A report an analyst asked for is delivered, even across a restart
 
-    @needs-stack-control @contract:dur-reports-kept
+    @use.with_stack_control=yes @contract:dur-reports-kept
     Scenario: A report requested just before the shop restarts is still delivered
       Given gathering stock figures for reports is slow
       And an analyst has requested an inventory summary report for 2024-01-01 to 2024-12-31

@@ -22,23 +22,23 @@ Feature: The stack keeps its promises under load
       | answers that succeeded          | at least 98 % |
       | answers that came within 500 ms | at least 98 % |
 
-    @load-short
+    @use.with_load_profile=short
     Examples: a short run, every time
       | profile | stages              | traffic                                                 |
       | short   | 2s→20, 6s→20, 1s→0 | look up products, check stock in bulk and check out     |
 
-    @load-contract @slow @contract:load-profile
+    @use.with_load_profile=contract @slow @contract:load-profile
     Examples: the contract's profile (4 minutes)
       | profile  | stages                | traffic                                             |
       | contract | 30s→10, 1m→100, 30s→0 | look up products 123 and 456, a second apart        |
       | contract | 30s→10, 1m→100, 30s→0 | look up products, check stock in bulk and check out |
 
-    @load-spike @slow
+    @use.with_load_profile=spike @slow
     Examples: a sudden burst well above the steady load
       | profile | stages                                  | traffic                                             |
       | spike   | 10s→20, 5s→200, 15s→200, 10s→20, 5s→0 | look up products, check stock in bulk and check out |
 
-    @load-soak @slow
+    @use.with_load_profile=soak @slow
     Examples: steady traffic for ten minutes
       | profile | stages                  | traffic                                             |
       | soak    | 30s→50, 10m→50, 30s→0 | look up products, check stock in bulk and check out |

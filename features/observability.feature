@@ -68,13 +68,13 @@ Feature: Operators can see what the stack is doing
 
   Rule: Every log line can be searched, and tied to its request
 
-    @logs @needs-logs @contract:obs-logs-structured
+    @logs @use.with_service_logs=yes @contract:obs-logs-structured
     Scenario: Every line every service has logged is a searchable record
       When a shopper looks up product 123
       Then every line each service has logged is a record with the fields listed in the contract
       And every line about a request also says its route, outcome and how long it took
 
-    @logs @needs-logs @contract:obs-logs-trace
+    @logs @use.with_service_logs=yes @contract:obs-logs-trace
     Scenario: The lines of one request carry one trace id in all three services
       Given the caller sets its own correlation id and request id
       When a shopper looks up product 123
@@ -82,19 +82,21 @@ Feature: Operators can see what the stack is doing
 
   Rule: Failures are logged where they happen, at the right level; callers never see a stack trace
 
-    @logs @needs-logs @error-propagation @fixture.stack-recovered @contract:obs-errors-logged
+    @logs @use.with_service_logs=yes @error-propagation @fixture.stack-recovered
+    @contract:obs-errors-logged
     Scenario: A failing dependency is logged as an error by the gateway and by the service that failed
       When the gateway's cascade check finds pricing-service failing
       Then api-gateway and pricing-service logged it as an error under the answer's correlation id
       And the answer reveals nothing of the server's internals
 
-    @logs @needs-logs @hook.simulate-crash @contract:obs-errors-logged @contract:err-shape
+    @logs @use.with_service_logs=yes @use.with_hook.simulate_crash=yes
+    @contract:obs-errors-logged @contract:err-shape
     Scenario: An unexpected failure is logged with its stack trace; the caller gets only the correlation id
       When a request to inventory-service fails unexpectedly
       Then inventory-service logged the failure as an error with its stack trace, under its correlation id
       And the caller was told only that something unexpected failed
 
-    @logs @needs-logs @contract:obs-warnings-logged
+    @logs @use.with_service_logs=yes @contract:obs-warnings-logged
     Scenario: An order for more than the stock is logged as a warning by inventory-service
       When customer cust-789 orders 9999 of product 123
       Then inventory-service logged a warning with the order's correlation id, naming product 123
@@ -103,7 +105,7 @@ Feature: Operators can see what the stack is doing
 
     What the caller gets back for such an id (a new one, never its own) is in error_handling.feature.
 
-    @critical @logs @needs-logs @contract:obs-logs-whole
+    @critical @logs @use.with_service_logs=yes @contract:obs-logs-whole
     Scenario Outline: A correlation id that <trick> leaves every log line whole
       When a shopper sends a correlation id that <trick>
       Then every line each service has logged is still a whole record tied to its request

@@ -8,7 +8,8 @@ Feature: Product query
 
   Rule: A product page shows stock and price together, as the services hold them
 
-    @critical @hook.read-stock @hook.read-price @contract:p1-one-answer @contract:p1-agrees
+    @critical @use.with_hook.read_stock=yes @use.with_hook.read_price=yes
+    @contract:p1-one-answer @contract:p1-agrees
     Scenario Outline: A shopper sees the stock and the price of product <product>
       When a shopper looks up product <product>
       Then the page shows the stock inventory-service holds for product <product>
@@ -25,7 +26,7 @@ Feature: Product query
       When a shopper looks up the Notebook Stand (product 404)
       Then the product is shown as out of stock
 
-    @minor @hook.read-price @contract:p1-currency
+    @minor @use.with_hook.read_price=yes @contract:p1-currency
     Scenario: A shopper sees prices in euros, converted at the published rate
       Given product 123 sells at $29.99 and pricing-service converts dollars at 0.92 euros each
       When a shopper looks up product 123 priced in EUR

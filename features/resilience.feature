@@ -1,4 +1,4 @@
-@resilience @needs-stack-control @fixture.stack-recovered
+@resilience @use.with_stack_control=yes @fixture.stack-recovered
 Feature: The shop stays usable when a service is lost, slow or flaky
   For the team that runs the shop. Networks drop connections, and services die or slow down. A
   shopper must then get a quick, clear answer instead of a hanging page, a blip must go unnoticed, and
@@ -69,7 +69,7 @@ Feature: The shop stays usable when a service is lost, slow or flaky
     The service keeps running but nothing reaches it, as when a network link or a host's interface
     fails (in containers: the service is disconnected from the stack's network).
 
-    @needs-network-control @contract:res-network-cut
+    @use.with_network_control=yes @contract:res-network-cut
     Scenario: With pricing-service cut off the network, products are shown without a price in time
       Given pricing-service has been cut off from the network
       When a shopper looks up product 123

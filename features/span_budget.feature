@@ -1,4 +1,4 @@
-@tracing
+@tracing @use.with_trace_agent=yes
 Feature: Each request makes the spans of its budget, and an idle stack makes none
   For the operators who pay for every span they keep. A trace is worth keeping when each span in it
   says something about the request: the request each service handled, each call between them, each
@@ -23,33 +23,34 @@ Feature: Each request makes the spans of its budget, and an idle stack makes non
 
   Rule: Each request pattern makes exactly the spans of its budget
 
-    @span-budget @contract:trace-budget
+    @use.with_span_budget=yes @contract:trace-budget
     Scenario: A product query's trace holds exactly its budget
       When a shopper looks up product 123
       Then the trace holds exactly the spans of the product query budget
 
-    @span-budget @contract:trace-budget
+    @use.with_span_budget=yes @contract:trace-budget
     Scenario: A checkout's trace holds exactly its budget
       When customer cust-789 orders 1 of product 456
       Then the trace holds exactly the spans of the checkout budget
 
-    @span-budget @contract:trace-budget @needs-stack-control @fixture.stack-recovered
+    @use.with_span_budget=yes @use.with_stack_control=yes @fixture.stack-recovered
+    @contract:trace-budget
     Scenario: A checkout that gives its stock back holds exactly its budget
       Given pricing-service cannot be reached to finalize prices
       When customer cust-789 orders 1 of product 456
       Then the trace holds exactly the spans of the checkout compensated budget
 
-    @span-budget @contract:trace-budget
+    @use.with_span_budget=yes @contract:trace-budget
     Scenario: A bulk check's trace holds exactly its budget
       When a buyer checks the stock and prices of 45 catalogue products
       Then the trace holds exactly the spans of the bulk check budget
 
-    @span-budget @contract:trace-budget
+    @use.with_span_budget=yes @contract:trace-budget
     Scenario: A report's trace, the request and the work it started, holds exactly its budget
       When an analyst's inventory summary report has completed
       Then the trace holds exactly the spans of the report budget
 
-    @span-budget @contract:trace-budget
+    @use.with_span_budget=yes @contract:trace-budget
     Scenario: A cascade check's trace holds exactly its budget
       When the operator checks the cascade with no failure asked for
       Then the trace holds exactly the spans of the cascade budget

@@ -1,4 +1,4 @@
-@tracing
+@tracing @use.with_trace_agent=yes
 Feature: Every request is one trace across the services it touched
   For the engineers who run and change the services. hello-dd exists to show distributed tracing, and
   an echoed correlation id is not proof that tracing works: these scenarios read each request's spans
@@ -82,7 +82,7 @@ Feature: Every request is one trace across the services it touched
 
   Rule: The trace collector finds nothing wrong with the traces it receives
 
-    @needs-datadog-traces @contract:trace-valid
+    @use.with_datadog_traces=yes @contract:trace-valid
     Scenario: The trace collector's own checks find no violation
       When a shopper looks up product 123
       Then the trace collector's own checks found no violation in the traces of this run
@@ -94,7 +94,7 @@ Feature: Every request is one trace across the services it touched
       When a shopper looks up product 123
       Then the trace shows inventory-service querying its database while it handled the request
 
-    @needs-redis @contract:trace-datastores
+    @use.with_redis_cache=yes @contract:trace-datastores
     Scenario: A product query's trace shows pricing's cache look-up under pricing's request
       Given pricing-service keeps its cache in Redis
       When a shopper looks up product 123

@@ -229,6 +229,6 @@ def agent_checks(context):
     reader = context.world.traces.reader
     summary = reader.trace_check_summary()
     context.world.evidence.note("trace agent check summary", str(summary) or "{}")
-    # Runs only with Datadog-format traces (@needs-datadog-traces): the agent does not check OTLP ones.
+    # Runs only with Datadog-format traces (@use.with_datadog_traces=yes): the agent does not check OTLP ones.
     assert_that(summary, expect.not_empty(), "the agent ran its checks on the Datadog payloads it received")
     assert_that(reader.trace_check_failures(), none(), "trace check failures reported by the test agent")

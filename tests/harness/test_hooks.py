@@ -45,17 +45,18 @@ def _stock(stack: LocalStack) -> dict:
 def test_the_reference_stack_has_the_stock_and_price_hooks_and_probing_them_changes_nothing(stack):
     before = _stock(stack)
     probe = HookProbe(_external(stack))
-    assert {tag: probe.missing(tag) for tag in (READ_STOCK.tag, SET_STOCK.tag, LIST_STOCK.tag, READ_PRICE.tag)} == {
-        READ_STOCK.tag: None,
-        SET_STOCK.tag: None,
-        LIST_STOCK.tag: None,
-        READ_PRICE.tag: None,
+    hooks = (READ_STOCK, SET_STOCK, LIST_STOCK, READ_PRICE)
+    assert {hook.category: probe.missing(hook.category) for hook in hooks} == {
+        READ_STOCK.category: None,
+        SET_STOCK.category: None,
+        LIST_STOCK.category: None,
+        READ_PRICE.category: None,
     }
     assert _stock(stack) == before
 
 
 def test_a_stack_without_simulate_endpoints_lacks_the_crash_hook(stack):
-    reason = HookProbe(_external(stack)).missing(SIMULATE_CRASH.tag)
+    reason = HookProbe(_external(stack)).missing(SIMULATE_CRASH.category)
     assert reason is not None and "GET /simulate/crash" in reason and "inventory-service" in reason
 
 
@@ -64,19 +65,19 @@ def test_services_that_do_not_have_the_endpoints_lack_every_hook(stack):
     swapped = _external(stack, inventory=stack.urls["pricing-service"], pricing=stack.urls["inventory-service"])
     probe = HookProbe(swapped)
     for hook in (READ_STOCK, SET_STOCK, LIST_STOCK, READ_PRICE):
-        reason = probe.missing(hook.tag)
+        reason = probe.missing(hook.category)
         assert reason is not None and reason.startswith(f"needs {hook.service}'s {hook.endpoint}"), reason
 
 
 def test_without_a_service_url_its_hooks_are_missing_and_the_reason_says_which_option_gives_it(stack):
     probe = HookProbe(_external(stack, inventory=None))
-    reason = probe.missing(SET_STOCK.tag)
+    reason = probe.missing(SET_STOCK.category)
     assert reason is not None and "-D inventory_url=" in reason and "PUT /inventory/{productId}/stock" in reason
-    assert probe.has(READ_PRICE.tag)
+    assert probe.has(READ_PRICE.category)
 
 
 def test_every_hook_tag_is_documented():
     documented = (Path(__file__).parents[2] / "docs" / "test-hooks.md").read_text(encoding="utf-8")
     legend = (Path(__file__).parents[2] / "features" / "README.md").read_text(encoding="utf-8")
-    for tag in HOOKS:
-        assert f"`@{tag}`" in documented and f"`@{tag}`" in legend, tag
+    for hook in HOOKS.values():
+        assert f"`@{hook.tag}`" in documented and f"`@{hook.tag}`" in legend, hook.tag

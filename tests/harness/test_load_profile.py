@@ -14,7 +14,6 @@ from hello_dd.harness.load.profile import (
     check_profile_name,
     parse_duration,
     parse_stages,
-    skip_reason,
     thresholds_from_table,
     user_class_for,
 )
@@ -89,13 +88,6 @@ def test_the_traffic_a_scenario_names_chooses_the_locust_user():
 def test_a_missing_threshold_is_named():
     with pytest.raises(ValueError, match="error rate"):
         thresholds_from_table([{"measure": "p95 latency", "limit": "500 ms"}])
-
-
-def test_only_the_chosen_profile_runs():
-    assert skip_reason(["load", "load-short"], None) is None
-    assert skip_reason(["load", "load-contract"], "contract") is None
-    assert "-D load_profile=contract" in skip_reason(["load", "load-contract", "slow"], None)
-    assert skip_reason(["pattern-1"], "contract") is None
 
 
 def test_locust_results_are_read_per_endpoint_and_overall():

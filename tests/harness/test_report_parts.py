@@ -25,7 +25,7 @@ from hello_dd.harness.traces.render import tick_label, time_axis
 
 def test_the_epic_is_the_first_area_tag_written_on_the_feature():
     assert epic_of(["chaos", "resilience", "pattern-2"]) == AREA_EPICS["chaos"]
-    assert epic_of(["needs-stack-control", "pattern-2"]) == AREA_EPICS["pattern-2"]
+    assert epic_of(["use.with_stack_control=yes", "pattern-2"]) == AREA_EPICS["pattern-2"]
     assert epic_of(["slow"]) == NO_AREA and "@pattern-1" in NO_AREA
 
 

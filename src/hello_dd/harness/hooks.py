@@ -1,7 +1,8 @@
 """Test hooks: endpoints the suite uses to arrange or read a scenario that the contract does not require
 of every implementation (docs/test-hooks.md). The reference stack has them all; another implementation
 may not. Each is probed once per run, the first time a scenario needs it, without changing anything; a
-scenario tagged ``@hook.<name>`` is skipped with the hook's reason when the stack lacks it.
+scenario tagged ``@use.with_hook.<name>=yes`` is skipped with the hook's reason when the stack lacks it
+(harness.skips).
 
 The gateway's policy endpoint (``GET /api/v1/policy``) is a hook too, but needs no tag: without it the
 suite falls back to the documented defaults (harness.policy)."""
@@ -21,14 +22,20 @@ PROBE_PRODUCT = "123"
 
 @dataclass(frozen=True)
 class Hook:
-    name: str  # the tag is hook.<name>
+    name: str  # the active tag is use.with_hook.<name>=yes, its words joined by _
     service: str
     endpoint: str
     purpose: str
 
     @property
+    def category(self) -> str:
+        """The hook's category in behave's active tags (``@use.with_<category>=yes``)."""
+        return f"hook.{self.name.replace('-', '_')}"
+
+    @property
     def tag(self) -> str:
-        return f"hook.{self.name}"
+        """The tag of a scenario that uses the hook."""
+        return f"use.with_{self.category}=yes"
 
     def skip_reason(self, why: str) -> str:
         return f"needs {self.service}'s {self.endpoint} {self.purpose} (a test hook, docs/test-hooks.md): {why}"
@@ -41,7 +48,7 @@ READ_PRICE = Hook("read-price", PRICING.name, "GET /prices/{productId}", "to rea
 SIMULATE_CRASH = Hook(
     "simulate-crash", INVENTORY.name, "GET /simulate/crash", "to make a request fail with an unexpected exception"
 )
-HOOKS = {hook.tag: hook for hook in (READ_STOCK, SET_STOCK, LIST_STOCK, READ_PRICE, SIMULATE_CRASH)}
+HOOKS = {hook.category: hook for hook in (READ_STOCK, SET_STOCK, LIST_STOCK, READ_PRICE, SIMULATE_CRASH)}
 
 
 def _is_stock_item(body: object) -> bool:
@@ -90,11 +97,11 @@ def _simulate_crash(http: HttpClient) -> str | None:
 
 
 PROBES: dict[str, Callable[[HttpClient], str | None]] = {
-    READ_STOCK.tag: _read_stock,
-    SET_STOCK.tag: _set_stock,
-    LIST_STOCK.tag: _list_stock,
-    READ_PRICE.tag: _read_price,
-    SIMULATE_CRASH.tag: _simulate_crash,
+    READ_STOCK.category: _read_stock,
+    SET_STOCK.category: _set_stock,
+    LIST_STOCK.category: _list_stock,
+    READ_PRICE.category: _read_price,
+    SIMULATE_CRASH.category: _simulate_crash,
 }
 
 
@@ -105,23 +112,23 @@ class HookProbe:
         self.provider = provider
         self._missing: dict[str, str | None] = {}
 
-    def missing(self, tag: str) -> str | None:
-        """Why the hook of ``tag`` cannot be used (a skip reason naming it), or None when the stack has it."""
-        if tag not in self._missing:
-            hook = HOOKS[tag]
+    def missing(self, category: str) -> str | None:
+        """Why the hook of ``category`` cannot be used (a skip reason naming it), or None when the stack has it."""
+        if category not in self._missing:
+            hook = HOOKS[category]
             try:
                 http = HttpClient(self.provider.urls.service(hook.service))
             except StackControlUnavailable as exc:
-                self._missing[tag] = hook.skip_reason(str(exc))
+                self._missing[category] = hook.skip_reason(str(exc))
             else:
                 try:
-                    why = PROBES[tag](http)
+                    why = PROBES[category](http)
                 except OSError as exc:
                     why = f"{hook.service} did not answer: {exc}"
                 finally:
                     http.close()
-                self._missing[tag] = hook.skip_reason(why) if why else None
-        return self._missing[tag]
+                self._missing[category] = hook.skip_reason(why) if why else None
+        return self._missing[category]
 
-    def has(self, tag: str) -> bool:
-        return self.missing(tag) is None
+    def has(self, category: str) -> bool:
+        return self.missing(category) is None

@@ -116,7 +116,7 @@ class World:
     def available_units(self, product_id: str) -> int:
         """A product's units in stock: read from inventory-service when it has the read-stock hook, else as
         the gateway's product query shows them (which the contract requires)."""
-        if self.hooks.has(READ_STOCK.tag):
+        if self.hooks.has(READ_STOCK.category):
             return self.inventory.stock_levels(product_id)["available"]
         return self.gateway.available_units(product_id)
 

@@ -130,9 +130,8 @@ def thresholds_from_table(rows: list[dict[str, str]]) -> Thresholds:
     return Thresholds(p95, errors, tuple((name, _percent(limits[name])) for name in CHECKS if name in limits))
 
 
-PROFILE_TAG_PREFIX = "load-"
 DEFAULT_PROFILE = "short"
-# The profiles features/load.feature defines, one Examples block each (tagged @load-NAME).
+# The profiles features/load.feature defines, one Examples block each (tagged @use.with_load_profile=NAME).
 KNOWN_PROFILES = ("short", "contract", "spike", "soak")
 # The traffic a load scenario names, and the Locust user class that makes it (harness/load/locustfile.py).
 TRAFFIC = {
@@ -153,13 +152,3 @@ def check_profile_name(name: str | None) -> None:
         raise ValueError(
             f"unknown load profile {name!r}: choose one of {', '.join(KNOWN_PROFILES)} (-D load_profile=...)"
         )
-
-
-def skip_reason(tags: list[str], chosen: str | None) -> str | None:
-    """Why a load scenario does not run in this run: each profile's scenario runs only when its
-    profile is chosen (``-D load_profile=NAME``, default short)."""
-    chosen = chosen or DEFAULT_PROFILE
-    profiles = [tag.removeprefix(PROFILE_TAG_PREFIX) for tag in tags if tag.startswith(PROFILE_TAG_PREFIX)]
-    if profiles and chosen not in profiles:
-        return f"load profile {profiles[0]} runs with -D load_profile={profiles[0]} (this run: {chosen})"
-    return None
