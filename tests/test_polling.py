@@ -61,3 +61,29 @@ def test_poll_async_awaits_what_a_plain_function_returns():
         return 3
 
     assert asyncio.run(poll_async(lambda: three(), lambda v: v == 3, timeout=1, interval=0.01)) == 3
+
+
+def test_on_timeout_last_returns_what_the_last_check_saw_instead_of_failing():
+    seen = iter(range(1000))
+    checks = []
+
+    def fetch() -> int:
+        checks.append(value := next(seen))
+        return value
+
+    last = poll(fetch, lambda value: value < 0, timeout=0.3, interval=0.05, on_timeout="last")
+    assert last == checks[-1] and len(checks) > 1  # the last check's result, not one fetched after it
+    with pytest.raises(PollTimeout):
+        poll(fetch, lambda value: value < 0, timeout=0.1, interval=0.05)
+
+
+def test_on_timeout_last_still_returns_at_once_when_the_condition_holds():
+    assert poll(lambda: 3, lambda value: value == 3, timeout=1, on_timeout="last") == 3
+
+
+def test_on_timeout_last_after_a_named_error_still_fails_with_the_error():
+    def fetch() -> int:
+        raise ConnectionError("refused")
+
+    with pytest.raises(PollTimeout, match="refused"):
+        poll(fetch, timeout=0.1, interval=0.05, retry_on=(ConnectionError,), on_timeout="last")

@@ -9,7 +9,7 @@ from benchmark.processes import AGENT, GATEWAY, INVENTORY, PRICING
 from hello_dd.harness.traces import SERVER, Trace, TraceReader, group_by_trace
 from hello_dd.harness.traces.datastores import database_work
 from hello_dd.harness.traces.scenario import calls_to
-from hello_dd.polling import PollTimeout, poll
+from hello_dd.polling import poll
 from hello_dd.stack import LocalStack
 
 # The gateway's server span, its two calls, inventory's and pricing's server spans, inventory's SELECT.
@@ -61,10 +61,14 @@ def check_traces(stack: LocalStack, requests: int, wait: float = 30.0) -> TraceC
     """Reads the run's spans back from the test agent (through hello_dd.harness.traces, waiting for the
     last batches) and counts the product queries that are one complete trace."""
     reader = TraceReader(stack.urls[AGENT], stack.urls["otlp"], timeout=120)
-    try:
-        spans = poll(reader.spans, lambda spans: len(spans) >= requests * SPANS_PER_QUERY, timeout=wait, interval=1.0)
-    except PollTimeout:
-        spans = reader.spans()  # the last batches never came: the count below says which traces are short
+    # When the last batches never come, the count below says which traces are short.
+    spans = poll(
+        reader.spans,
+        lambda spans: len(spans) >= requests * SPANS_PER_QUERY,
+        timeout=wait,
+        interval=1.0,
+        on_timeout="last",
+    )
     traces = [Trace(members) for members in group_by_trace(spans).values()]
     complete = [trace for trace in traces if complete_product_query(trace)]
     return TraceCheck(len(traces), len(complete), len(spans), tuple(fan_out(trace) for trace in complete))

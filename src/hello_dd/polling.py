@@ -4,12 +4,14 @@ retrying, on a fixed interval, stopped by the timeout), and say what was last se
 ``poll`` waits in a thread (the suite, the local stack, the tests); ``poll_async`` in an event loop (the
 services). A fetch that raises ends the wait with its exception, unless the caller names it in
 ``retry_on``; when the time is up, ``fail(last, checks)`` gives the exception to raise, ``last`` being
-what the last check returned or raised (by default a :class:`PollTimeout` naming ``what``)."""
+what the last check returned or raised (by default a :class:`PollTimeout` naming ``what``). With
+``on_timeout="last"`` the time being up is no failure: the wait returns what the last check returned, for
+the caller's own comparison to say what is missing."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from tenacity import (
     AsyncRetrying,
@@ -22,6 +24,8 @@ from tenacity import (
 )
 
 T = TypeVar("T")
+#: What a wait does when the time is up: raise (PollTimeout, or ``fail``'s exception), or return the last result.
+OnTimeout = Literal["raise", "last"]
 
 
 class PollTimeout(AssertionError):
@@ -35,9 +39,12 @@ def _settings(
     what: str,
     fail: Callable[[Any, int], BaseException] | None,
     retry_on: tuple[type[BaseException], ...],
+    on_timeout: OnTimeout,
 ) -> dict[str, Any]:
     def give_up(state: RetryCallState) -> Any:
         outcome = state.outcome
+        if on_timeout == "last" and outcome is not None and not outcome.failed:
+            return outcome.result()
         # What the last check saw: its result, or the error named in retry_on that it raised.
         error = outcome.exception() if outcome is not None and outcome.failed else None
         last = error if outcome is None or error is not None else outcome.result()
@@ -75,10 +82,11 @@ def poll(
     what: str = "the condition",
     fail: Callable[[T, int], BaseException] | None = None,
     retry_on: tuple[type[BaseException], ...] = (),
+    on_timeout: OnTimeout = "raise",
 ) -> T:
     """``fetch()`` again every ``interval`` s (or as long as ``interval(last)`` says: a Retry-After)
     until ``until`` holds for what it returns (returned), for at most ``timeout`` s."""
-    result: T = Retrying(**_settings(until, timeout, interval, what, fail, retry_on))(fetch)
+    result: T = Retrying(**_settings(until, timeout, interval, what, fail, retry_on, on_timeout))(fetch)
     return result
 
 
@@ -91,11 +99,12 @@ async def poll_async(
     what: str = "the condition",
     fail: Callable[[T, int], BaseException] | None = None,
     retry_on: tuple[type[BaseException], ...] = (),
+    on_timeout: OnTimeout = "raise",
 ) -> T:
     """:func:`poll` in an event loop: the waits are ``asyncio.sleep``."""
 
     async def attempt() -> T:  # a coroutine function, which tenacity awaits (a lambda's coroutine it would not)
         return await fetch()
 
-    result: T = await AsyncRetrying(**_settings(until, timeout, interval, what, fail, retry_on))(attempt)
+    result: T = await AsyncRetrying(**_settings(until, timeout, interval, what, fail, retry_on, on_timeout))(attempt)
     return result

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hello_dd.polling import PollTimeout, poll
+from hello_dd.polling import poll
 
 
 @dataclass(frozen=True)
@@ -193,10 +193,7 @@ def wait_for_error_lines(
             for name, lines in logs.items()
         }
 
-    try:
-        return poll(matching, lambda got: all(got[1].values()), timeout=SETTLE_SECONDS, what=f"{level} lines")
-    except PollTimeout:
-        return matching()
+    return poll(matching, lambda got: all(got[1].values()), timeout=SETTLE_SECONDS, on_timeout="last")
 
 
 def excerpt(logs: dict[str, list[LogLine]], correlation_ids: Iterable[str]) -> str:
