@@ -46,7 +46,7 @@ def holds_budget(context, pattern):
     request = _request_of(context, pattern)
     counts = {RETRY_ATTEMPTS: context.world.policy.retry_attempts, **_priced(context, pattern)}
     # pricing-service's cache commands are spans only when its cache is Redis (its /health says which).
-    configuration = frozenset({REDIS}) if context.world.provider.caches_in_redis else frozenset()
+    configuration = frozenset({REDIS}) if context.world.provider.caches_in_redis() else frozenset()
     budget = total(pattern, counts, configuration)
 
     def complete(found):

@@ -21,7 +21,7 @@ def _trace_with(context, work):
 def cache_in_redis(context):
     # The scenario's @use.with_redis_cache=yes tag skips it, with the reason, on a stack whose pricing caches in process.
     assert_that(
-        context.world.provider.caches_in_redis, equal_to(True), f"{PRICING.name}'s health says it caches in Redis"
+        context.world.provider.caches_in_redis(), equal_to(True), f"{PRICING.name}'s health says it caches in Redis"
     )
 
 

@@ -15,7 +15,7 @@ from hello_dd.harness.gherkin_types import parse_json_literal, parse_list
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.logs import containing, lines_with, parse_lines
 from hello_dd.harness.providers import ConfigurationError, ExternalStack, LocalProcesses, provider_from_userdata
-from hello_dd.harness.providers.base import StackControlUnavailable, StackUrls
+from hello_dd.harness.providers.base import StackControlUnavailable, StackUrls, log_reading, service_control
 from hello_dd.harness.raw_http import send_raw
 from hello_dd.harness.reporting import closing_line
 from hello_dd.polling import PollTimeout, poll
@@ -133,7 +133,7 @@ def test_an_unknown_stack_is_refused_naming_the_choices(tmp_path):
 def test_external_controls_nothing_and_says_why(tmp_path):
     provider = provider_from_userdata({"stack": "external", "gateway_url": "http://127.0.0.1:1"}, tmp_path)
     assert isinstance(provider, ExternalStack) and not provider.controls_stack and not provider.reads_logs
-    for attempt in (lambda: provider.stop_service("inventory-service"), lambda: provider.logs("api-gateway")):
+    for attempt in (lambda: service_control(provider, "stop services"), lambda: log_reading(provider)):
         with pytest.raises(StackControlUnavailable, match="stack=external cannot"):
             attempt()
 

@@ -17,15 +17,30 @@ FEATURES = Path(__file__).resolve().parents[2] / "features"
 
 
 class FakeStack(StackProvider):
-    """A stack with no capability at all unless given one."""
+    """A stack with no role (no control, faults, network or logs) and the flags it is given."""
 
     name = "fake"
-    caches_in_redis = False  # type: ignore[assignment]  (the real one asks pricing-service's /health)
 
-    def __init__(self, reads_traces: bool = False, **capabilities: object):
+    def caches_in_redis(self) -> bool:  # the real one asks pricing-service's /health
+        return False
+
+    def __init__(
+        self,
+        reads_traces: bool = False,
+        controls_stack: bool = False,
+        reads_logs: bool = False,
+        cuts_network: bool = False,
+        **settings: object,
+    ):
         self.trace_agent = "http://127.0.0.1:9" if reads_traces else None
-        for capability, value in capabilities.items():
-            setattr(self, capability, value)
+        self.flags = {"controls_stack": controls_stack, "reads_logs": reads_logs, "cuts_network": cuts_network}
+        for setting, value in settings.items():
+            setattr(self, setting, value)
+
+    # The flags the roles would give (the roles themselves are not needed to decide a skip).
+    controls_stack = property(lambda self: self.flags["controls_stack"])  # type: ignore[assignment]
+    reads_logs = property(lambda self: self.flags["reads_logs"])  # type: ignore[assignment]
+    cuts_network = property(lambda self: self.flags["cuts_network"])  # type: ignore[assignment]
 
     def start(self) -> None: ...
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TypeVar, cast
 
 from hello_dd.harness.exchange import Exchange
-from hello_dd.harness.providers.base import StackProvider
+from hello_dd.harness.providers.base import StackProvider, fault_injection, network_control, service_control
 from hello_dd.harness.reporting.evidence import Evidence
 
 T = TypeVar("T")
@@ -32,15 +32,15 @@ class Chaos:
     # -- faults -------------------------------------------------------------------------------------
 
     def stop(self, service: str) -> None:
-        self.provider.stop_service(service)
+        service_control(self.provider, "stop services").stop_service(service)
         self._note("injected", f"stopped {service}")
 
     def start(self, service: str) -> None:
-        self.provider.start_service(service)
+        service_control(self.provider, "start services").start_service(service)
         self._note("healed", f"started {service} again")
 
     def kill(self, service: str) -> None:
-        self.provider.kill_service(service)
+        service_control(self.provider, "kill services").kill_service(service)
         self._note("injected", f"killed {service} (SIGKILL: no shutdown code ran)")
 
     def restart(self, service: str) -> None:
@@ -49,25 +49,29 @@ class Chaos:
         self.start(service)
 
     def disconnect(self, service: str) -> None:
-        self.provider.disconnect_service(service)
+        network_control(self.provider).disconnect_service(service)
         self._note("injected", f"{service} cut off the network")
 
     def connect(self, service: str) -> None:
-        self.provider.connect_service(service)
+        network_control(self.provider).connect_service(service)
         self._note("healed", f"{service} connected to the network again")
 
     def slow_answers(self, service: str, milliseconds: int, request_prefix: str | None = None) -> None:
-        self.provider.inject_latency(service, milliseconds, request_prefix=request_prefix)
+        fault_injection(self.provider, "inject network latency").inject_latency(
+            service, milliseconds, request_prefix=request_prefix
+        )
         scope = f" to requests starting {request_prefix!r}" if request_prefix else ""
         self._note("injected", f"{milliseconds} ms added to the answers of {service}{scope}")
 
     def slow_requests(self, service: str, milliseconds: int, request_prefix: str | None = None) -> None:
-        self.provider.delay_requests(service, milliseconds, request_prefix=request_prefix)
+        fault_injection(self.provider, "inject network latency").delay_requests(
+            service, milliseconds, request_prefix=request_prefix
+        )
         scope = f" starting {request_prefix!r}" if request_prefix else ""
         self._note("injected", f"{milliseconds} ms added to the gateway's requests{scope} to {service}")
 
     def refuse(self, service: str) -> None:
-        self.provider.refuse_connections(service)
+        fault_injection(self.provider, "refuse connections").refuse_connections(service)
         self._note("injected", f"connections from the gateway to {service} refused")
 
     def reset(
@@ -79,7 +83,7 @@ class Chaos:
         after_forwarding: bool = False,
         containing: str | None = None,
     ) -> None:
-        self.provider.reset_connections(
+        fault_injection(self.provider, "reset connections").reset_connections(
             service,
             count=count,
             request_prefix=request_prefix,
@@ -100,13 +104,15 @@ class Chaos:
         """Runs ``action`` (a request to the gateway) and stops ``service`` while the gateway's request
         starting ``request_prefix`` is on its way to it: such requests are held back ``hold_ms`` so the
         service can be stopped meanwhile. Returns what ``action`` returned."""
-        mark = cast(int, self.provider.fault_report(service)["requests"])
+        mark = cast(int, fault_injection(self.provider).fault_report(service)["requests"])
         self.slow_requests(service, hold_ms, request_prefix=request_prefix)
         result: list[T] = []
         worker = threading.Thread(target=lambda: result.append(action()), daemon=True)
         worker.start()
         try:
-            arrived = self.provider.wait_for_request(service, request_prefix, timeout=10, after=mark)
+            arrived = fault_injection(self.provider, "watch the traffic between the services").wait_for_request(
+                service, request_prefix, timeout=10, after=mark
+            )
             if not arrived:
                 raise AssertionError(f"no request starting {request_prefix!r} reached {service} within 10 s")
             self.stop(service)
@@ -129,7 +135,7 @@ class Chaos:
         self._note("caller saw", f"{what}: {exchange.status} in {exchange.elapsed_ms:.0f} ms{detail}")
 
     def traffic(self, service: str) -> dict[str, object]:
-        report = self.provider.fault_report(service)
+        report = fault_injection(self.provider).fault_report(service)
         recent = report.get("recent", [])
         shown = {**report, "recent": recent[-15:] if isinstance(recent, list) else recent}
         self._note(f"traffic to {service}", f"{shown}")

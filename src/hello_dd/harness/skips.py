@@ -90,7 +90,7 @@ class ScenarioSkips:
             "stack_control": lambda: _yes(provider.controls_stack),
             "service_logs": lambda: _yes(provider.reads_logs),
             "network_control": lambda: _yes(provider.cuts_network),
-            "redis_cache": lambda: _yes(provider.caches_in_redis),
+            "redis_cache": lambda: _yes(provider.caches_in_redis()),
             "datadog_traces": lambda: _yes(provider.sends_datadog_traces),
             "trace_agent": lambda: _yes(provider.reads_traces),
             "span_budget": lambda: _yes(provider.runs_budgeted_configuration or span_budget),

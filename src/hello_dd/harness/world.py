@@ -18,7 +18,7 @@ from hello_dd.harness.load.runner import LoadResult
 from hello_dd.harness.logs import LogLine
 from hello_dd.harness.metrics import MetricsSnapshot
 from hello_dd.harness.policy import Policy
-from hello_dd.harness.providers.base import StackControlUnavailable, StackProvider
+from hello_dd.harness.providers.base import StackControlUnavailable, StackProvider, log_reading
 from hello_dd.harness.raw_http import RawAnswer
 from hello_dd.harness.reporting.evidence import Evidence
 from hello_dd.harness.traces.reader import RequestTraces, TraceReader, trace_format_for
@@ -136,7 +136,8 @@ class World:
         return self.gateway.http.last
 
     def log_lines(self, services: tuple[str, ...] = NAMES) -> dict[str, list[LogLine]]:
-        return {name: self.provider.logs(name) for name in services}
+        reader = log_reading(self.provider)
+        return {name: reader.logs(name) for name in services}
 
     def close(self) -> None:
         for client in self._http:

@@ -1,5 +1,6 @@
-"""The interface every stack provider implements (Testcontainers' shape: start, connection details,
-control, logs, stop - and clean up even when the run fails)."""
+"""The interface every stack provider implements (Testcontainers' shape: start, connection details, stop -
+and clean up even when the run fails), and access to the roles some of them play (control, faults,
+network, logs: harness.providers.roles)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 import requests
 
-from hello_dd.harness.logs import LogLine
+from hello_dd.harness.providers.roles import FaultInjection, LogReading, NetworkControl, ServiceControl
 from hello_dd.topology import service
 
 #: Settings the suite gives the stacks it starts itself (the embedded stack, containers), so a run that
@@ -54,18 +55,18 @@ class StackUrls:
 
 
 class StackProvider(ABC):
+    """Runs the stack (or finds it) and says where it is: what every provider does. What else a provider can
+    do is the roles it implements (harness.providers.roles); its capability flags are read from them."""
+
     name: str = "abstract"
-    #: True when the provider started the stack itself and may stop services and inject faults.
-    controls_stack: bool = False
-    #: True when the provider can read the services' log lines.
-    reads_logs: bool = False
-    #: True when the provider can cut a service off the network while it keeps running.
-    cuts_network: bool = False
 
     #: True when the provider runs the reference stack from this repository itself, in a configuration it
     #: ships (SQLite or PostgreSQL, pricing's cache in process or in Redis): its span budgets hold there
     #: (docs/tracing.md). A Compose project or a deployment the suite is pointed at may be anything.
     runs_budgeted_configuration: bool = False
+
+    #: The tracing library the services run (otel or ddtrace): it decides the traces' format.
+    tracer: str = "otel"
 
     @abstractmethod
     def start(self) -> None: ...
@@ -77,13 +78,38 @@ class StackProvider(ABC):
     @abstractmethod
     def urls(self) -> StackUrls: ...
 
+    def describe(self) -> str:
+        """One line for reports: which stack the run was verified against."""
+        return f"{self.name}: gateway {self.urls.gateway}"
+
+    def clear_faults(self) -> list[str]:
+        """Remove every fault and start every service a scenario stopped; returns what was undone.
+        Called after every scenario, also a failed one. Nothing to do for a stack the suite cannot control."""
+        return []
+
+    # -- what the provider can do, read from its roles --------------------------------------------------
+
+    @property
+    def controls_stack(self) -> bool:
+        """True when the provider started the stack itself and may stop services and inject faults."""
+        return isinstance(self, ServiceControl) and isinstance(self, FaultInjection)
+
+    @property
+    def reads_logs(self) -> bool:
+        """True when the provider can read the services' log lines."""
+        return isinstance(self, LogReading)
+
+    @property
+    def cuts_network(self) -> bool:
+        """True when the provider can cut a service off the network while it keeps running."""
+        return isinstance(self, NetworkControl)
+
+    # -- traces ---------------------------------------------------------------------------------------
+
     @property
     def reads_traces(self) -> bool:
         """True when the trace agent is known, so scenarios can read the traces back."""
         return bool(self.urls.trace_agent)
-
-    #: The tracing library the services run (otel or ddtrace): it decides the traces' format.
-    tracer: str = "otel"
 
     @property
     def trace_settle_seconds(self) -> float:
@@ -97,10 +123,9 @@ class StackProvider(ABC):
         """True when the services send Datadog-format traces, the only ones the test agent checks."""
         return self.tracer == "ddtrace"
 
-    @property
     def caches_in_redis(self) -> bool:
         """True when pricing-service says on /health that its cache is Redis (scenarios about cache spans
-        need one); False when it says otherwise or cannot be asked."""
+        need one); False when it says otherwise or cannot be asked. Asks it each time."""
         if not self.urls.pricing:
             return False
         try:
@@ -109,73 +134,34 @@ class StackProvider(ABC):
         except (requests.RequestException, ValueError):
             return False
 
-    def describe(self) -> str:
-        """One line for reports: which stack the run was verified against."""
-        return f"{self.name}: gateway {self.urls.gateway}"
-
-    def stop_service(self, name: str) -> None:
-        raise StackControlUnavailable(self._cannot("stop services"))
-
-    def start_service(self, name: str) -> None:
-        raise StackControlUnavailable(self._cannot("start services"))
-
-    def kill_service(self, name: str) -> None:
-        """End ``name`` at once with SIGKILL, as a crash would: none of its shutdown code runs."""
-        raise StackControlUnavailable(self._cannot("kill services"))
-
-    def disconnect_service(self, name: str) -> None:
-        """Cut ``name`` off the stack's network; it keeps running, but nothing reaches it."""
-        raise StackControlUnavailable(f"stack={self.name} cannot cut a service off the network (stack=containers can)")
-
-    def connect_service(self, name: str) -> None:
-        """Undo :meth:`disconnect_service`."""
-        raise StackControlUnavailable(f"stack={self.name} cannot cut a service off the network (stack=containers can)")
-
-    # Faults on the path from the gateway to a dependency (inventory-service or pricing-service).
-    # ``request_prefix`` limits a fault to requests whose first bytes match, e.g. "POST /reservations".
-
-    def inject_latency(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
-        """Answers of ``name`` reach the gateway ``milliseconds`` later."""
-        raise StackControlUnavailable(self._cannot("inject network latency"))
-
-    def delay_requests(self, name: str, milliseconds: int, *, request_prefix: str | None = None) -> None:
-        """Requests from the gateway reach ``name`` ``milliseconds`` later."""
-        raise StackControlUnavailable(self._cannot("inject network latency"))
-
-    def refuse_connections(self, name: str) -> None:
-        """New connections from the gateway to ``name`` are refused, open ones reset."""
-        raise StackControlUnavailable(self._cannot("refuse connections"))
-
-    def reset_connections(
-        self,
-        name: str,
-        *,
-        count: int | None = None,
-        request_prefix: str | None = None,
-        after_forwarding: bool = False,
-        containing: str | None = None,
-    ) -> None:
-        """The next ``count`` requests (None: all) to ``name`` are answered with a TCP reset; with
-        ``after_forwarding`` they reach the service first and only the answer is lost; with
-        ``containing`` only requests whose head and body hold that text."""
-        raise StackControlUnavailable(self._cannot("reset connections"))
-
-    def wait_for_request(self, name: str, request_prefix: str, timeout: float, after: int = 0) -> bool:
-        """True when a matching request from the gateway to ``name`` arrived within ``timeout`` seconds,
-        counting only requests after mark ``after`` (see :meth:`fault_report`'s ``requests``)."""
-        raise StackControlUnavailable(self._cannot("watch the traffic between the services"))
-
-    def fault_report(self, name: str) -> dict[str, object]:
-        """The faults on the path to ``name`` and what they did: counts of requests, resets, lost answers."""
-        raise StackControlUnavailable(self._cannot("inject faults"))
-
-    def clear_faults(self) -> list[str]:
-        """Remove every fault and start every service a scenario stopped; returns what was undone.
-        Called after every scenario, also a failed one. Nothing to do for a stack the suite cannot control."""
-        return []
-
-    def logs(self, name: str) -> list[LogLine]:
-        raise StackControlUnavailable(self._cannot("read the services' logs"))
-
-    def _cannot(self, what: str) -> str:
+    def cannot(self, what: str) -> str:
+        """The reason a step that asks this provider for what it lacks is skipped."""
         return f"stack={self.name} cannot {what}: it verifies a deployment the suite does not run"
+
+
+# A provider's roles, for a step that needs one: the provider itself, or StackControlUnavailable saying
+# what the provider cannot do (the step's scenario is then skipped with that reason).
+
+
+def service_control(provider: StackProvider, what: str = "stop services") -> ServiceControl:
+    if isinstance(provider, ServiceControl):
+        return provider
+    raise StackControlUnavailable(provider.cannot(what))
+
+
+def fault_injection(provider: StackProvider, what: str = "inject faults") -> FaultInjection:
+    if isinstance(provider, FaultInjection):
+        return provider
+    raise StackControlUnavailable(provider.cannot(what))
+
+
+def network_control(provider: StackProvider) -> NetworkControl:
+    if isinstance(provider, NetworkControl):
+        return provider
+    raise StackControlUnavailable(f"stack={provider.name} cannot cut a service off the network (stack=containers can)")
+
+
+def log_reading(provider: StackProvider) -> LogReading:
+    if isinstance(provider, LogReading):
+        return provider
+    raise StackControlUnavailable(provider.cannot("read the services' logs"))

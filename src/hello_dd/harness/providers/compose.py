@@ -35,6 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 from hello_dd.harness.logs import LogLine, parse_lines
 from hello_dd.harness.providers.base import StackControlUnavailable, StackUrls
 from hello_dd.harness.providers.proxied import ProxiedFaults
+from hello_dd.harness.providers.roles import LogReading, NetworkControl
 from hello_dd.harness.providers.tools import (
     PROXY_CONTROL_PORT,
     PROXY_LISTEN_PORT,
@@ -286,15 +287,12 @@ def published_url(address: str) -> str:
     return f"http://{host}:{port}"
 
 
-class ComposeProject(ProxiedFaults["RemoteFaultProxy"]):
+class ComposeProject(ProxiedFaults["RemoteFaultProxy"], NetworkControl, LogReading):
     """A Compose project the suite brings up (``up -d --build``) and takes down (``down -v``) itself, or,
     with ``attach``, one that already runs: the suite wires its proxies and agent in, and at the end puts the
     project back as its own files say (``up -d --remove-orphans``), still running."""
 
     name = "compose"
-    controls_stack = True
-    reads_logs = True
-    cuts_network = True
 
     def __init__(
         self,

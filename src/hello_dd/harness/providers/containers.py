@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 from hello_dd.harness.logs import LogLine, parse_lines
 from hello_dd.harness.providers.base import SPEC_STACK_SETTINGS, StackUrls
 from hello_dd.harness.providers.proxied import ControllableProxy, ProxiedFaults
+from hello_dd.harness.providers.roles import LogReading, NetworkControl
 from hello_dd.harness.providers.tools import (
     TOOLS_DOCKERFILE,
     TOOLS_IMAGE,
@@ -63,11 +64,8 @@ def _database_url(name: str) -> str:
     return f"postgresql://{POSTGRES_USER}:{POSTGRES_PASSWORD}@postgres:{POSTGRES_PORT}/{name}"
 
 
-class DockerContainers(ProxiedFaults[ControllableProxy]):
+class DockerContainers(ProxiedFaults[ControllableProxy], NetworkControl, LogReading):
     name = "containers"
-    controls_stack = True
-    reads_logs = True
-    cuts_network = True
     #: The image it runs is built from this repository (PostgreSQL, pricing's cache in Redis).
     runs_budgeted_configuration = True
 

@@ -12,14 +12,13 @@ from hello_dd.harness.faults import FaultProxy
 from hello_dd.harness.logs import LogLine, parse_lines
 from hello_dd.harness.providers.base import SPEC_STACK_SETTINGS, StackUrls
 from hello_dd.harness.providers.proxied import ProxiedFaults
+from hello_dd.harness.providers.roles import LogReading
 from hello_dd.stack import LocalStack, StackPorts, free_ports, tracer_named
 from hello_dd.topology import PROXIED, SERVICES, TEST_AGENT, service
 
 
-class LocalProcesses(ProxiedFaults[FaultProxy]):
+class LocalProcesses(ProxiedFaults[FaultProxy], LogReading):
     name = "local"
-    controls_stack = True
-    reads_logs = True
 
     #: The reference stack from this repository, in one of the configurations its span budgets hold in
     #: (SQLite, pricing's cache in process or, with -D redis_url, in Redis).

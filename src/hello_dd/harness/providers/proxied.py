@@ -8,6 +8,7 @@ from abc import abstractmethod
 from typing import Generic, Protocol, TypeVar
 
 from hello_dd.harness.providers.base import StackControlUnavailable, StackProvider
+from hello_dd.harness.providers.roles import FaultInjection, NetworkControl, ServiceControl
 from hello_dd.topology import PROXIED, service
 
 
@@ -32,10 +33,10 @@ class ControllableProxy(Protocol):
 P = TypeVar("P", bound=ControllableProxy)
 
 
-class ProxiedFaults(StackProvider, Generic[P]):
-    """Implements the fault interface on ``self.proxies`` (dependency name -> proxy of kind ``P``), and
-    :meth:`clear_faults`: proxies healed, and every service a scenario stopped, killed or cut off
-    brought back, each provider saying how it knows whether a service runs."""
+class ProxiedFaults(StackProvider, ServiceControl, FaultInjection, Generic[P]):
+    """A stack the suite runs itself: implements the fault role on ``self.proxies`` (dependency name ->
+    proxy of kind ``P``), and :meth:`clear_faults`: proxies healed, and every service a scenario stopped,
+    killed or cut off brought back, each provider saying how it controls a service and knows whether it runs."""
 
     proxies: dict[str, P]
     #: Services a scenario stopped, killed or cut off since the last clear_faults (set by the providers).
@@ -108,7 +109,7 @@ class ProxiedFaults(StackProvider, Generic[P]):
     def clear_faults(self) -> list[str]:
         undone = self.heal_proxies()
         for name in dict.fromkeys(self._stopped):
-            if not self._is_connected(name):
+            if isinstance(self, NetworkControl) and not self._is_connected(name):
                 self.connect_service(name)
                 undone.append(f"{name}: connected to the network again")
             if not self._is_running(name):
