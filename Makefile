@@ -116,7 +116,7 @@ test-compose: setup ## Run the specification with -D stack=compose on docker-com
 	scripts/test-compose.sh $(ARGS)
 
 clean-containers: setup ## Remove containers and networks left by stack=containers runs that were killed (SIGKILL)
-	$(VENV)/bin/python -c 'from hello_dd.harness.providers.containers import remove_leftovers; print(f"removed {remove_leftovers(print)} leftovers")'
+	$(VENV)/bin/python -c 'from hello_dd.harness.providers.stack_containers import remove_leftovers; print(f"removed {remove_leftovers(print)} leftovers")'
 
 compose-up: ## Start docker-compose.yml (Compose v1 or v2) and wait until the services are healthy
 	scripts/compose.sh up -d --build

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hello_dd.harness.reporting.build import find_allure_cli
+from hello_dd.harness.reporting.allure_cli import find_allure_cli
 
 FIXTURE_SPEC = Path(__file__).parent / "fixtures" / "report_spec"
 FORMATTER = "hello_dd.harness.reporting.formatter:AllureFormatter"

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from hello_dd.harness.reporting.build import AllureReportError, build_allure_report, main
+from hello_dd.harness.reporting.allure_cli import AllureReportError
+from hello_dd.harness.reporting.build import main
+from hello_dd.harness.reporting.html_report import build_allure_report
 
 from .browser import CHROMIUM, CHROMIUM_FLAGS, needs_chromium
 from .report_support import needs_allure

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from hello_dd.harness.providers import ConfigurationError, DockerContainers, provider_from_userdata
-from hello_dd.harness.providers.containers import ContainersUnavailable
 from hello_dd.harness.providers.stack_containers import publish_on_loopback
+from hello_dd.harness.providers.tools import ContainersUnavailable
 
 
 def test_stack_containers_is_chosen_with_its_options(tmp_path):

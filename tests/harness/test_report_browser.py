@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from hello_dd.harness.reporting.areas import AREA_EPICS
-from hello_dd.harness.reporting.build import build_allure_report
+from hello_dd.harness.reporting.html_report import build_allure_report
 
 from .browser import Page, needs_chromium
 from .report_support import CLEAN_RUN, needs_allure, report_test_results, run_fixture_spec

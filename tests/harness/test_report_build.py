@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from hello_dd.harness.reporting.areas import AREA_EPICS
-from hello_dd.harness.reporting.build import EXIT_GATES_FAILED, build_allure_report, main
+from hello_dd.harness.reporting.build import EXIT_GATES_FAILED, main
 from hello_dd.harness.reporting.categories import ENVIRONMENT, PRODUCT_DEFECT, TEST_DEFECT
 from hello_dd.harness.reporting.history import entry_ids
 from hello_dd.harness.reporting.history import result_ids as history_ids_of
+from hello_dd.harness.reporting.html_report import build_allure_report
 
 from .browser import CHROMIUM, CHROMIUM_FLAGS, needs_chromium
 from .report_support import CLEAN_RUN, needs_allure, report_test_results, run_fixture_spec, widget

@@ -9,34 +9,48 @@ Ctrl-C; the image is kept as a build cache.
 Chosen with ``behave -D stack=containers``. Needs a Docker engine (``docker info`` must answer); the
 public images it uses (postgres:15, redis:7, the test agent) are pulled when missing, or built as
 stand-ins by ``containers/stand-ins/build.sh`` where no registry can be reached. The containers
-themselves, one class per kind, are in :mod:`hello_dd.harness.providers.stack_containers`.
+themselves, one class per kind, are in :mod:`hello_dd.harness.providers.stack_containers`; what each runs
+with (images, databases, settings, routes) in :mod:`hello_dd.harness.providers.container_settings`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import shutil
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from hello_dd.harness.logs import LogLine, parse_lines
-from hello_dd.harness.providers.base import SPEC_STACK_SETTINGS, StackUrls
+from hello_dd.harness.providers.base import StackUrls
+from hello_dd.harness.providers.container_settings import (
+    GATEWAY_DATABASE,
+    IMAGE,
+    INVENTORY_DATABASE,
+    OTHER_HOST_PORTS,
+    POSTGRES_IMAGE,
+    POSTGRES_PASSWORD,
+    POSTGRES_PORT,
+    POSTGRES_USER,
+    REDIS_IMAGE,
+    REDIS_PORT,
+    configure_service,
+    create_database,
+    kernel_has_netem,
+)
 from hello_dd.harness.providers.proxied import ControllableProxy, ProxiedFaults
 from hello_dd.harness.providers.roles import LogReading, NetworkControl
 from hello_dd.harness.providers.tools import (
     TOOLS_DOCKERFILE,
     TOOLS_IMAGE,
-    ContainersUnavailable,  # the provider's failures, importable from here
     build_image,
     check_engine,
     test_agent_image,
 )
 from hello_dd.stack import free_ports
-from hello_dd.topology import GATEWAY, INVENTORY, PRICING, PROXIED, SERVICES, TEST_AGENT, Service, service, start_order
+from hello_dd.topology import INVENTORY, PROXIED, SERVICES, TEST_AGENT, Service, service, start_order
 
 if TYPE_CHECKING:
     from testcontainers.core.container import DockerContainer
@@ -46,22 +60,9 @@ if TYPE_CHECKING:
 
     Started = TypeVar("Started", bound=DockerContainer)
 
-IMAGE = "hello-dd:spec"
-POSTGRES_IMAGE = "postgres:15"
-REDIS_IMAGE = "redis:7"
-POSTGRES_PORT, REDIS_PORT = 5432, 6379
-POSTGRES_USER = POSTGRES_PASSWORD = "hello"
-INVENTORY_DATABASE, GATEWAY_DATABASE = "inventory", "gateway"
-#: The containers besides the services and their proxies: PostgreSQL, Redis, and the agent's two ports.
-OTHER_HOST_PORTS = 4
-
 
 def _say(message: str) -> None:
     print(f"hello-dd spec: containers: {message}", file=sys.stderr, flush=True)
-
-
-def _database_url(name: str) -> str:
-    return f"postgresql://{POSTGRES_USER}:{POSTGRES_PASSWORD}@postgres:{POSTGRES_PORT}/{name}"
 
 
 class DockerContainers(ProxiedFaults[ControllableProxy], NetworkControl, LogReading):
@@ -133,7 +134,7 @@ class DockerContainers(ProxiedFaults[ControllableProxy], NetworkControl, LogRead
         for alias, container, port in (("postgres", postgres, POSTGRES_PORT), ("redis", redis, REDIS_PORT)):
             container.ports.clear()  # testcontainers' modules publish on every interface: on loopback only instead
             self._start(alias, publish_on_loopback(network.join(container, alias), port, next(host_ports)))
-        self._create_database(GATEWAY_DATABASE)
+        create_database(self._containers["postgres"], GATEWAY_DATABASE)
         self._agent = self._start(
             TEST_AGENT.name, AgentContainer(test_agent_image(), network, next(host_ports), next(host_ports))
         )
@@ -147,7 +148,7 @@ class DockerContainers(ProxiedFaults[ControllableProxy], NetworkControl, LogRead
         controls = []
         for each in start_order():
             container = ServiceContainer(self.image, network, each, next(host_ports), self.tracer)
-            self._services[each.name] = self._start(each.name, self._configure(container, routes))
+            self._services[each.name] = self._start(each.name, configure_service(container, routes))
             if each.proxied:
                 proxy = FaultProxyContainer(self.tools_image, network, each, next(host_ports))
                 self._start(proxy.alias, proxy)
@@ -155,19 +156,6 @@ class DockerContainers(ProxiedFaults[ControllableProxy], NetworkControl, LogRead
                 controls.append(proxy.control())
                 self.proxies[each.name] = controls[-1]
         return controls
-
-    def _configure(self, container: ServiceContainer, routes: dict[Service, str]) -> ServiceContainer:
-        """Each service's own settings: its database or cache, and the routes to its dependencies."""
-        container.with_collector(TEST_AGENT.name).with_envs(DD_ENV="containers", **SPEC_STACK_SETTINGS)
-        if container.service == INVENTORY:
-            container.with_database(_database_url(INVENTORY_DATABASE)).with_network_admin()
-        elif container.service == PRICING:
-            container.with_redis(f"redis://redis:{REDIS_PORT}/0").with_network_admin()
-        elif container.service == GATEWAY:
-            container.with_database(_database_url(GATEWAY_DATABASE))
-        for dependency in container.service.calls:
-            container.with_dependency(dependency, routes.get(dependency, f"http://{dependency.name}:{dependency.port}"))
-        return container
 
     def _start(self, name: str, container: Started) -> Started:
         self._containers[name] = container  # before it starts: a failed start is cleaned up too
@@ -266,45 +254,8 @@ class DockerContainers(ProxiedFaults[ControllableProxy], NetworkControl, LogRead
             raise RuntimeError("the containers have not been started")
         return self._network
 
-    # -- the stack's database and the kernel's netem ----------------------------------------------------
-
-    def _create_database(self, name: str) -> None:
-        """A second database on the stack's PostgreSQL (the image makes only POSTGRES_DB)."""
-        sql = f'CREATE DATABASE "{name}"'
-        done = self._containers["postgres"].exec(["psql", "-U", POSTGRES_USER, "-d", INVENTORY_DATABASE, "-c", sql])
-        if done.exit_code != 0:
-            raise ContainersUnavailable(
-                f"could not create database {name} on PostgreSQL: {done.output.decode(errors='replace')}"
-            )
-
     def _netem_available(self) -> bool:
         """Whether this kernel has the netem qdisc (asked once, in the inventory container)."""
         if self._netem is None:
-            self._netem = False
-            with contextlib.suppress(Exception):
-                container = self._services[INVENTORY.name]
-                added = container.exec(["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "0ms"])
-                if added.exit_code == 0:
-                    container.exec(["tc", "qdisc", "del", "dev", "eth0", "root"])
-                    self._netem = True
+            self._netem = INVENTORY.name in self._services and kernel_has_netem(self._services[INVENTORY.name])
         return self._netem
-
-
-def remove_leftovers(say: Callable[[str], None] = _say) -> int:
-    """Remove containers and networks that earlier runs left behind (a run killed with SIGKILL)."""
-    import docker
-
-    from hello_dd.harness.providers.stack_containers import RUN_LABEL
-
-    client = docker.from_env()
-    removed = 0
-    for container in client.containers.list(all=True, filters={"label": RUN_LABEL}):
-        container.remove(force=True, v=True)
-        removed += 1
-    for network in client.networks.list(filters={"label": RUN_LABEL}):
-        network.remove()
-        removed += 1
-    if removed:
-        say(f"removed {removed} containers and networks left by earlier runs")
-    logging.getLogger(__name__).debug("removed %d leftovers", removed)
-    return removed

@@ -10,6 +10,8 @@ testcontainers, so the provider imports it only when a containers run starts.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Self, TypeVar
 
 import docker
@@ -178,3 +180,19 @@ class AgentContainer(StackContainer):
         self.with_envs(**agent_environment())
         self.with_loopback_port(TEST_AGENT.datadog_port, datadog_host_port)
         self.with_loopback_port(TEST_AGENT.otlp_http_port, otlp_host_port)
+
+
+def remove_leftovers(say: Callable[[str], None] = print) -> int:
+    """Remove containers and networks that earlier runs left behind (a run killed with SIGKILL)."""
+    client = docker.from_env()
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": RUN_LABEL}):
+        container.remove(force=True, v=True)
+        removed += 1
+    for network in client.networks.list(filters={"label": RUN_LABEL}):
+        network.remove()
+        removed += 1
+    if removed:
+        say(f"removed {removed} containers and networks left by earlier runs")
+    logging.getLogger(__name__).debug("removed %d leftovers", removed)
+    return removed
