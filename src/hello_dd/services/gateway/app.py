@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from hello_dd.services.common.app import create_service_app
 from hello_dd.services.common.periodic import running
 from hello_dd.services.common.settings import GatewaySettings
-from hello_dd.services.gateway.context import build_gateway
+from hello_dd.services.gateway.context import build_components
 from hello_dd.services.gateway.routes import cascade, orders, policy, products, reports
 from hello_dd.topology import INVENTORY, PRICING
 
@@ -29,7 +29,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gw = app.state.gateway = await build_gateway(settings)
+        gw = app.state.components = await build_components(settings)
         try:
             await gw.maintenance.start_up()
             async with running(*gw.maintenance.loops()):

@@ -1,4 +1,6 @@
-"""Everything the gateway's routes need, built once in the lifespan and injected with ``Depends``."""
+"""The gateway's components, wired together: everything its routes need (clients, circuit breakers, database,
+order book, checkout saga, report runner, background maintenance), built once in the lifespan and injected
+with ``Depends(components)``."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from hello_dd.topology import INVENTORY, PRICING
 
 
 @dataclass
-class Gateway:
+class GatewayComponents:
     settings: GatewaySettings
     session: aiohttp.ClientSession
     breakers: CircuitBreakers
@@ -47,7 +49,7 @@ class Gateway:
         self.db.close()
 
 
-async def build_gateway(settings: GatewaySettings) -> Gateway:
+async def build_components(settings: GatewaySettings) -> GatewayComponents:
     # The tracer's aiohttp integration (telemetry.start, or ddtrace) traces every session made after it.
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200, limit_per_host=100))
     breakers = CircuitBreakers(settings.breaker_failure_threshold, settings.breaker_reset_seconds)
@@ -71,7 +73,7 @@ async def build_gateway(settings: GatewaySettings) -> Gateway:
     jobs = JobStore(db.engine, owner, settings.report_max_active_jobs)
     checkout = CheckoutSaga(inventory, pricing, book, db, key_wait_seconds=settings.idempotency_wait_seconds)
     reports = ReportRunner(jobs, ReportBuilders(inventory, pricing, book, db), db, settings.report_max_attempts)
-    return Gateway(
+    return GatewayComponents(
         settings=settings,
         session=session,
         breakers=breakers,
@@ -87,6 +89,6 @@ async def build_gateway(settings: GatewaySettings) -> Gateway:
     )
 
 
-async def gateway(request: Request) -> Gateway:
+async def components(request: Request) -> GatewayComponents:
     # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a costly hop per request.
-    return request.app.state.gateway
+    return request.app.state.components

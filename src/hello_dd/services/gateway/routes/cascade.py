@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from hello_dd.services.common.correlation import current_correlation_id
 from hello_dd.services.common.errors import error_responses
 from hello_dd.services.gateway.cascade import run_cascade
-from hello_dd.services.gateway.context import Gateway, gateway
+from hello_dd.services.gateway.context import GatewayComponents, components
 from hello_dd.services.gateway.models import CascadeReport, FailureMode
 from hello_dd.services.gateway.routes import DEPENDENCY_FAILURES
 
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1/health", tags=["resilience"])
     responses=error_responses(DEPENDENCY_FAILURES, model=CascadeReport),
 )
 async def cascade(
-    gw: Annotated[Gateway, Depends(gateway)],
+    gw: Annotated[GatewayComponents, Depends(components)],
     failure_mode: Annotated[FailureMode | None, Query(description="inventory, pricing, timeout or random")] = None,
 ) -> JSONResponse:
     status, report = await run_cascade(failure_mode, gw.dependencies, gw.settings.cascade_slow_seconds, gw.rng)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.common.models import ID_PATTERN
-from hello_dd.services.gateway.context import Gateway, gateway
+from hello_dd.services.gateway.context import GatewayComponents, components
 from hello_dd.services.gateway.idempotency import IDEMPOTENCY_ERRORS, REPLAYED_HEADER, IdempotencyKeyHeader
 from hello_dd.services.gateway.models import Order, OrderRequest
 
@@ -36,7 +36,7 @@ router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 async def place_order(
     body: OrderRequest,
     response: Response,
-    gw: Annotated[Gateway, Depends(gateway)],
+    gw: Annotated[GatewayComponents, Depends(components)],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Order:
     """Lines for the same product are added up. 400 ``INSUFFICIENT_STOCK`` or ``UNKNOWN_PRODUCT`` when
@@ -58,7 +58,7 @@ async def place_order(
     responses=error_responses({404: "No such order (ORDER_NOT_FOUND)"}),
 )
 async def get_order(
-    order_id: Annotated[str, Path(pattern=ID_PATTERN)], gw: Annotated[Gateway, Depends(gateway)]
+    order_id: Annotated[str, Path(pattern=ID_PATTERN)], gw: Annotated[GatewayComponents, Depends(components)]
 ) -> Order:
     order = await gw.db.run(gw.orders.get, order_id)
     if order is None:

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from hello_dd.services.gateway.context import Gateway, gateway
+from hello_dd.services.gateway.context import GatewayComponents, components
 
 router = APIRouter(prefix="/api/v1", tags=["policy"])
 
@@ -46,7 +46,7 @@ class Policy(BaseModel):
 
 
 @router.get("/policy", response_model=Policy, summary="Timeouts, retries, circuit breakers and limits as configured")
-async def policy(gw: Annotated[Gateway, Depends(gateway)]) -> Policy:
+async def policy(gw: Annotated[GatewayComponents, Depends(components)]) -> Policy:
     s = gw.settings
     return Policy(
         dependencies={dep.name: DependencyPolicy(timeoutSeconds=dep.timeout) for dep in gw.dependencies.values()},

@@ -12,7 +12,7 @@ from hello_dd.services.common.models import ID_PATTERN
 from hello_dd.services.gateway import bulk
 from hello_dd.services.gateway.checkout import dependency_api_error, rejection_error
 from hello_dd.services.gateway.clients import DownstreamRejected
-from hello_dd.services.gateway.context import Gateway, gateway
+from hello_dd.services.gateway.context import GatewayComponents, components
 from hello_dd.services.gateway.models import (
     BulkCheckRequest,
     BulkCheckResponse,
@@ -44,7 +44,7 @@ CurrencyQuery = Annotated[str, Query(pattern=r"^[A-Z]{3}$")]
     ),
 )
 async def get_product(
-    product_id: ProductIdPath, gw: Annotated[Gateway, Depends(gateway)], currency: CurrencyQuery = "USD"
+    product_id: ProductIdPath, gw: Annotated[GatewayComponents, Depends(components)], currency: CurrencyQuery = "USD"
 ) -> ProductView:
     """Inventory is the authority on whether a product exists: if it cannot answer, the query fails
     (503/504). If only pricing fails, the product is still shown, with ``degraded: true`` and the
@@ -95,7 +95,7 @@ async def get_product(
 )
 async def bulk_check(
     body: BulkCheckRequest,
-    gw: Annotated[Gateway, Depends(gateway)],
+    gw: Annotated[GatewayComponents, Depends(components)],
     page: Annotated[int, Query(ge=1)] = 1,
     pageSize: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> BulkCheckResponse:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from hello_dd.services.common.errors import ApiError, error_responses
 from hello_dd.services.common.models import ID_PATTERN
-from hello_dd.services.gateway.context import Gateway, gateway
+from hello_dd.services.gateway.context import GatewayComponents, components
 from hello_dd.services.gateway.idempotency import IDEMPOTENCY_ERRORS, REPLAYED_HEADER, IdempotencyKeyHeader
 from hello_dd.services.gateway.models import JobAccepted, ReportJob, ReportRequest
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 async def generate(
     body: ReportRequest,
     response: Response,
-    gw: Annotated[Gateway, Depends(gateway)],
+    gw: Annotated[GatewayComponents, Depends(components)],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JobAccepted:
     """Report types: ``inventory_summary`` (stock and stock value from inventory and pricing),
@@ -49,7 +49,7 @@ async def generate(
     responses=error_responses({404: "No such job (JOB_NOT_FOUND)"}),
 )
 async def status(
-    job_id: Annotated[str, Path(pattern=ID_PATTERN)], gw: Annotated[Gateway, Depends(gateway)]
+    job_id: Annotated[str, Path(pattern=ID_PATTERN)], gw: Annotated[GatewayComponents, Depends(components)]
 ) -> JSONResponse:
     job = await gw.reports.get(job_id)
     if job is None:
