@@ -38,7 +38,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await gw.close()
 
     async def health(app: FastAPI) -> dict[str, Any]:
-        gw = getattr(app.state, "gateway", None)
+        gw = getattr(app.state, "components", None)
         if gw is None:
             return {}
         return {
