@@ -103,6 +103,12 @@ def test_every_service_is_healthy(stack, http):
         assert http.get(f"{stack.urls[name]}/health").json()["status"] == "ok"
 
 
+def test_the_gateway_s_health_reports_the_circuit_to_each_dependency(gateway, http):
+    dependencies = http.get(f"{gateway}/health").json()["dependencies"]
+    assert set(dependencies) == {"inventory-service", "pricing-service"}
+    assert all(dependency["circuit"] in ("closed", "half-open", "open") for dependency in dependencies.values())
+
+
 def test_openapi_documents_every_gateway_endpoint(gateway, http):
     paths = set(http.get(f"{gateway}/openapi.json").json()["paths"])
     assert {
