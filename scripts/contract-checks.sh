@@ -118,7 +118,9 @@ done
 echo "4. observability"
 for url in "$gateway" "$inventory" "$pricing"; do
     request GET "$url/metrics"
-    if [ "$status" = 200 ] && printf '%s' "$body" | grep -q '^# TYPE'; then
+    # A here-string, not a pipe: grep -q stops reading at its first match, and under pipefail the
+    # writer's SIGPIPE on a body larger than the pipe's buffer would fail the check.
+    if [ "$status" = 200 ] && grep -q '^# TYPE' <<<"$body"; then
         pass "$url/metrics: Prometheus text"
     else
         fail "$url/metrics: got $status"
