@@ -164,7 +164,9 @@ def test_results_are_written_and_read_back_the_same(tmp_path):
 def test_rerun_lists_the_failures_of_every_stack(tmp_path):
     one, two = tmp_path / "1.txt", tmp_path / "2.txt"
     one.write_text("# -- RERUN: 1 failing scenarios during last test run.\nfeatures/a.feature:3\n\n")
-    two.write_text("# -- RERUN: 2 failing scenarios\n# features/b.feature\nfeatures/b.feature:7\nfeatures/b.feature:9\n")
+    two.write_text(
+        "# -- RERUN: 2 failing scenarios\n# features/b.feature\nfeatures/b.feature:7\nfeatures/b.feature:9\n"
+    )
     locations = rerun_lines([one, tmp_path / "absent.txt", two])
     assert locations == ["features/a.feature:3", "features/b.feature:7", "features/b.feature:9"]
     target = tmp_path / "rerun.txt"
