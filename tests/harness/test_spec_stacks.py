@@ -4,6 +4,9 @@ when a run stays on one stack, and how the reports each stack's behave wrote bec
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,8 @@ from hello_dd.harness.reporting.runner import SpecRunner, moved_report
 from hello_dd.harness.reporting.stacks import (
     FEATURE_SECONDS,
     TWO_STACKS,
+    StackRun,
+    _show_as_they_end,
     clear_reports,
     merge,
     narrows,
@@ -232,3 +237,29 @@ def test_merge_makes_the_reports_of_one_run(tmp_path, monkeypatch):
     report = (reports / "test_report.md").read_text()
     assert "- Failed: 1" in report and "Then it broke" in report
     assert "features/cascade.feature:9" in (reports / "spec-map.md").read_text()
+
+
+# -- the console ----------------------------------------------------------------------------------------
+
+
+def test_the_other_stacks_output_follows_the_first_ones_never_interleaved(tmp_path, capfd):
+    first = StackRun(1, [Path("features/load.feature")], tmp_path / "1")
+    second = StackRun(2, [Path("features/health.feature")], tmp_path / "2")
+    second.reports.mkdir()
+    script = "import sys, time; [(print(line, flush=True), time.sleep(0.05)) for line in sys.argv[1:]]"
+    first.process = subprocess.Popen([sys.executable, "-c", script, "one-a", "one-b", "one-c"])
+    with second.console.open("wb") as console:
+        second.process = subprocess.Popen([sys.executable, "-c", script, "two-a", "two-b"], stdout=console)
+    _show_as_they_end([first, second], time.monotonic())
+    lines = [line for line in capfd.readouterr().out.splitlines() if line]
+    assert lines == [
+        "one-a",
+        "one-b",
+        "one-c",
+        f"===== {second.describe()} (its output, now that it has ended) =====",
+        "two-a",
+        "two-b",
+    ]
+    assert first.seconds is not None and second.seconds is not None
+    assert (first.status, second.status) == (0, 0)
+    assert StackRun(3, [], tmp_path / "3").status == 2  # never started

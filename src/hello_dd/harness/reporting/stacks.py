@@ -30,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,6 +218,19 @@ class StackRun:
     features: list[Path]
     reports: Path
     process: subprocess.Popen[bytes] | None = None
+    #: Seconds from the start of the run to the end of this stack's behave (None while it runs).
+    seconds: float | None = None
+
+    @property
+    def status(self) -> int:
+        """behave's exit code; 2 (as for a stack that did not start) when it was never started."""
+        if self.process is None:
+            return 2
+        assert self.process.returncode is not None
+        return self.process.returncode
+
+    def ended(self) -> bool:
+        return self.process is None or self.process.poll() is not None
 
     @property
     def console(self) -> Path:
@@ -241,6 +255,23 @@ def run_one(behave_args: Sequence[str], reports: Path) -> int:
     return status or closing
 
 
+def _show_as_they_end(runs: Sequence[StackRun], started: float) -> None:
+    """Wait for every stack's behave; once the first has ended, print each other one's output, in
+    order, when it has ended too."""
+    waiting = list(runs)
+    while waiting:
+        for run in runs:
+            if run.seconds is None and run.ended():
+                run.seconds = time.monotonic() - started
+        while waiting and waiting[0].seconds is not None:
+            run = waiting.pop(0)
+            if run.number > 1 and run.console.exists():
+                print(f"\n===== {run.describe()} (its output, now that it has ended) =====", flush=True)
+                sys.stdout.buffer.write(run.console.read_bytes())
+                sys.stdout.flush()
+        time.sleep(0.2)
+
+
 def run_side_by_side(lanes: Sequence[Sequence[Path]], behave_args: Sequence[str], reports: Path) -> int:
     """Each lane's features on a stack of its own, all at once; then the merged reports and closing line."""
     base = reports / "stacks"
@@ -249,6 +280,7 @@ def run_side_by_side(lanes: Sequence[Sequence[Path]], behave_args: Sequence[str]
     _say(f"{len(runs)} stacks side by side (SPEC_STACKS=1 for one): " + "; ".join(r.describe() for r in runs))
     _say("stack 1's output follows as it runs; the others' when they have ended")
     stopping = False
+    started = time.monotonic()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
@@ -263,6 +295,8 @@ def run_side_by_side(lanes: Sequence[Sequence[Path]], behave_args: Sequence[str]
     try:
         for run in runs:
             run.reports.mkdir(parents=True)
+            if stopping:  # stopped before this one started: it never runs
+                break
             command = behave_command([*behave_args, "-D", f"reports_dir={run.reports}", *map(str, run.features)])
             # Each in a session of its own: a Ctrl-C reaches only this process, which stops each once.
             if run.number == 1:
@@ -272,20 +306,21 @@ def run_side_by_side(lanes: Sequence[Sequence[Path]], behave_args: Sequence[str]
                     run.process = subprocess.Popen(
                         command, stdout=console, stderr=subprocess.STDOUT, start_new_session=True
                     )
-        statuses = []
+        _show_as_they_end(runs, started)
+    except BaseException:
         for run in runs:
-            assert run.process is not None
-            statuses.append(run.process.wait())
-            if run.number > 1:
-                print(f"\n===== {run.describe()} (its output, now that it has ended) =====", flush=True)
-                sys.stdout.buffer.write(run.console.read_bytes())
-                sys.stdout.flush()
+            if run.process is not None and run.process.poll() is None:
+                run.process.terminate()
+                run.process.wait()
+        raise
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    for run, status in zip(runs, statuses, strict=True):
-        if status:
-            _say(f"stack {run.number}'s behave ended with exit code {status}")
+    _say("; ".join(f"stack {run.number} took {run.seconds:.0f} s" for run in runs))
+    statuses = [run.status for run in runs]
+    for run in runs:
+        if run.status:
+            _say(f"stack {run.number}'s behave ended with exit code {run.status}")
     if userdata(behave_args).get("keep_results", "").lower() not in ("true", "yes", "1", "on"):
         clear_reports(reports)
     merge([run.reports for run in runs], reports)
