@@ -28,6 +28,7 @@ from hello_dd.harness.reporting.stacks import (
     narrows,
     plan,
     rerun_lines,
+    splits,
     userdata,
     write_rerun,
 )
@@ -96,6 +97,21 @@ def test_stacks_without_a_feature_are_dropped_and_zero_stacks_refused():
 )
 def test_a_run_narrowed_by_anything_but_user_data_stays_on_one_stack(args, narrowed):
     assert narrows(args) is narrowed
+
+
+@pytest.mark.parametrize(
+    ("args", "split"),
+    [
+        ([], True),
+        (["-D", "stack=local", "-D", "tracer=ddtrace"], True),
+        (["-D", "stack=containers"], False),
+        (["-D", "stack=external", "-D", "gateway_url=http://127.0.0.1:8000"], False),
+        (["-D", "redis_url=redis://127.0.0.1:6379/0"], False),
+        (["--tags=@pattern-2"], False),
+    ],
+)
+def test_only_the_whole_run_on_embedded_stacks_that_share_nothing_is_split(args, split):
+    assert splits(args) is split
 
 
 def test_user_data_is_read_in_each_spelling_the_last_one_winning():

@@ -20,7 +20,9 @@ first stack, the load run first, while the second starts with the span budgets a
 mostly wait for spans to arrive. A feature the plan does not name goes to the stack with the least work.
 
 A run narrowed by the user (feature files, ``--tags``, ``--name``, any option but ``-D``) runs on one
-stack, exactly as ``behave ARGS`` does, as does ``--stacks 1`` (``make spec SPEC_STACKS=1``).
+stack, exactly as ``behave ARGS`` does, as does ``--stacks 1`` (``make spec SPEC_STACKS=1``), and a
+run on a stack that two runs would share (``-D stack=containers``, ``compose``, ``external``, or
+``-D redis_url``: one Redis).
 """
 
 from __future__ import annotations
@@ -117,6 +119,13 @@ def narrows(behave_args: Sequence[str]) -> bool:
         elif not arg.startswith(("-D", "--define=")):
             return True
     return False
+
+
+def splits(behave_args: Sequence[str]) -> bool:
+    """True when the run may be shared between stacks: the whole specification, on embedded stacks that
+    share nothing (a stack the run does not start itself, or one Redis, would be shared)."""
+    defined = userdata(behave_args)
+    return not narrows(behave_args) and defined.get("stack", "local") == "local" and not defined.get("redis_url")
 
 
 def userdata(behave_args: Sequence[str]) -> dict[str, str]:
@@ -344,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, behave_args = parser.parse_known_args(argv)
     reports = Path(userdata(behave_args).get("reports_dir", str(DEFAULT_REPORTS_DIR)))
     features = sorted(FEATURES_DIR.rglob("*.feature"))
-    lanes = plan(features, args.stacks) if args.stacks > 1 and not narrows(behave_args) else []
+    lanes = plan(features, args.stacks) if args.stacks > 1 and splits(behave_args) else []
     if len(lanes) < 2:
         return run_one(behave_args, reports)
     return run_side_by_side(lanes, behave_args, reports)
