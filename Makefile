@@ -139,7 +139,7 @@ mutants: setup ## Break the stack on purpose in each way scripts/mutants.toml li
 	$(VENV)/bin/python scripts/mutation_check.py $(ARGS)
 
 clean: ## Remove the run state (.hello-dd/), reports and caches; keep the installed environments
-	rm -rf .hello-dd .pytest_cache reports/allure-results reports/allure-report reports/junit reports/logs reports/test_report.md reports/screenshots
+	rm -rf .hello-dd .pytest_cache reports/allure-results reports/allure-report reports/junit reports/logs reports/test_report.md reports/screenshots reports/run-results.json reports/stacks
 	find . \( -path ./$(VENV) -o -path ./$(AGENT_VENV) -o -path ./$(UV_VENV) -o -path ./.git \) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean ## Like clean, and remove .venv, .venv-agent, .venv-uv, node_modules and the report history too
