@@ -76,11 +76,16 @@ system-packages: ## Install chromium, redis-server and hey with apt when missing
 up: setup ## Run the stack on this machine until Ctrl-C (options: ARGS="--no-agent", see hello-dd up --help)
 	$(VENV)/bin/hello-dd up $(ARGS)
 
-spec: setup ## Run the specification (behave) on the embedded stack; options: ARGS="--tags=@pattern-2"
-	$(VENV)/bin/behave $(ARGS)
-	@$(VENV)/bin/python -m hello_dd.harness.reporting.closing_line
+# The whole specification runs on SPEC_STACKS embedded stacks side by side, its features shared between
+# them, and reports as one run (hello_dd.harness.reporting.stacks); a run narrowed with ARGS runs on one.
+# It needs only the Python environments: the Allure CLI (node_modules) is for `make report`.
+SPEC_STACKS ?= 2
+SPEC := $(VENV)/bin/python -m hello_dd.harness.reporting.stacks --stacks $(SPEC_STACKS)
 
-rerun: setup ## Run again only the scenarios that failed in the last run (listed in reports/rerun.txt)
+spec: $(PROJECT_STAMP) $(AGENT_STAMP) ## Run the specification (behave) on two embedded stacks side by side; options: ARGS="--tags=@pattern-2" or ARGS=features/x.feature (one stack), SPEC_STACKS=1
+	@$(SPEC) $(ARGS)
+
+rerun: $(PROJECT_STAMP) $(AGENT_STAMP) ## Run again only the scenarios that failed in the last run (listed in reports/rerun.txt)
 	@if [ -s reports/rerun.txt ]; then \
 		$(VENV)/bin/behave $(ARGS) $$(grep -v '^#' reports/rerun.txt); status=$$?; \
 		$(VENV)/bin/python -m hello_dd.harness.reporting.closing_line; exit $$status; \
@@ -105,9 +110,8 @@ unit: setup ## Run the pytest tests only, on every core (the serial ones after, 
 	if [ $$parallel -eq 5 ] && [ $$serial -eq 5 ]; then echo "make unit: pytest collected no tests, which counts as a failure" >&2; exit 1; fi; \
 	for status in $$parallel $$serial; do if [ $$status -ne 0 ] && [ $$status -ne 5 ]; then exit $$status; fi; done
 
-test: unit ## Run all the tests: pytest, then the whole specification on the embedded stack
-	$(VENV)/bin/behave
-	@$(VENV)/bin/python -m hello_dd.harness.reporting.closing_line
+test: unit ## Run all the tests: pytest, then the whole specification on the embedded stacks (SPEC_STACKS)
+	@$(SPEC)
 
 test-containers: setup ## Run the specification on the stack in Docker containers, then check docker-compose.yml (needs Docker, or root to install it)
 	scripts/test-containers.sh $(ARGS)
@@ -135,7 +139,7 @@ mutants: setup ## Break the stack on purpose in each way scripts/mutants.toml li
 	$(VENV)/bin/python scripts/mutation_check.py $(ARGS)
 
 clean: ## Remove the run state (.hello-dd/), reports and caches; keep the installed environments
-	rm -rf .hello-dd .pytest_cache reports/allure-results reports/allure-report reports/junit reports/logs reports/test_report.md reports/screenshots
+	rm -rf .hello-dd .pytest_cache reports/allure-results reports/allure-report reports/junit reports/logs reports/test_report.md reports/screenshots reports/run-results.json reports/stacks
 	find . \( -path ./$(VENV) -o -path ./$(AGENT_VENV) -o -path ./$(UV_VENV) -o -path ./.git \) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean ## Like clean, and remove .venv, .venv-agent, .venv-uv, node_modules and the report history too

@@ -52,9 +52,11 @@ def holds_budget(context, pattern):
     def complete(found):
         return sum(len(t) for t in found.traces) >= budget
 
-    context.world.traces.of(request, services, until=complete)
-    time.sleep(1)  # a span beyond the budget, exported a moment later, is seen too
-    trace = context.world.traces.of(request, services).only()
+    # Complete, then no new span for twice the time a trace must stay unchanged to count as complete
+    # (itself a few times the services' export delay): a span beyond the budget, exported a moment
+    # later, is seen too.
+    quiet = 2 * context.world.traces.reader.settle
+    trace = context.world.traces.of(request, services, until=complete, settle=quiet).only()
     cache = ", pricing's cache in Redis" if configuration else ""
     assert_that(
         budget_overspent(trace, pattern, counts, configuration),

@@ -1,10 +1,16 @@
 """Collects each scenario's outcome during a behave run and writes reports/test_report.md and
-reports/spec-map.md from them."""
+reports/spec-map.md from them, and the outcomes themselves to reports/run-results.json: a run on several
+stacks side by side (``hello_dd.harness.reporting.stacks``) merges those of each stack into the reports
+of one run."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from hello_dd.harness.load.profile import Thresholds
 from hello_dd.harness.load.runner import LoadResult
@@ -49,10 +55,16 @@ def outcome_of(scenario: Any) -> ScenarioOutcome:
     )
 
 
+#: The run's outcomes as data, next to the reports written from them.
+RESULTS_FILE = "run-results.json"
+
+
+@dataclass
 class RunResults:
-    def __init__(self) -> None:
-        self.outcomes: list[ScenarioOutcome] = []
-        self.load: LoadRun | None = None
+    outcomes: list[ScenarioOutcome] = field(default_factory=list)
+    load: LoadRun | None = None
+    #: Which stack the run verified, as the reports name it (empty until the run says).
+    stack: str = ""
 
     def add(self, scenario: Any) -> None:
         self.outcomes.append(outcome_of(scenario))
@@ -62,7 +74,36 @@ class RunResults:
         self.load = LoadRun(result.overall, result.check_shares, thresholds)
 
     def write(self, reports_dir: Path, contract: list[ContractItem], *, stack: str) -> list[Path]:
+        self.stack = stack
+        data = reports_dir / RESULTS_FILE
+        data.parent.mkdir(parents=True, exist_ok=True)
+        data.write_bytes(_ADAPTER.dump_json(self, indent=1))
         return [
             write_test_report(reports_dir / "test_report.md", self.outcomes, self.load, stack=stack),
             write_spec_map(reports_dir / "spec-map.md", contract, self.outcomes, stack=stack),
+            data,
         ]
+
+    @classmethod
+    def read(cls, reports_dir: Path) -> RunResults:
+        """What a run wrote to ``reports_dir`` (its ``run-results.json``)."""
+        return _ADAPTER.validate_json((reports_dir / RESULTS_FILE).read_bytes())
+
+    @classmethod
+    def merged(cls, parts: Sequence[RunResults]) -> RunResults:
+        """The results of runs of disjoint scenarios (one per stack) as those of one run: the scenarios
+        in the order one run takes them (by feature file, then line), the load figures of the run that
+        measured them, and every stack named."""
+
+        def order(outcome: ScenarioOutcome) -> tuple[str, int]:
+            filename, _, line = outcome.location.rpartition(":")
+            return filename, int(line) if line.isdigit() else 0
+
+        outcomes = sorted((o for part in parts for o in part.outcomes), key=order)
+        loads = [part.load for part in parts if part.load is not None]
+        stacks = [part.stack for part in parts if part.stack]
+        stack = stacks[0] if len(stacks) == 1 else f"{len(stacks)} stacks side by side: " + "; ".join(stacks)
+        return cls(outcomes, loads[-1] if loads else None, stack)
+
+
+_ADAPTER = TypeAdapter(RunResults)

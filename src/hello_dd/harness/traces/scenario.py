@@ -64,8 +64,10 @@ class ScenarioTraces:
         allowed_parent: str | None = None,
         what: str = "the request's trace",
         timeout: float = 20.0,
+        settle: float | None = None,
     ) -> RequestTraces:
-        """The traces of a request the scenario made, found by its correlation id, once complete."""
+        """The traces of a request the scenario made, found by its correlation id, once complete (and
+        unchanged for ``settle`` seconds: by default the reader's)."""
         cid = exchange.correlation_id
         if not cid:
             raise AssertionError(f"the answer carries no correlation id to find its trace by: {exchange}")
@@ -76,6 +78,7 @@ class ScenarioTraces:
             allowed_parent=allowed_parent,
             what=what,
             timeout=timeout,
+            settle=settle,
         )
         self.attach(found)
         return found
