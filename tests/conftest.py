@@ -31,6 +31,7 @@ _SHARED_SCOPES = ("package", "module")
 _SHARED_SESSION_FIXTURES = ("shared_stack",)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Puts the tests that use a package- or module-scoped fixture in one xdist group per package or
     module (tests/fuzz shares one stack), so that ``--dist loadgroup`` starts that fixture once; and every
