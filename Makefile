@@ -104,6 +104,10 @@ openapi: setup ## Write each service's OpenAPI document to docs/openapi/ (a test
 	$(VENV)/bin/python scripts/export-openapi.py
 
 # Tests marked serial (a crash or a load storm timed against a busy machine) run after the others, alone.
+# PYTHONDONTWRITEBYTECODE is emptied for pytest: with it set, pytest rewrites the asserts of every test
+# module and of every package that ships a pytest plugin (schemathesis, hypothesis: hundreds of modules)
+# again in each of its processes, about 5 s of CPU each, instead of loading them from __pycache__.
+unit: export PYTHONDONTWRITEBYTECODE =
 unit: setup ## Run the pytest tests only, on every core (the serial ones after, alone), listing the slowest; options: ARGS="-k stack -x"
 	@$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 -m "not serial" $(ARGS); parallel=$$?; \
 	$(VENV)/bin/pytest --durations=5 -m serial $(ARGS); serial=$$?; \

@@ -19,7 +19,7 @@ import pytest
 import redis
 
 from hello_dd.polling import PollTimeout, poll
-from hello_dd.stack import free_port
+from hello_dd.stack import LocalStack, StackPorts, free_port
 
 # --- pytest-xdist (make unit: pytest -n auto --dist loadgroup) ------------------------------------------
 
@@ -27,15 +27,22 @@ from hello_dd.stack import free_port
 #: PostgreSQL cluster, a Redis server: cheap, on free ports and in the worker's own temporary directory),
 #: but a package- or module-scoped one (a running stack) is made once only if its tests share a worker.
 _SHARED_SCOPES = ("package", "module")
+#: Session-scoped fixtures too dear to make on every worker: the tests that use one form one xdist group.
+_SHARED_SESSION_FIXTURES = ("shared_stack",)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Puts the tests that use a package- or module-scoped fixture in one xdist group per package or
-    module (tests/fuzz shares one stack), so that ``--dist loadgroup`` starts that fixture once. Tests
+    module (tests/fuzz shares one stack), so that ``--dist loadgroup`` starts that fixture once; and every
+    test that uses the session's shared stack in one group, so that one worker starts it, once. Tests
     that share nothing are spread one by one; a test that names its own ``xdist_group`` keeps it."""
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is None or item.get_closest_marker("xdist_group"):
+            continue
+        if shared := next((name for name in _SHARED_SESSION_FIXTURES if name in info.names_closure), None):
+            item.add_marker(pytest.mark.xdist_group(shared))
             continue
         scopes = {definitions[-1].scope for definitions in info.name2fixturedefs.values() if definitions}
         widest = next((scope for scope in _SHARED_SCOPES if scope in scopes), None)
@@ -96,6 +103,25 @@ def pid_alive() -> Callable[[int], bool]:
 @pytest.fixture
 def descendants() -> Callable[[int], set[int]]:
     return _descendants
+
+
+# --- one reference stack shared by the tests that only send it requests ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A real reference stack (test agent, the three services on free loopback ports, SQLite) with the
+    services' default settings, the simulate endpoints off as ``hello-dd up`` runs them. For tests that
+    send it requests and compare what they changed with what was there before them, never with a fresh
+    stack's state: they share one worker (their own xdist group), so one stack serves them all, in turn."""
+    stack = LocalStack(
+        StackPorts.free(), workdir=tmp_path_factory.mktemp("shared-stack"), extra_env={"SIMULATE_ENDPOINTS": "false"}
+    )
+    stack.start(timeout=90)
+    try:
+        yield stack
+    finally:
+        stack.stop()
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ writes changes nothing), reported missing with a reason naming the hook where it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,25 +11,15 @@ import requests
 from hello_dd.harness.hooks import HOOKS, LIST_STOCK, READ_PRICE, READ_STOCK, SET_STOCK, SIMULATE_CRASH, HookProbe
 from hello_dd.harness.providers.base import StackUrls
 from hello_dd.harness.providers.external import ExternalStack
-from hello_dd.stack import LocalStack, StackPorts
+from hello_dd.stack import LocalStack
 
 pytestmark = pytest.mark.integration
 
 
-def _started(workdir: Path, settings: dict[str, str]) -> LocalStack:
-    stack = LocalStack(StackPorts.free(), workdir=workdir, extra_env=settings)
-    stack.start(timeout=90)
-    return stack
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+@pytest.fixture(scope="session")
+def stack(shared_stack: LocalStack) -> LocalStack:
     """A stack without /simulate/* (SIMULATE_ENDPOINTS off, as hello-dd up runs it)."""
-    stack = _started(tmp_path_factory.mktemp("hooks"), {"SIMULATE_ENDPOINTS": "false"})
-    try:
-        yield stack
-    finally:
-        stack.stop()
+    return shared_stack
 
 
 def _external(stack: LocalStack, **services: str | None) -> ExternalStack:

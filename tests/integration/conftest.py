@@ -1,4 +1,4 @@
-"""A real reference stack (test agent + three service processes on free loopback ports) per module."""
+"""The session's shared reference stack (tests/conftest.py), and stacks of a test's own."""
 
 from __future__ import annotations
 
@@ -49,16 +49,12 @@ def start_stack_at() -> Iterator:
         stack.stop()
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    stack = start_stack(tmp_path_factory.mktemp("stack"))
-    try:
-        yield stack
-    finally:
-        stack.stop()
+@pytest.fixture(scope="session")
+def stack(shared_stack: LocalStack) -> LocalStack:
+    return shared_stack
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def gateway(stack: LocalStack) -> str:
     return stack.urls["api-gateway"]
 
