@@ -125,6 +125,21 @@ async def test_the_circuit_opens_after_the_threshold_and_then_fails_fast(serve):
     assert failure.value.attempts == 0 and failure.value.status == 503, "a refused call is no attempt"
 
 
+async def test_a_reset_closes_an_open_circuit_at_once_and_forgets_its_failures(serve):
+    script = Script(500, 500, 500, 200, 200)
+    dep = await serve(script, threshold=2, reset=30, retry=RetryPolicy(attempts=1))
+    for _ in range(2):
+        with pytest.raises(DependencyFailed):
+            await dep.get("/x")
+    assert await dep.circuit_state() == "open"
+    await dep.breakers.reset()
+    assert await dep.circuit_state() == "closed", "the reset hook must not wait for the 30 s cool-down"
+    with pytest.raises(DependencyFailed):  # one failure after the reset: below the threshold of 2
+        await dep.get("/x")
+    assert await dep.circuit_state() == "closed", "the failures before the reset must not count"
+    assert (await dep.get("/x")).status == 200
+
+
 async def test_the_circuit_half_opens_after_the_cool_down_and_closes_on_success(serve):
     script = Script(500, 500, 200)
     dep = await serve(script, threshold=2, reset=0.3, retry=RetryPolicy(attempts=1))

@@ -61,6 +61,11 @@ class Gateway:
     def health(self) -> Exchange:
         return self.http.get("/health")
 
+    def reset_circuits(self) -> bool:
+        """Closes every circuit at once through the gateway's test hook ``POST /simulate/circuits/reset``
+        (docs/test-hooks.md); False when the gateway has no such hook (any answer but 200)."""
+        return self.http.post("/simulate/circuits/reset").status == 200
+
     def product(
         self, product_id: str, *, headers: dict[str, str] | None = None, currency: str | None = None
     ) -> Exchange:

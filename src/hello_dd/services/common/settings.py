@@ -32,7 +32,8 @@ class ServiceSettings(BaseSettings):
     tracer: TracerName = Field("otel", validation_alias=AliasChoices("HELLO_DD_TRACER", "TRACER"))
     # Largest request body accepted; larger bodies get 413.
     max_body_bytes: int = 1_048_576
-    # SIMULATE_ENDPOINTS=true mounts /simulate/crash, a test hook (common/simulate.py); off, /simulate/*
+    # SIMULATE_ENDPOINTS=true mounts the test hooks /simulate/crash (common/simulate.py) and the gateway's
+    # /simulate/circuits/reset (gateway/routes/simulate.py); off, /simulate/*
     # answers 404. The suite's own stacks turn it on; docker-compose, the image and Kubernetes leave it off.
     simulate_endpoints: bool = False
 

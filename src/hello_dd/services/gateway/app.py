@@ -12,7 +12,7 @@ from hello_dd.services.common.app import create_service_app
 from hello_dd.services.common.periodic import running
 from hello_dd.services.common.settings import GatewaySettings
 from hello_dd.services.gateway.context import build_components
-from hello_dd.services.gateway.routes import cascade, orders, policy, products, reports
+from hello_dd.services.gateway.routes import cascade, orders, policy, products, reports, simulate
 from hello_dd.topology import INVENTORY, PRICING
 
 DESCRIPTION = f"""Entry point of hello-dd. Orchestrates {INVENTORY.name} and {PRICING.name} in five
@@ -53,7 +53,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings,
         title=f"hello-dd {settings.service_name}",
         description=DESCRIPTION,
-        routers=[products.router, orders.router, reports.router, cascade.router, policy.router],
+        routers=[
+            products.router,
+            orders.router,
+            reports.router,
+            cascade.router,
+            policy.router,
+            *simulate.routers(settings),
+        ],
         lifespan=lifespan,
         health_details=health,
     )
