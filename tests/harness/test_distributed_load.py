@@ -23,7 +23,10 @@ from hello_dd.harness.load.profile import parse_stages
 from hello_dd.harness.load.runner import run_load
 from hello_dd.stack import free_port
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
+# Not serial: the load is light (nine users against a server that answers at once) and mostly waits out
+# the profile; run beside the other tests and beside three busy loops, the good workers' answers stayed
+# far inside the 500 ms check.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 GENERATOR = re.compile(r"^hello-dd-load/\S+ \((?P<id>[^)]+)\)$")
 SLOW_SECONDS = 0.6  # over the 500 ms of the "within 500 ms" check
@@ -115,6 +118,7 @@ def test_a_worker_started_elsewhere_with_hello_dd_load_worker_joins_the_master(s
     distribution = LoadDistribution.from_userdata(
         {"load_workers": "1", "load_remote_workers": "1", "load_master_bind": f"127.0.0.1:{port}"}
     )
+    already_running = descendants(os.getpid())  # a stack this pytest worker keeps for other tests
     hello_dd = Path(sys.executable).with_name("hello-dd")
     with (tmp_path / "remote-worker.log").open("w") as log:
         remote = subprocess.Popen(
@@ -130,4 +134,4 @@ def test_a_worker_started_elsewhere_with_hello_dd_load_worker_joins_the_master(s
         remote.wait()
     assert len(shop.sent) == 2 and result.checks_by_worker.keys() == shop.sent.keys()
     assert result.checks["requests"] == result.overall.requests == sum(shop.sent.values())
-    assert not descendants(os.getpid()), "every Locust process of the run has ended"
+    assert not descendants(os.getpid()) - already_running, "every Locust process of the run has ended"
