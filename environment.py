@@ -5,7 +5,6 @@ reports/test_report.md and reports/spec-map.md at the end."""
 from __future__ import annotations
 
 import signal
-import sys
 from pathlib import Path
 
 from behave.fixture import use_fixture_by_tag
@@ -17,6 +16,7 @@ from hello_dd.harness.hooks import HookProbe
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.load import profile as load_profile
 from hello_dd.harness.policy import read_policy
+from hello_dd.harness.progress import say
 from hello_dd.harness.providers import ConfigurationError, StackControlUnavailable, provider_from_userdata
 from hello_dd.harness.reporting.contract import ContractError, load_contract
 from hello_dd.harness.reporting.evidence import Evidence
@@ -26,10 +26,6 @@ from hello_dd.harness.skips import TRACE_AGENT_TAG, ScenarioSkips
 from hello_dd.harness.world import World
 
 gherkin_types.register()
-
-
-def _say(text: str) -> None:
-    print(f"hello-dd spec: {text}", file=sys.stderr, flush=True)
 
 
 def _clear_previous_results(context) -> None:
@@ -70,13 +66,13 @@ def before_all(context):
         context.provider = provider_from_userdata(userdata, context.reports_dir)
     except (ConfigurationError, ContractError, ValueError) as exc:
         # behave reports a failing hook without its message: say it here first.
-        _say(str(exc))
+        say(str(exc))
         raise SystemExit(2) from exc
-    _say(f"starting the {context.provider.name} stack ...")
+    say(f"starting the {context.provider.name} stack ...")
     try:
         context.provider.start()
     except Exception as exc:
-        _say(f"the {context.provider.name} stack did not start: {exc}")
+        say(f"the {context.provider.name} stack did not start: {exc}")
         context.provider.stop()
         raise SystemExit(2) from exc
     except BaseException:
@@ -90,8 +86,8 @@ def before_all(context):
     finally:
         http.close()
     write_environment(context.config, context.provider)  # the Allure report's environment view
-    _say(f"verifying {context.stack_description}")
-    _say(f"policy: {context.policy.describe()}")
+    say(f"verifying {context.stack_description}")
+    say(f"policy: {context.policy.describe()}")
 
 
 def before_scenario(context, scenario):
@@ -129,7 +125,7 @@ def after_scenario(context, scenario):
     # No fault outlives its scenario, also a failed one: faults removed, stopped services started again.
     # (Fixtures' clean-ups, such as waiting for circuits to close, run after this.)
     for undone in context.provider.clear_faults():
-        _say(f"after {scenario.name!r}: {undone}")
+        say(f"after {scenario.name!r}: {undone}")
 
 
 def after_all(context):
@@ -141,4 +137,4 @@ def after_all(context):
         if hasattr(context, "run_results") and hasattr(context, "contract"):
             stack = getattr(context, "stack_description", "the stack did not start")
             for path in context.run_results.write(context.reports_dir, context.contract, stack=stack):
-                _say(f"wrote {path}")
+                say(f"wrote {path}")

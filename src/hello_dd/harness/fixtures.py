@@ -4,7 +4,6 @@ features/README.md."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from hello_dd.harness.circuits import circuit_states, close_all
 from hello_dd.harness.clients import Gateway
 from hello_dd.harness.http import HttpClient
 from hello_dd.harness.policy import Policy
+from hello_dd.harness.progress import say
 
 
 def _close_circuits(gateway_url: str, policy: Policy) -> None:
@@ -54,10 +54,8 @@ def ensure_circuits_closed(context: Any, previous: str | None) -> None:
         http.close()
     if set(states.values()) <= {"closed"}:
         return
-    print(
-        f"hello-dd spec: {previous or 'an earlier scenario'} left circuits {states}: waiting for them to close"
-        " (tag it @fixture.stack-recovered)",
-        file=sys.stderr,
-        flush=True,
+    say(
+        f"{previous or 'an earlier scenario'} left circuits {states}: waiting for them to close"
+        " (tag it @fixture.stack-recovered)"
     )
     _close_circuits(context.provider.urls.gateway, context.policy)

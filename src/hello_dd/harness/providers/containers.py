@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +46,7 @@ from hello_dd.harness.providers.tools import (
     TOOLS_IMAGE,
     build_image,
     check_engine,
+    say,
     test_agent_image,
 )
 from hello_dd.stack import free_ports
@@ -59,10 +59,6 @@ if TYPE_CHECKING:
     from hello_dd.harness.providers.stack_containers import AgentContainer, RunNetwork, ServiceContainer
 
     Started = TypeVar("Started", bound=DockerContainer)
-
-
-def _say(message: str) -> None:
-    print(f"hello-dd spec: containers: {message}", file=sys.stderr, flush=True)
 
 
 class DockerContainers(ProxiedFaults[ControllableProxy], NetworkControl, LogReading):
@@ -111,14 +107,14 @@ class DockerContainers(ProxiedFaults[ControllableProxy], NetworkControl, LogRead
         network = self._network = RunNetwork(self.run_id).create()
         # All distinct, published on 127.0.0.1; a service keeps its port when it is started again.
         host_ports = iter(free_ports(OTHER_HOST_PORTS + len(SERVICES) + len(PROXIED)))
-        _say(f"starting the stack on network {network.name} (run {self.run_id})")
+        say(self.name, f"starting the stack on network {network.name} (run {self.run_id})")
         self._start_datastores_and_agent(network, host_ports)
         controls = self._start_services(network, host_ports)
         for container in self._services.values():
             container.wait_until_healthy()
         for control in controls:
             control.wait_until_ready(30)
-        _say("every service is healthy")
+        say(self.name, "every service is healthy")
 
     def _start_datastores_and_agent(self, network: RunNetwork, host_ports: Iterator[int]) -> None:
         """PostgreSQL with a database for inventory and one for the gateway, Redis, and the test agent."""

@@ -6,10 +6,10 @@ It imports no Docker library at module level, so the providers import it freely.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
+from hello_dd.harness import progress
 from hello_dd.topology import Service
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -27,7 +27,7 @@ class ContainersUnavailable(RuntimeError):
 
 
 def say(provider: str, message: str) -> None:
-    print(f"hello-dd spec: {provider}: {message}", file=sys.stderr, flush=True)
+    progress.say(f"{provider}: {message}")
 
 
 def check_engine(provider: str) -> None:

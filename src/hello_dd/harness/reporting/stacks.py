@@ -38,6 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from behave.configuration import Configuration
+
+from hello_dd.harness.progress import say
 from hello_dd.harness.reporting import closing_line
 from hello_dd.harness.reporting.contract import load_contract
 from hello_dd.harness.reporting.run_results import RESULTS_FILE, RunResults
@@ -129,21 +132,9 @@ def splits(behave_args: Sequence[str]) -> bool:
 
 
 def userdata(behave_args: Sequence[str]) -> dict[str, str]:
-    """The ``-D NAME=VALUE`` definitions among behave's arguments."""
-    found: dict[str, str] = {}
-    args = iter(behave_args)
-    for arg in args:
-        if arg in ("-D", "--define"):
-            definition = next(args, "")
-        elif arg.startswith("--define="):
-            definition = arg.removeprefix("--define=")
-        elif arg.startswith("-D"):
-            definition = arg.removeprefix("-D")
-        else:
-            continue
-        name, _, value = definition.partition("=")
-        found[name] = value
-    return found
+    """The ``-D NAME=VALUE`` definitions among behave's arguments, read by behave's own parser (without
+    the configuration file's defaults)."""
+    return dict(Configuration(command_args=list(behave_args), load_config=False).userdata)
 
 
 # -- merging the stacks' reports -----------------------------------------------------------------------
@@ -249,10 +240,6 @@ class StackRun:
         return f"stack {self.number}: {' '.join(feature_name(f) for f in self.features)}"
 
 
-def _say(text: str) -> None:
-    print(f"hello-dd spec: {text}", file=sys.stderr, flush=True)
-
-
 def behave_command(args: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "behave", *args]
 
@@ -286,15 +273,15 @@ def run_side_by_side(lanes: Sequence[Sequence[Path]], behave_args: Sequence[str]
     base = reports / "stacks"
     shutil.rmtree(base, ignore_errors=True)
     runs = [StackRun(number, list(lane), base / str(number)) for number, lane in enumerate(lanes, 1)]
-    _say(f"{len(runs)} stacks side by side (SPEC_STACKS=1 for one): " + "; ".join(r.describe() for r in runs))
-    _say("stack 1's output follows as it runs; the others' when they have ended")
+    say(f"{len(runs)} stacks side by side (SPEC_STACKS=1 for one): " + "; ".join(r.describe() for r in runs))
+    say("stack 1's output follows as it runs; the others' when they have ended")
     stopping = False
     started = time.monotonic()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
         if not stopping:
-            _say(f"signal {signum}: stopping every stack ...")
+            say(f"signal {signum}: stopping every stack ...")
             for run in runs:
                 if run.process is not None and run.process.poll() is None:
                     run.process.terminate()  # behave turns it into KeyboardInterrupt and stops its stack
@@ -325,11 +312,11 @@ def run_side_by_side(lanes: Sequence[Sequence[Path]], behave_args: Sequence[str]
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    _say("; ".join(f"stack {run.number} took {run.seconds:.0f} s" for run in runs))
+    say("; ".join(f"stack {run.number} took {run.seconds:.0f} s" for run in runs))
     statuses = [run.status for run in runs]
     for run in runs:
         if run.status:
-            _say(f"stack {run.number}'s behave ended with exit code {run.status}")
+            say(f"stack {run.number}'s behave ended with exit code {run.status}")
     if userdata(behave_args).get("keep_results", "").lower() not in ("true", "yes", "1", "on"):
         clear_reports(reports)
     merge([run.reports for run in runs], reports)
