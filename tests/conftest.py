@@ -36,7 +36,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Puts the tests that use a package- or module-scoped fixture in one xdist group per package or
     module (tests/fuzz shares one stack), so that ``--dist loadgroup`` starts that fixture once; and every
     test that uses the session's shared stack in one group, so that one worker starts it, once. Tests
-    that share nothing are spread one by one; a test that names its own ``xdist_group`` keeps it."""
+    that share nothing are spread one by one; a test that names its own ``xdist_group`` keeps it. Then the
+    slow modules are moved to the front (:func:`_slow_modules_first`)."""
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is None or item.get_closest_marker("xdist_group"):
@@ -49,6 +50,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if widest is not None:
             shared = item.path.parent if widest == "package" else item.path
             item.add_marker(pytest.mark.xdist_group(shared.relative_to(config.rootpath).as_posix()))
+    _slow_modules_first(items)
+
+
+def _slow_modules_first(items: list[pytest.Item]) -> None:
+    """Sends the modules that hold a test marked ``slow`` (a crash, a load run, a fuzzing run: 10-35 s
+    each) to the workers first, then those that start real processes (``integration``), so that the
+    quick tests fill the end of the run instead of one slow test keeping a worker busy after the others
+    have finished. The sort is stable and moves whole modules and xdist groups, so their tests stay
+    together, in their order, and a fixture they share is still made once."""
+
+    def unit(item: pytest.Item) -> object:
+        group = item.get_closest_marker("xdist_group")
+        return group.args[0] if group and group.args else item.path
+
+    weight: dict[object, int] = {}
+    for item in items:
+        rank = 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("integration") else 2
+        weight[unit(item)] = min(rank, weight.get(unit(item), rank))
+    items.sort(key=lambda item: weight[unit(item)])
 
 
 @pytest.fixture

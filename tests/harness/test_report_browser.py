@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from hello_dd.harness.reporting.areas import AREA_EPICS
 from hello_dd.harness.reporting.html_report import build_allure_report
 
@@ -32,6 +34,7 @@ def _in_order(*texts: str) -> str:
 
 @needs_allure
 @needs_chromium
+@pytest.mark.slow
 async def test_the_report_in_a_browser_after_two_runs(tmp_path, serve):
     history = tmp_path / "allure-history.jsonl"
     for run, fail in ((1, FAILED_FIRST), (2, "")):
