@@ -13,8 +13,10 @@ nobody confirms also expires in inventory by itself. Nothing confirmed lives onl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -101,6 +103,37 @@ class Placed:
     replayed: bool = False
 
 
+class InFlight:
+    """The checkouts requests of this process are running. Recovery reads the unsettled checkouts in
+    a worker thread while requests go on: one that finished during that read is read as it was, not
+    yet settled, and must not be settled again. :meth:`watch` gives the checkouts that were running at
+    any moment of the read: those running when it began, and those begun while it lasted."""
+
+    def __init__(self) -> None:
+        self._running: set[str] = set()
+        self._watches: list[set[str]] = []
+
+    def add(self, checkout_id: str) -> None:
+        self._running.add(checkout_id)
+        for seen in self._watches:
+            seen.add(checkout_id)
+
+    def discard(self, checkout_id: str) -> None:
+        self._running.discard(checkout_id)
+
+    def __contains__(self, checkout_id: object) -> bool:
+        return checkout_id in self._running
+
+    @contextlib.contextmanager
+    def watch(self) -> Iterator[set[str]]:
+        seen = set(self._running)
+        self._watches.append(seen)
+        try:
+            yield seen
+        finally:
+            self._watches.remove(seen)
+
+
 class CheckoutSaga:
     def __init__(
         self,
@@ -116,8 +149,8 @@ class CheckoutSaga:
         self.book = book
         self.db = db
         self.key_wait_seconds = key_wait_seconds
-        # Checkouts a request of this process is running: recovery leaves them alone.
-        self.in_flight: set[str] = set()
+        # Checkouts a request of this process is running: recovery leaves them alone (InFlight).
+        self.in_flight = InFlight()
 
     async def place(self, request: OrderRequest, idempotency_key: str | None = None) -> Placed:
         lines = merge_lines(request)
@@ -242,9 +275,9 @@ class CheckoutSaga:
     async def recover(self) -> int:
         """Settles every unfinished checkout no request of this process is running (those of a gateway
         that stopped, and releases that had to wait). Returns how many were looked at."""
-        with telemetry.quietly():  # an empty look leaves no trace
+        with telemetry.quietly(), self.in_flight.watch() as busy:  # an empty look leaves no trace
             unsettled = await self.db.run(self.book.unsettled)
-        records = [r for r in unsettled if r.checkout_id not in self.in_flight]
+        records = [r for r in unsettled if r.checkout_id not in busy]
         if not records:
             return 0
         with telemetry.job("checkout.recovery", **{"hello_dd.checkouts.unsettled": len(records)}):
