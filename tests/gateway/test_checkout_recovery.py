@@ -28,17 +28,23 @@ def saga(database_url):
     db.close()
 
 
-def _while_recovery_reads(saga: CheckoutSaga, meanwhile: Callable[[], None]) -> None:
-    """Recovery's read of the unsettled checkouts, with ``meanwhile`` done by a request of this gateway
-    after the database has answered it and before recovery looks at what it read."""
+def _around_recovery_read(
+    saga: CheckoutSaga, before: Callable[[], None], after: Callable[[], None]
+) -> list[CheckoutRecord]:
+    """Recovery's read of the unsettled checkouts, with ``before`` done by a request of this gateway just
+    before the database answers it, and ``after`` once it has answered and before recovery looks at what
+    it read. Returns the list that will hold what the read found."""
     read = saga.book.unsettled
+    found: list[CheckoutRecord] = []
 
-    def read_then_meanwhile() -> list[CheckoutRecord]:
-        records = read()
-        meanwhile()
-        return records
+    def read_between() -> list[CheckoutRecord]:
+        before()
+        found.extend(read())
+        after()
+        return found
 
-    saga.book.unsettled = read_then_meanwhile  # type: ignore[method-assign]
+    saga.book.unsettled = read_between  # type: ignore[method-assign]
+    return found
 
 
 def _reserving(saga: CheckoutSaga, checkout_id: str) -> None:
@@ -59,26 +65,22 @@ def _finish(saga: CheckoutSaga, checkout_id: str) -> None:
 async def test_a_checkout_that_finishes_while_recovery_reads_is_left_alone(saga):
     saga.in_flight.add("ord-running")
     _reserving(saga, "ord-running")
-    _while_recovery_reads(saga, lambda: _finish(saga, "ord-running"))
+    found = _around_recovery_read(saga, before=lambda: None, after=lambda: _finish(saga, "ord-running"))
 
     assert await saga.recover() == 0
+    assert [r.state for r in found] == ["reserving"]
     assert _state(saga, "ord-running") == "confirmed"
 
 
 async def test_a_checkout_that_begins_and_finishes_while_recovery_reads_is_left_alone(saga):
-    def begin_and_finish() -> None:
+    def begin() -> None:
         saga.in_flight.add("ord-quick")
         _reserving(saga, "ord-quick")
-        # Recovery's read saw it reserving: it is read again here, as the database had answered.
-        records.extend(r for r in original() if r.checkout_id == "ord-quick")
-        _finish(saga, "ord-quick")
 
-    original = saga.book.unsettled
-    records: list[CheckoutRecord] = []
-    saga.book.unsettled = lambda: (begin_and_finish(), records)[1]  # type: ignore[method-assign]
+    found = _around_recovery_read(saga, before=begin, after=lambda: _finish(saga, "ord-quick"))
 
     assert await saga.recover() == 0
-    assert [r.state for r in records] == ["reserving"]
+    assert [r.state for r in found] == ["reserving"]
     assert _state(saga, "ord-quick") == "confirmed"
 
 

@@ -121,9 +121,6 @@ class InFlight:
     def discard(self, checkout_id: str) -> None:
         self._running.discard(checkout_id)
 
-    def __contains__(self, checkout_id: object) -> bool:
-        return checkout_id in self._running
-
     @contextlib.contextmanager
     def watch(self) -> Iterator[set[str]]:
         seen = set(self._running)
